@@ -1,0 +1,19 @@
+# The two commands: `make run` brings the product up locally, `make test` runs the whole suite.
+.PHONY: run test bench setup clean
+
+setup:
+	@scripts/bootstrap.sh
+
+run: setup
+	@.venv/bin/python -m anchor.local.run
+
+test:
+	@scripts/bootstrap.sh --browser
+	.venv/bin/python -m pytest
+
+bench: setup
+	@scripts/bootstrap.sh --bench
+	.venv/bin/python -m bench.run
+
+clean:
+	rm -rf .venv .cache test-artifacts

@@ -1,0 +1,43 @@
+"""Anchor.band: a public music profile built from Spotify data."""
+from flask import Flask
+
+from anchor import models
+from anchor.config import ROOT, ConfigError, load_config
+
+__all__ = ["create_app", "ConfigError"]
+
+
+def create_app(config=None):
+    """Build the Flask app from a Config object (default: from the environment)."""
+    config = config or load_config()
+    config.validate()
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), static_url_path="/static")
+    app.config.from_mapping(config.as_dict())
+    app.config["SPOTIFY_SANDBOX"] = config.SPOTIFY_SANDBOX
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    models.bind(config.TABLE_PREFIX, config.DYNAMODB_ENDPOINT, config.AWS_REGION)
+
+    from anchor import logs
+    from anchor.extensions import csrf, login_manager
+    from anchor.vault import make_vault
+
+    logs.configure_logging()
+    logs.init_request_logging(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from anchor.profiles.accounts import load_account
+    login_manager.user_loader(load_account)
+    login_manager.login_view = "site.landing"
+    app.extensions["anchor.vault"] = make_vault(app.config)
+
+    from anchor.web import errors, security, site
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(site.bp)
+
+    from anchor import cli
+    cli.init_app(app)
+    return app

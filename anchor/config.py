@@ -1,0 +1,149 @@
+"""Settings read from the environment, one class per environment."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot run the app safely."""
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name, default):
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+class Config:
+    """Development defaults: everything runs locally with no AWS account."""
+
+    ENV = "development"
+    TESTING = False
+    DEFAULT_SECRET_KEY = "dev-only-not-secret"
+    DEFAULT_TABLE_PREFIX = "dev-"
+    DEFAULT_DYNAMODB_ENDPOINT = "http://127.0.0.1:8765"
+    DEFAULT_AI_PROVIDER = "offline"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    MAX_CONTENT_LENGTH = 64 * 1024
+
+    def __init__(self, **overrides):
+        self.SECRET_KEY = _env("SECRET_KEY", self.DEFAULT_SECRET_KEY)
+        self.BASE_URL = _env("ANCHOR_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.ROLE = _env("ANCHOR_ROLE", "web")
+        self.AWS_REGION = _env("AWS_REGION", "us-east-1")
+        self.DYNAMODB_ENDPOINT = _env("AWS_ENDPOINT_URL_DYNAMODB", self.DEFAULT_DYNAMODB_ENDPOINT)
+        self.TABLE_PREFIX = _env("ANCHOR_TABLE_PREFIX", self.DEFAULT_TABLE_PREFIX)
+        self.KMS_KEY_ID = _env("ANCHOR_KMS_KEY_ID")
+        self.DATA_DIR = Path(_env("ANCHOR_DATA_DIR", str(ROOT / ".data")))
+        self.SPOTIFY_CLIENT_ID = _env("SPOTIFY_CLIENT_ID")
+        self.SPOTIFY_CLIENT_SECRET = _env("SPOTIFY_CLIENT_SECRET")
+        sandbox = _env("ANCHOR_SPOTIFY_SANDBOX_URL", "http://127.0.0.1:5055")
+        real = not self.SPOTIFY_SANDBOX
+        self.SPOTIFY_ACCOUNTS_URL = _env(
+            "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com" if real else sandbox)
+        self.SPOTIFY_API_URL = _env("SPOTIFY_API_URL", "https://api.spotify.com" if real else sandbox)
+        self.AI_PROVIDER = _env("ANCHOR_AI_PROVIDER", self.DEFAULT_AI_PROVIDER)
+        self.BEDROCK_MODEL_ID = _env("BEDROCK_MODEL_ID", DEFAULT_MODEL_ID)
+        self.AI_DAILY_LIMIT = _int("ANCHOR_AI_DAILY_LIMIT", 10)
+        self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", 200)
+        self.REFRESH_CONCURRENCY = _int("ANCHOR_REFRESH_CONCURRENCY", 4)
+        self.REFRESH_SPOTIFY_BUDGET = _int("ANCHOR_REFRESH_SPOTIFY_BUDGET", 600)
+        self.SPOTIFY_MAX_RETRY_AFTER = _int("ANCHOR_SPOTIFY_MAX_RETRY_AFTER", 30)
+        self.WORKER_INTERVAL_SECONDS = _int("ANCHOR_WORKER_INTERVAL_SECONDS", 3600)
+        self.PAGE_CACHE_SECONDS = _int("ANCHOR_PAGE_CACHE_SECONDS", 20)
+        self.PAGE_CACHE_ENTRIES = _int("ANCHOR_PAGE_CACHE_ENTRIES", 256)
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    @property
+    def SPOTIFY_SANDBOX(self):
+        """True when no real Spotify app is configured: the local sandbox stands in."""
+        return not self.SPOTIFY_CLIENT_ID
+
+    def validate(self):
+        """Refuse settings that would be unsafe or cannot work."""
+        if self.ROLE not in ("web", "worker"):
+            raise ConfigError(f"ANCHOR_ROLE must be 'web' or 'worker', got {self.ROLE!r}")
+        if self.AI_PROVIDER not in ("offline", "bedrock"):
+            raise ConfigError(
+                f"ANCHOR_AI_PROVIDER must be 'offline' or 'bedrock', got {self.AI_PROVIDER!r}")
+        if not self.BASE_URL.startswith(("http://", "https://")):
+            raise ConfigError("ANCHOR_BASE_URL must start with http:// or https://")
+        if "://localhost" in self.BASE_URL:
+            raise ConfigError("ANCHOR_BASE_URL must use 127.0.0.1, not localhost "
+                              "(Spotify refuses localhost redirect URIs)")
+        if self.PAGE_CACHE_SECONDS > 30:
+            raise ConfigError("ANCHOR_PAGE_CACHE_SECONDS must be 30 or less")
+
+    def as_dict(self):
+        """Upper-case settings, for app.config.from_mapping."""
+        names = {n for n in dir(self) if n.isupper()}
+        return {n: getattr(self, n) for n in names}
+
+
+class TestConfig(Config):
+    """Tests: tables get a fresh prefix per test; CSRF stays on."""
+
+    ENV = "test"
+    TESTING = True
+    DEFAULT_SECRET_KEY = "test-secret"
+    DEFAULT_TABLE_PREFIX = "test-"
+
+
+class ProductionConfig(Config):
+    """Production: real AWS; secrets must come from the environment."""
+
+    ENV = "production"
+    DEFAULT_SECRET_KEY = None
+    DEFAULT_TABLE_PREFIX = "prod-"
+    DEFAULT_DYNAMODB_ENDPOINT = None
+    DEFAULT_AI_PROVIDER = "bedrock"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def validate(self):
+        super().validate()
+        required = {
+            "SECRET_KEY": self.SECRET_KEY,
+            "SPOTIFY_CLIENT_ID": self.SPOTIFY_CLIENT_ID,
+            "SPOTIFY_CLIENT_SECRET": self.SPOTIFY_CLIENT_SECRET,
+            "ANCHOR_KMS_KEY_ID": self.KMS_KEY_ID,
+        }
+        missing = [name for name, value in required.items() if not value]
+        if missing:
+            raise ConfigError("Refusing to start in production: missing " + ", ".join(missing)
+                              + " (set them with `eb setenv`, see docs/deploy.md)")
+        if len(self.SECRET_KEY) < 32:
+            raise ConfigError("Refusing to start in production: SECRET_KEY must be at least 32 characters")
+        if not self.BASE_URL.startswith("https://"):
+            raise ConfigError("Refusing to start in production: ANCHOR_BASE_URL must be https://")
+
+
+CONFIGS = {"development": Config, "test": TestConfig, "production": ProductionConfig}
+
+
+def load_config(name=None, **overrides):
+    """Build the config object for ANCHOR_ENV (or the name given)."""
+    name = name or _env("ANCHOR_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"ANCHOR_ENV must be one of {', '.join(CONFIGS)}, got {name!r}")
+    return CONFIGS[name](**overrides)

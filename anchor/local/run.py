@@ -1,0 +1,100 @@
+"""`make run`: DynamoDB Local, migrations, the Spotify sandbox, the web app and the worker."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from anchor.config import ROOT
+from anchor.local.dynamodb import DynamoDBLocal
+
+DYNAMODB_PORT = int(os.environ.get("ANCHOR_DYNAMODB_PORT", "8765"))
+SANDBOX_PORT = int(os.environ.get("ANCHOR_SANDBOX_PORT", "5055"))
+WEB_PORT = 5000
+
+
+def local_environment(endpoint):
+    """Environment shared by every local process (explicit values from the caller win)."""
+    env = dict(os.environ)
+    env.setdefault("ANCHOR_ENV", "development")
+    env.setdefault("AWS_ACCESS_KEY_ID", "local")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    env.setdefault("AWS_REGION", "us-east-1")
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = env.get("AWS_ENDPOINT_URL_DYNAMODB") or endpoint
+    env.setdefault("ANCHOR_SPOTIFY_SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}")
+    env.setdefault("ANCHOR_WORKER_INTERVAL_SECONDS", "120")
+    env.setdefault("FLASK_APP", "wsgi")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def flask(*args):
+    return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+
+
+def main():
+    """Start everything, print what runs where, stop it all on Ctrl-C."""
+    processes = []
+    database = DynamoDBLocal(port=DYNAMODB_PORT, data_dir=ROOT / ".data" / "dynamodb")
+    if database.answers():
+        sys.exit(f"Port {DYNAMODB_PORT} is already in use: is another `make run` going? "
+                 "Stop it, or set ANCHOR_DYNAMODB_PORT.")
+    print(f"starting DynamoDB Local on {database.endpoint} (data in .data/dynamodb)", flush=True)
+    database.start()
+    env = local_environment(database.endpoint)
+    try:
+        subprocess.run(flask("migrate"), env=env, cwd=ROOT, check=True)
+        if not env.get("SPOTIFY_CLIENT_ID"):
+            processes.append(("Spotify sandbox", subprocess.Popen(
+                [sys.executable, "-m", "anchor.spotify.sandbox", "--port", str(SANDBOX_PORT)],
+                env=env, cwd=ROOT)))
+            _wait_for_port(SANDBOX_PORT)
+        processes.append(("web", subprocess.Popen(
+            flask("run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"),
+            env=env, cwd=ROOT)))
+        _wait_for_port(WEB_PORT)
+        print("\n  Anchor.band is running:")
+        print(f"    web app          http://127.0.0.1:{WEB_PORT}")
+        print(f"    DynamoDB Local   {database.endpoint}  (data in .data/dynamodb)")
+        for name, _proc in processes:
+            if name == "Spotify sandbox":
+                print(f"    demo Spotify     http://127.0.0.1:{SANDBOX_PORT}")
+        print("  Press Ctrl-C to stop everything.\n", flush=True)
+        _watch(processes)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    finally:
+        for _name, proc in reversed(processes):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for _name, proc in processes:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        database.stop()
+        print("stopped.", flush=True)
+
+
+def _wait_for_port(port, timeout=30):
+    import socket
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on port {port} after {timeout}s")
+
+
+def _watch(processes):
+    while True:
+        for name, proc in processes:
+            if proc.poll() is not None:
+                raise SystemExit(f"{name} exited with code {proc.returncode}; stopping the rest.")
+        time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Apply the ordered, idempotent schema steps in migrations/."""
+import importlib.util
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+from anchor import models
+from anchor.config import ROOT
+
+MIGRATIONS_DIR = ROOT / "migrations"
+
+
+@dataclass
+class MigrationContext:
+    """What a step gets: a low-level DynamoDB client and the physical names."""
+
+    client: object
+    profiles_table: str
+    tokens_table: str
+    due_index: str = models.DUE_INDEX
+
+    def table_exists(self, name):
+        try:
+            self.client.describe_table(TableName=name)
+            return True
+        except self.client.exceptions.ResourceNotFoundException:
+            return False
+
+    def wait_active(self, name):
+        self.client.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+
+
+def steps():
+    """(name, module) for each migration file, in order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py")):
+        spec = importlib.util.spec_from_file_location(f"anchor_migration_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.append((path.stem, module))
+    return found
+
+
+def dynamodb_client(config):
+    """A boto3 client for the configured endpoint (DynamoDB Local or AWS)."""
+    return boto3.client(
+        "dynamodb", region_name=config["AWS_REGION"], endpoint_url=config["DYNAMODB_ENDPOINT"],
+        config=BotoConfig(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3}))
+
+
+def run(config, echo=print):
+    """Apply every step; each says what it did or that it was already done."""
+    profiles, tokens = models.table_names()
+    ctx = MigrationContext(dynamodb_client(config), profiles, tokens)
+    results = []
+    for name, module in steps():
+        message = module.apply(ctx)
+        results.append((name, message))
+        echo(f"{name}: {message}")
+    return results

@@ -1,0 +1,95 @@
+"""Handle rules and the claim transaction."""
+import random
+import re
+import time
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from anchor import clock
+from anchor.models import AccountModel, ProfileModel
+
+HANDLE_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
+RESERVED = frozenset("""
+    login logout auth dashboard static healthz admin api robots.txt favicon.ico about help
+    support settings account accounts signup signin register terms privacy legal docs blog
+    www mail root anchor band null undefined og sitemap sitemap.xml security status new
+    edit delete export spotify callback public demo
+""".split())
+
+
+class HandleError(Exception):
+    """A handle could not be claimed; `code` is one of invalid, reserved, taken, has_handle."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def normalize(raw):
+    """Lowercase and trim what the user typed."""
+    return (raw or "").strip().lower()
+
+
+def check(raw):
+    """Return the normalized handle or raise HandleError (invalid / reserved)."""
+    handle = normalize(raw)
+    if not HANDLE_RE.fullmatch(handle):
+        raise HandleError("invalid", "A handle is 3–30 characters: lowercase letters, digits, "
+                                     "underscores and hyphens.")
+    if handle in RESERVED:
+        raise HandleError("reserved", f"“{handle}” is reserved. Please pick another handle.")
+    return handle
+
+
+def profile_key(handle):
+    return f"USER#{handle}"
+
+
+def account_key(account_id):
+    return f"ACCOUNT#{account_id}"
+
+
+def is_available(raw):
+    """(available, message) for the live check as the user types; one GetItem."""
+    try:
+        handle = check(raw)
+    except HandleError as exc:
+        return False, exc.message
+    try:
+        ProfileModel.get(profile_key(handle), attributes_to_get=["pk"])
+    except ProfileModel.DoesNotExist:
+        return True, f"“{handle}” is available."
+    return False, f"“{handle}” is taken."
+
+
+def claim(account_id, raw_handle, display_name=None):
+    """Write the profile and the account item in one transaction; return the new profile."""
+    handle = check(raw_handle)
+    moment = clock.now()
+    profile = ProfileModel(
+        profile_key(handle), handle=handle, ownerId=account_id, displayName=display_name or handle,
+        isPublic=False, autoRefreshEnabled=True, spotifyConnected=True,
+        createdAt=moment, updatedAt=moment, version=1)
+    account = AccountModel(account_key(account_id), handle=handle,
+                           spotifyDisplayName=display_name, createdAt=moment)
+    connection = Connection(host=ProfileModel.Meta.host, region=ProfileModel.Meta.region)
+    for attempt in range(4):
+        try:
+            with TransactWrite(connection=connection) as tx:
+                tx.save(profile, condition=ProfileModel.pk.does_not_exist())
+                tx.save(account, condition=AccountModel.pk.does_not_exist())
+            return profile
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise HandleError("has_handle", "This Spotify account already has a handle.") from None
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise HandleError("taken", f"“{handle}” is taken. Please pick another handle.") from None
+            if "TransactionConflict" not in reasons or attempt == 3:
+                raise
+            # Another claim of the same handle is in flight: look again once it has settled.
+            time.sleep(0.05 * (attempt + 1) * (1 + random.random()))
+    raise AssertionError("unreachable")

@@ -1,0 +1,70 @@
+"""flaskr-shaped fixtures: a real DynamoDB Local for the session, fresh tables per test."""
+import os
+import uuid
+
+import pytest
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+os.environ.setdefault("AWS_REGION", "us-east-1")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+for _name in ("ANCHOR_KMS_KEY_ID", "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "ANCHOR_ENV",
+              "ANCHOR_TABLE_PREFIX", "ANCHOR_AI_PROVIDER"):
+    os.environ.pop(_name, None)
+
+from anchor import clock, create_app, migrate, models  # noqa: E402
+from anchor.config import TestConfig  # noqa: E402
+from anchor.local.dynamodb import DynamoDBLocal  # noqa: E402
+
+pytest_plugins = []
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local():
+    """One in-memory DynamoDB Local for the whole run."""
+    server = DynamoDBLocal().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_config(dynamodb_local, tmp_path):
+    """Build a TestConfig with a fresh table prefix; keyword overrides win."""
+    prefix = f"t{uuid.uuid4().hex[:10]}-"
+
+    def _make(**overrides):
+        settings = dict(TABLE_PREFIX=prefix, DYNAMODB_ENDPOINT=dynamodb_local.endpoint,
+                        DATA_DIR=tmp_path / "data", QUIET_REQUEST_LOG=True)
+        settings.update(overrides)
+        return TestConfig(**settings)
+    return _make
+
+
+@pytest.fixture
+def app(make_config):
+    """The app on fresh, migrated tables; the tables are dropped afterwards."""
+    application = create_app(make_config())
+    migrate.run(application.config, echo=lambda _line: None)
+    yield application
+    drop_tables(application)
+    clock.freeze(None)
+
+
+def drop_tables(application):
+    """Delete the tables this test created (keeps DynamoDB Local's memory flat)."""
+    client = migrate.dynamodb_client(application.config)
+    for name in models.table_names():
+        try:
+            client.delete_table(TableName=name)
+        except client.exceptions.ResourceNotFoundException:
+            pass
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,93 @@
+"""Models round-trip against DynamoDB Local; the sparse index holds only due profiles."""
+from datetime import timedelta
+
+import pytest
+
+from anchor import clock
+from anchor.models import AccountModel, ProfileModel, TokenModel
+from anchor.profiles import index
+from tests.factories import make_profile, save_profiles
+
+
+def test_profile_account_and_token_round_trip(app):
+    profile = make_profile("nadia", spotify={"artists": [{"id": "a1", "name": "Fela Kuti"}]},
+                           albumLines={"al1": "A line."}, bio="A bio.")
+    profile.save()
+    AccountModel("ACCOUNT#sp-1", handle="nadia", createdAt=clock.now()).save()
+    TokenModel("ACCOUNT#sp-1", blob="local1:xyz", keyId="local", updatedAt=clock.now()).save()
+
+    loaded = ProfileModel.get("USER#nadia")
+    assert loaded.spotify == {"artists": [{"id": "a1", "name": "Fela Kuti"}]}
+    assert loaded.albumLines == {"al1": "A line."}
+    assert loaded.isPublic is True and loaded.version == 1
+    assert AccountModel.get("ACCOUNT#sp-1").handle == "nadia"
+    assert TokenModel.get("ACCOUNT#sp-1").blob == "local1:xyz"
+
+
+@pytest.mark.parametrize("change", [
+    {"public": False}, {"connected": False}, {"auto": False}, {"deleted": True},
+])
+def test_profile_leaves_index_when_any_condition_fails(app, change):
+    profile = make_profile("lena", **change)
+    assert profile.gsi1pk is None and profile.gsi1sk is None
+    profile.save()
+    raw = ProfileModel.get("USER#lena")
+    assert raw.gsi1pk is None and raw.gsi1sk is None
+
+
+def test_index_actions_remove_attributes_on_update(app):
+    profile = make_profile("tomas")
+    profile.save()
+    assert ProfileModel.get("USER#tomas").gsi1pk == "AUTO#1"
+    profile.isPublic = False
+    profile.update(actions=[ProfileModel.isPublic.set(False)] + index.index_actions(profile))
+    stored = ProfileModel.get("USER#tomas")
+    assert stored.gsi1pk is None and stored.gsi1sk is None
+
+
+def test_sort_key_tracks_next_refresh(app):
+    moment = clock.now()
+    profile = make_profile("aiko", next_refresh=moment)
+    assert profile.gsi1sk == f"{clock.iso(moment)}#aiko"
+
+
+def test_due_query_reads_only_due_items(app):
+    now = clock.now()
+    profiles = []
+    for n in range(1000):
+        due = n % 10 == 0
+        when = now - timedelta(hours=n % 48 + 1) if due else now + timedelta(days=1, minutes=n)
+        profiles.append(make_profile(f"user-{n:04d}", next_refresh=when))
+    # Items outside the index entirely must not be read either.
+    profiles += [make_profile(f"gone-{n:03d}", deleted=True, next_refresh=now - timedelta(days=1))
+                 for n in range(50)]
+    save_profiles(profiles)
+
+    handles, cursor, scanned = index.due_profiles(now, limit=1000)
+    assert scanned == 100
+    assert len(handles) == 100
+    assert all(int(h.split("-")[1]) % 10 == 0 for h in handles)
+    assert cursor is None
+
+
+def test_due_query_pages_with_cursor(app):
+    now = clock.now()
+    save_profiles([make_profile(f"due-{n:03d}", next_refresh=now - timedelta(minutes=n + 1))
+                   for n in range(120)])
+    seen, cursor, pages = [], None, 0
+    while True:
+        handles, cursor, scanned = index.due_profiles(now, limit=50, cursor=cursor)
+        assert scanned == len(handles)
+        seen += handles
+        pages += 1
+        if not cursor:
+            break
+    assert pages == 3
+    assert sorted(seen) == sorted(f"due-{n:03d}" for n in range(120))
+    # Oldest due first: the query walks the sort key in order.
+    assert seen[0] == "due-119"
+
+
+def test_bad_cursor_is_refused(app):
+    with pytest.raises(index.BadCursor):
+        index.due_profiles(clock.now(), cursor="bm90IGEgY3Vyc29y")

@@ -1,0 +1,60 @@
+"""Migrations, health check and landing page."""
+from anchor import create_app, migrate
+from anchor.local.dynamodb import DynamoDBLocal
+
+
+def test_migrate_twice_is_idempotent(app, runner):
+    # The app fixture already migrated once; a second run must change nothing and say so.
+    result = runner.invoke(args=["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "0 step(s) applied, 4 already in place." in result.output
+    assert result.output.count("already") >= 4
+
+
+def test_migrate_on_empty_tables(make_config):
+    application = create_app(make_config(TABLE_PREFIX="fresh-migrate-"))
+    result = application.test_cli_runner().invoke(args=["migrate"])
+    assert "4 step(s) applied, 0 already in place." in result.output, result.output
+    again = application.test_cli_runner().invoke(args=["migrate"])
+    assert "0 step(s) applied, 4 already in place." in again.output
+    from tests.conftest import drop_tables
+    drop_tables(application)
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.data == b"ok\n"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_503_when_dynamodb_stops(make_config):
+    own = DynamoDBLocal().start()
+    try:
+        application = create_app(make_config(DYNAMODB_ENDPOINT=own.endpoint))
+        migrate.run(application.config, echo=lambda _line: None)
+        client = application.test_client()
+        assert client.get("/healthz").status_code == 200
+        own.stop()
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert b"DynamoDB did not answer" in response.data
+    finally:
+        own.stop()
+
+
+def test_landing_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Your music, one page." in body
+    assert "demo Spotify" in body
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unknown_path_gets_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Page not found" in response.data
+    assert b"Traceback" not in response.data
