@@ -1,0 +1,297 @@
+"""A local stand-in for accounts.spotify.com and api.spotify.com, with fault injection.
+
+Run it with `python -m anchor.spotify.sandbox --port 5055 [--generated N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from .sandbox_data import get_listener
+from .sandbox_endpoints import Endpoints, Reply, api_error, json_reply
+from .sandbox_images import cover_png
+
+__all__ = ["SpotifySandbox", "FAULT_KINDS", "main"]
+
+FAULT_KINDS = ("429", "500", "503", "slow", "invalid_grant", "garbage")
+COUNTED_PATHS = ("/v1/me", "/v1/me/top/artists", "/v1/me/top/tracks", "/api/token", "/authorize")
+_IMAGE_RE = re.compile(r"^/images/([A-Za-z0-9_-]{1,80}?)(-64)?\.png$")
+
+
+class SpotifySandbox(Endpoints):
+    """Accounts + Web API subset on one port, driven by demo listeners and injectable faults."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, client_id: str = "anchor-demo",
+                 client_secret: str = "anchor-demo-secret", generated: int = 0, access_token_ttl: int = 3600):
+        self.host, self.port = host, port
+        self.client_id, self.client_secret = client_id, client_secret
+        self.generated, self.access_token_ttl = generated, access_token_ttl
+        self._lock = threading.Lock()
+        self._codes: dict[str, dict] = {}
+        self._access: dict[str, tuple[str, float]] = {}
+        self._refresh: dict[str, str] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.reset()
+        self.reset_stats()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """Base URL of the running sandbox (accounts and API share it)."""
+        host = self.host if self.host not in ("0.0.0.0", "") else "127.0.0.1"
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> "SpotifySandbox":
+        """Bind and serve from a background daemon thread."""
+        handler = type("Handler", (_Handler,), {"sandbox": self})
+        self._server = _Server((self.host, self.port), handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="spotify-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "SpotifySandbox":
+        return self if self._server else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- fault injection and control -----------------------------------------------------------
+    def fail_next(self, kind: str, count: int = 1, retry_after: float | None = None, delay: float | None = None,
+                  body: str | None = None) -> None:
+        """Make the next `count` matching requests fail (or be slow, or answer garbage)."""
+        if kind not in FAULT_KINDS or int(count) < 1:
+            raise ValueError(f"unknown fault kind {kind!r} or bad count")
+        with self._lock:
+            self._faults.append({"kind": kind, "count": int(count), "retry_after": retry_after,
+                                 "delay": 1.0 if delay is None else float(delay), "body": body})
+
+    def set_rotation(self, enabled: bool = True) -> None:
+        """Refresh grants return a new refresh token and revoke the old one."""
+        self._rotation = bool(enabled)
+
+    def set_rate_limit(self, requests: int | None, window_seconds: float = 30.0) -> None:
+        """Allow at most `requests` Web API calls per sliding window (None switches it off)."""
+        with self._lock:
+            self._rate = None if requests is None else (int(requests), float(window_seconds))
+            self._calls.clear()
+
+    def mutate(self, listener_id: str) -> None:
+        """Change a listener's top items deterministically (a new epoch reorders them)."""
+        with self._lock:
+            self._epochs[listener_id] = self._epochs.get(listener_id, 0) + 1
+
+    def reset(self) -> None:
+        """Drop faults, rotation, rate limit and mutations; issued tokens stay valid."""
+        with self._lock:
+            self._faults: list[dict] = []
+            self._rotation = False
+            self._rate: tuple[int, float] | None = None
+            self._calls: deque[float] = deque()
+            self._epochs: dict[str, int] = {}
+
+    def stats(self) -> dict:
+        """Request counters: total, per path, and 429s sent."""
+        with self._lock:
+            return {"requests": self._total, "paths": dict(self._paths), "status_429": self._sent_429}
+
+    def reset_stats(self) -> None:
+        """Zero the request counters."""
+        with self._lock:
+            self._total, self._sent_429 = 0, 0
+            self._paths = {path: 0 for path in COUNTED_PATHS}
+
+    def issue_tokens(self, listener_id: str) -> dict:
+        """Tokens for a listener without the browser dance (tests, seeding)."""
+        if get_listener(listener_id, self.generated) is None:
+            raise ValueError("unknown listener")
+        return self._grant(listener_id, new_refresh=True)
+
+    def expire_access_tokens(self, listener_id: str | None = None) -> None:
+        """Make access tokens (of one listener, or all) expired."""
+        with self._lock:
+            for token, (owner, _) in list(self._access.items()):
+                if listener_id in (None, owner):
+                    self._access[token] = (owner, 0.0)
+
+    def control(self, action: str, args: dict) -> Reply:
+        """HTTP control surface: POST /_control/<action> with the method's arguments as JSON."""
+        actions = {"fail_next": self.fail_next, "set_rotation": self.set_rotation, "reset": self.reset,
+                   "set_rate_limit": self.set_rate_limit, "mutate": self.mutate, "reset_stats": self.reset_stats,
+                   "issue_tokens": self.issue_tokens, "expire_access_tokens": self.expire_access_tokens}
+        if action not in actions:
+            return json_reply(404, {"error": f"unknown action {action}"})
+        try:
+            result = actions[action](**args)
+        except (TypeError, ValueError) as exc:
+            return json_reply(400, {"error": str(exc)})
+        return json_reply(200, result if isinstance(result, dict) else {"ok": True})
+
+    # -- request handling ----------------------------------------------------------------------
+    def _count(self, path: str) -> None:
+        with self._lock:
+            self._total += 1
+            if path in self._paths:
+                self._paths[path] += 1
+
+    def _take_fault(self, kinds: tuple[str, ...]) -> dict | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault["kind"] in kinds:
+                    fault["count"] -= 1
+                    if fault["count"] <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _too_many(self, retry_after: float | str) -> Reply:
+        with self._lock:
+            self._sent_429 += 1
+        # A string is sent verbatim, so tests can check how clients cope with a garbled header.
+        seconds = retry_after if isinstance(retry_after, str) else str(max(0, math.ceil(retry_after)))
+        return api_error(429, "API rate limit exceeded", {"Retry-After": seconds})
+
+    def _rate_limited(self) -> float | None:
+        with self._lock:
+            if self._rate is None:
+                return None
+            limit, window = self._rate
+            now = time.monotonic()
+            while self._calls and self._calls[0] <= now - window:
+                self._calls.popleft()
+            if len(self._calls) >= limit:
+                return max(1.0, self._calls[0] + window - now)
+            self._calls.append(now)
+            return None
+
+    def guarded(self, path: str, handler, *args) -> Reply:
+        """Apply the rate limit and queued faults, then answer with `handler`."""
+        if path.startswith("/v1/"):
+            wait = self._rate_limited()
+            if wait is not None:
+                return self._too_many(wait)
+        fault = self._take_fault(("429", "500", "503", "slow", "garbage"))
+        if fault:
+            kind = fault["kind"]
+            if kind == "429":
+                return self._too_many(1 if fault["retry_after"] is None else fault["retry_after"])
+            if kind in ("500", "503"):
+                return api_error(int(kind), "Server error" if kind == "500" else "Service unavailable")
+            if kind == "garbage":
+                body = fault["body"] if fault["body"] is not None else "<html>not json {"
+                return 200, {"Content-Type": "application/json"}, body.encode()
+            time.sleep(fault["delay"])
+        return handler(*args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up (timeouts in tests) are normal here; stay quiet."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    sandbox: SpotifySandbox
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes; avoid 40 ms stalls
+    server_version = "SpotifySandbox/1.0"
+
+    def log_message(self, format: str, *args) -> None:
+        """Silenced: request lines carry codes and tokens."""
+
+    def _send(self, reply: Reply) -> None:
+        status, headers, body = reply
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(min(length, 1_000_000)) if length > 0 else b""
+
+    def _route(self) -> None:
+        try:
+            self._dispatch()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception:  # a bug here must look like a Spotify 500, not a dropped connection
+            self.close_connection = True
+            self._send(api_error(500, "Sandbox error"))
+
+    def _dispatch(self) -> None:
+        sandbox, parts = self.sandbox, urlsplit(self.path)
+        path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+        body = self._body() if self.command == "POST" else b""
+        if path.startswith("/_control/"):
+            if path == "/_control/stats":
+                return self._send(json_reply(200, sandbox.stats()))
+            try:
+                args = json.loads(body or b"{}")
+            except ValueError:
+                return self._send(json_reply(400, {"error": "body must be JSON"}))
+            if self.command != "POST" or not isinstance(args, dict):
+                return self._send(json_reply(405, {"error": "POST a JSON object"}))
+            return self._send(sandbox.control(path[len("/_control/"):], args))
+        image = _IMAGE_RE.match(path)
+        if image and self.command in ("GET", "HEAD"):
+            png = cover_png(image.group(1), 64 if image.group(2) else 300)
+            return self._send((200, {"Content-Type": "image/png", "Cache-Control": "public, max-age=86400"}, png))
+        sandbox._count(path)
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        auth = self.headers.get("Authorization")
+        if path == "/authorize" and self.command in ("GET", "POST"):
+            return self._send(sandbox.authorize(query if self.command == "GET" else form, self.command))
+        if path == "/api/token" and self.command == "POST":
+            return self._send(sandbox.guarded(path, sandbox.token, form, auth))
+        if path.startswith("/v1/") and self.command == "GET":
+            return self._send(sandbox.guarded(path, sandbox.api, path, query, auth))
+        return self._send(json_reply(404, {"error": {"status": 404, "message": "Service not found"}}))
+
+    do_GET = do_POST = do_HEAD = _route
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the sandbox forever (used by `make run`)."""
+    parser = argparse.ArgumentParser(description="Local Spotify stand-in for Anchor.band")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--generated", type=int, default=0, help="number of generated listeners")
+    parser.add_argument("--client-id", default="anchor-demo")
+    parser.add_argument("--client-secret", default="anchor-demo-secret")
+    args = parser.parse_args(argv)
+    sandbox = SpotifySandbox(args.host, args.port, args.client_id, args.client_secret, args.generated).start()
+    print(f"Spotify sandbox listening on {sandbox.url} (client_id={args.client_id}, "
+          f"{args.generated} generated listeners)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
