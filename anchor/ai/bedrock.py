@@ -1,0 +1,148 @@
+"""Copy from an Anthropic Claude model on Amazon Bedrock (Converse API, forced tool use).
+
+One conversation per `write`: the first answer is validated; if it fails, the model gets ONE
+retry whose request answers its tool call with a toolResult (status "error") listing the failed
+checks. Throttling and transient errors are retried by botocore (adaptive mode); every AWS or
+transport error becomes CopyFailed with a sentence fit for the owner.
+"""
+import logging
+import os
+
+import boto3
+import botocore.config
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, NoCredentialsError,
+                                 NoRegionError, ReadTimeoutError)
+
+from .copy import Copy, CopyFailed, zero_usage
+from .prompt import (SYSTEM_PROMPT, TOOL_NAME, build_user_message, data_for_prompt, retry_text,
+                     tool_config)
+from .validate import lines_from_tool, validate_copy
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = botocore.config.Config(
+    connect_timeout=5, read_timeout=60, retries={"mode": "adaptive", "max_attempts": 4})
+INFERENCE = {"maxTokens": 1200, "temperature": 0.4}
+TEXT_INSTEAD_OF_TOOL = "model answered with text instead of using the tool"
+
+_CLIENT_ERRORS = {
+    "ThrottlingException": "Bedrock is throttling requests; try again later",
+    "ServiceQuotaExceededException": "the Bedrock quota for this account is used up; try again later",
+    "ServiceUnavailableException": "Bedrock is temporarily unavailable; try again later",
+    "InternalServerException": "Bedrock had an internal error; try again later",
+    "ModelTimeoutException": "the model took too long to answer; try again later",
+    "ModelNotReadyException": "the model is not ready yet; try again in a few minutes",
+    "ModelErrorException": "the model failed while writing; try again later",
+    "AccessDeniedException": "this AWS account may not use model {model}; "
+                             "check Bedrock model access and the IAM policy",
+    "ResourceNotFoundException": "Bedrock does not know model {model}; check BEDROCK_MODEL_ID",
+    "ValidationException": "Bedrock rejected the request for model {model}: {message}",
+    "UnrecognizedClientException": "the AWS credentials were refused by Bedrock",
+}
+
+
+def _failure_reason(exc: Exception, model_id: str) -> str:
+    """A sentence for the owner (and the logs) describing an AWS or transport failure."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        message = exc.response.get("Error", {}).get("Message", "")[:200]
+        template = _CLIENT_ERRORS.get(code, "Bedrock request failed ({code}); try again later")
+        return template.format(model=model_id, message=message, code=code or "unknown error")
+    if isinstance(exc, NoRegionError):
+        return "no AWS region is configured for Bedrock; set AWS_REGION"
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials are available for Bedrock"
+    if isinstance(exc, ReadTimeoutError):
+        return "Bedrock did not answer in time; try again later"
+    if isinstance(exc, ConnectTimeoutError):
+        return "could not connect to Bedrock in time; try again later"
+    return f"could not reach Bedrock ({type(exc).__name__}); try again later"
+
+
+def _add_usage(total: dict, usage: dict | None) -> None:
+    for key in total:
+        total[key] += int((usage or {}).get(key) or 0)
+
+
+class BedrockWriter:
+    """Writes profile copy with one Bedrock model; reuse it to reuse its HTTP connections."""
+
+    def __init__(self, model_id: str, client=None, region: str | None = None,
+                 config: botocore.config.Config | None = None):
+        self.model_id = model_id
+        self._client = client
+        self._owns_client = client is None
+        self._region = region
+        self._config = config or DEFAULT_CONFIG
+
+    @property
+    def client(self):
+        """The bedrock-runtime client, created on first use (endpoint from the environment).
+
+        botocore itself reads only AWS_DEFAULT_REGION; AWS_REGION (set by AWS runtimes) is
+        honoured here as well.
+        """
+        if self._client is None:
+            region = self._region or os.environ.get("AWS_REGION") or None
+            self._client = boto3.client("bedrock-runtime", region_name=region,
+                                        config=self._config)
+        return self._client
+
+    def close(self) -> None:
+        """Close the HTTP connections of a client this writer created."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _converse(self, messages: list, attempts: int) -> dict:
+        try:
+            return self.client.converse(
+                modelId=self.model_id, system=[{"text": SYSTEM_PROMPT}], messages=messages,
+                inferenceConfig=dict(INFERENCE), toolConfig=tool_config())
+        except (ClientError, BotoCoreError) as exc:
+            reason = _failure_reason(exc, self.model_id)
+            log.warning("bedrock converse failed model=%s attempt=%d error=%s",
+                        self.model_id, attempts, type(exc).__name__)
+            raise CopyFailed([reason], attempts=attempts) from exc
+
+    def write(self, profile_data: dict, previous_copy: Copy | None = None) -> Copy:
+        """Return validated copy, or raise CopyFailed after one retry with the reasons."""
+        data = data_for_prompt(profile_data)
+        previous_bio = previous_copy.bio if previous_copy else None
+        messages = [{"role": "user", "content": [{"text": build_user_message(data, previous_bio)}]}]
+        usage = zero_usage()
+        reasons: list[str] = []
+        for attempt in (1, 2):
+            response = self._converse(messages, attempt)
+            _add_usage(usage, response.get("usage"))
+            content = response.get("output", {}).get("message", {}).get("content") or []
+            tool_uses = [b["toolUse"] for b in content if "toolUse" in b]
+            chosen = next((t for t in tool_uses if t.get("name") == TOOL_NAME), None)
+            if chosen is None:
+                reasons = [f"model called another tool instead of {TOOL_NAME}" if tool_uses
+                           else TEXT_INSTEAD_OF_TOOL]
+            else:
+                tool_input = chosen.get("input") if isinstance(chosen.get("input"), dict) else {}
+                bio = tool_input.get("bio")
+                lines, reasons = lines_from_tool(tool_input.get("albumLines"))
+                reasons += validate_copy(profile_data, bio, lines)
+                if not reasons:
+                    return Copy(bio=bio, album_lines=lines, provider="bedrock",
+                                model_id=self.model_id, usage=usage)
+            log.info("bedrock copy rejected model=%s attempt=%d reasons=%d",
+                     self.model_id, attempt, len(reasons))
+            messages.append({"role": "assistant", "content": content or [{"text": "(empty)"}]})
+            messages.append({"role": "user", "content": self._feedback(tool_uses, chosen, reasons)})
+        raise CopyFailed(reasons, attempts=2)
+
+    @staticmethod
+    def _feedback(tool_uses: list, chosen: dict | None, reasons: list[str]) -> list:
+        """The user turn after a rejected answer: toolResults for every tool call, or text."""
+        if not tool_uses:
+            return [{"text": retry_text(reasons)}]
+        results = []
+        for tool_use in tool_uses:
+            text = retry_text(reasons) if tool_use is chosen else f"Unknown tool; use {TOOL_NAME}."
+            results.append({"toolResult": {"toolUseId": tool_use.get("toolUseId"),
+                                           "content": [{"text": text}], "status": "error"}})
+        return results

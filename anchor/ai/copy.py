@@ -1,0 +1,67 @@
+"""Profile copy: the Copy record, the failure type and `write_copy`, which picks a writer."""
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from .prompt import data_for_prompt  # noqa: F401  (part of this module's interface)
+
+PROVIDERS = ("offline", "bedrock")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def zero_usage() -> dict:
+    """Token usage for copy that cost nothing."""
+    return {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0}
+
+
+@dataclass
+class Copy:
+    """Validated profile copy and where it came from."""
+
+    bio: str
+    album_lines: dict[str, str]
+    provider: str
+    model_id: str | None = None
+    created_at: str = field(default_factory=_now)
+    usage: dict = field(default_factory=zero_usage)
+
+    def to_dict(self) -> dict:
+        """Plain dict for storage (album_lines copied)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Copy":
+        """Rebuild from `to_dict` output, tolerating missing provenance fields."""
+        return cls(bio=data["bio"], album_lines=dict(data.get("album_lines") or {}),
+                   provider=data.get("provider", "offline"), model_id=data.get("model_id"),
+                   created_at=data.get("created_at") or _now(),
+                   usage={**zero_usage(), **(data.get("usage") or {})})
+
+
+class CopyFailed(Exception):
+    """No publishable copy: the reasons are short sentences fit to show the owner."""
+
+    def __init__(self, reasons: list[str], attempts: int = 1):
+        self.reasons = list(reasons)
+        self.attempts = attempts
+        super().__init__("; ".join(self.reasons) or "copy could not be written")
+
+
+def write_copy(profile_data: dict, previous_copy: Copy | None = None, *, provider: str,
+               model_id: str | None = None, client=None) -> Copy:
+    """Write copy that passed validation, or raise CopyFailed (one retry with the reasons)."""
+    if provider == "offline":
+        from .offline import offline_copy
+        return offline_copy(profile_data)
+    if provider == "bedrock":
+        if not model_id:
+            raise ValueError("provider 'bedrock' needs a model_id (set BEDROCK_MODEL_ID)")
+        from .bedrock import BedrockWriter
+        writer = BedrockWriter(model_id, client=client)
+        try:
+            return writer.write(profile_data, previous_copy)
+        finally:
+            writer.close()
+    raise ValueError(f"unknown AI copy provider {provider!r}; use one of: {', '.join(PROVIDERS)}")
