@@ -30,13 +30,19 @@ def create_app(config=None):
     login_manager.init_app(app)
     from anchor.profiles.accounts import load_account
     login_manager.user_loader(load_account)
-    login_manager.login_view = "site.landing"
+    login_manager.login_view = "auth.login"
     app.extensions["anchor.vault"] = make_vault(app.config)
 
-    from anchor.web import errors, security, site
+    from anchor.web import auth, dashboard, errors, pages, public, security, site
+    pages.init_app(app)
+    dashboard.register_time_filters(app)
     security.init_app(app)
     errors.init_app(app)
+    auth.init_oauth(app)
     app.register_blueprint(site.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(public.bp)
 
     from anchor import cli
     cli.init_app(app)

@@ -28,13 +28,14 @@ def dynamodb_local():
 
 
 @pytest.fixture
-def make_config(dynamodb_local, tmp_path):
-    """Build a TestConfig with a fresh table prefix; keyword overrides win."""
+def make_config(dynamodb_local, spotify_sandbox, tmp_path):
+    """Build a TestConfig with a fresh table prefix and the sandbox; keyword overrides win."""
     prefix = f"t{uuid.uuid4().hex[:10]}-"
 
     def _make(**overrides):
         settings = dict(TABLE_PREFIX=prefix, DYNAMODB_ENDPOINT=dynamodb_local.endpoint,
-                        DATA_DIR=tmp_path / "data", QUIET_REQUEST_LOG=True)
+                        DATA_DIR=tmp_path / "data", QUIET_REQUEST_LOG=True,
+                        SPOTIFY_ACCOUNTS_URL=spotify_sandbox.url, SPOTIFY_API_URL=spotify_sandbox.url)
         settings.update(overrides)
         return TestConfig(**settings)
     return _make

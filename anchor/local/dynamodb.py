@@ -87,7 +87,9 @@ class DynamoDBLocal:
         jar_dir = ensure_jar(self.cache_dir)
         cmd = [ensure_java(), "-Xms64m", "-Xmx512m",
                f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}",
-               "-jar", str(jar_dir / "DynamoDBLocal.jar"), "-port", str(self.port)]
+               "-jar", str(jar_dir / "DynamoDBLocal.jar"), "-port", str(self.port),
+               # One database whatever the access key and region, as a real account has.
+               "-sharedDb"]
         if self.data_dir:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             cmd += ["-dbPath", str(self.data_dir)]

@@ -1,0 +1,97 @@
+"""AI copy for a profile: written only when the data changed (or the owner asks), capped per day."""
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from pynamodb.exceptions import UpdateError
+
+from anchor import clock
+from anchor.ai.copy import Copy, CopyFailed, write_copy
+from anchor.models import ProfileModel
+from anchor.profiles import service
+
+log = logging.getLogger("anchor.copy")
+
+
+@dataclass
+class CopyOutcome:
+    """What a generation attempt did, in words the owner can read."""
+
+    status: str          # written | unchanged | failed | limited | nodata
+    message: str
+    ai_called: bool = False
+
+
+def locks(profile):
+    """Which owner-edited fields regeneration must keep."""
+    raw = profile.locked or {}
+    return {"bio": bool(raw.get("bio")), "lines": list(raw.get("lines", []))}
+
+
+def previous_copy(profile):
+    """The profile's current copy as a Copy, or None."""
+    if not profile.bio:
+        return None
+    meta = profile.copyMeta or {}
+    return Copy(bio=profile.bio, album_lines=dict(profile.albumLines or {}),
+                provider=meta.get("provider", "offline"), model_id=meta.get("modelId"))
+
+
+def _reserve(profile):
+    """Count one generation against today's limit, atomically; False when the limit is reached."""
+    limit = current_app.config["AI_DAILY_LIMIT"]
+    today = clock.now().date().isoformat()
+    try:
+        if profile.aiDay != today:
+            profile.update(actions=[ProfileModel.aiDay.set(today), ProfileModel.aiCount.set(1)],
+                           condition=ProfileModel.aiDay.does_not_exist() | (ProfileModel.aiDay != today))
+        else:
+            profile.update(actions=[ProfileModel.aiCount.add(1)],
+                           condition=(ProfileModel.aiDay == today) & (ProfileModel.aiCount < limit))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            profile.refresh(consistent_read=True)
+            if profile.aiDay != today:  # the day rolled over between our read and write
+                return _reserve(profile)
+            return False
+        raise
+    return True
+
+
+def generate(profile, *, force=False):
+    """Write new copy if the visible data changed since the last copy, or if forced."""
+    shown = service.visible(profile)
+    if not shown["albums"] and not shown["artists"]:
+        return CopyOutcome("nodata", "There is no Spotify data to write about yet.")
+    current_hash = service.data_hash(profile)
+    if not force and profile.bio and profile.copyHash == current_hash:
+        return CopyOutcome("unchanged", "The copy is already up to date.")
+    if not _reserve(profile):
+        limit = current_app.config["AI_DAILY_LIMIT"]
+        return CopyOutcome("limited", f"Daily limit reached: copy can be written {limit} times a "
+                                      "day. Try again tomorrow (UTC).")
+    config = current_app.config
+    try:
+        copy = write_copy(shown, previous_copy(profile), provider=config["AI_PROVIDER"],
+                          model_id=config["BEDROCK_MODEL_ID"])
+    except CopyFailed as exc:
+        reason = "; ".join(exc.reasons)
+        log.warning("copy rejected", extra={"fields": {"handle": profile.handle, "reasons": reason}})
+        service.write(profile, {"copyError": f"The new copy was not published: {reason}"})
+        return CopyOutcome("failed", f"The AI copy did not pass our checks, so the previous copy "
+                                     f"stays: {reason}", ai_called=True)
+    kept = locks(profile)
+    old_lines = profile.albumLines or {}
+    lines = {album["id"]: (old_lines[album["id"]] if album["id"] in kept["lines"]
+                           and album["id"] in old_lines else copy.album_lines.get(album["id"], ""))
+             for album in shown["albums"]}
+    changes = {
+        "bio": profile.bio if kept["bio"] and profile.bio else copy.bio,
+        "albumLines": {**old_lines, **lines},
+        "copyHash": current_hash,
+        "copyMeta": {"provider": copy.provider, "modelId": copy.model_id,
+                     "createdAt": copy.created_at, "usage": copy.usage},
+        "copyError": None,
+    }
+    service.write(profile, changes, bump=True)
+    return CopyOutcome("written", "New copy written.", ai_called=copy.provider != "offline")

@@ -1,0 +1,128 @@
+"""Owner edits: names, bio and album lines (with optimistic concurrency), layout, publishing."""
+from datetime import timedelta
+
+from anchor import clock
+from anchor.ai.validate import safety_problems
+from anchor.profiles import service
+from anchor.profiles.copywriting import locks
+
+NAME_MAX = 60
+BIO_MAX = 600
+LINE_MAX = 120
+REFRESH_INTERVAL = timedelta(days=7)
+
+
+class EditRefused(Exception):
+    """Input the product refuses; the message is shown next to the field."""
+
+
+def _clean(text, limit, what, allow_empty=False):
+    text = " ".join((text or "").split())
+    if not text and not allow_empty:
+        raise EditRefused(f"The {what} cannot be empty.")
+    if len(text) > limit:
+        raise EditRefused(f"The {what} is {len(text)} characters; the limit is {limit}.")
+    problems = safety_problems(text, f"The {what}") if text else []
+    if problems:
+        raise EditRefused(problems[0][0].upper() + problems[0][1:] + ".")
+    return text
+
+
+def _version(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise EditRefused("The form is missing its version. Reload the page and try again.") from None
+
+
+def edit_display_name(profile, raw, version):
+    name = _clean(raw, NAME_MAX, "display name")
+    return service.write(profile, {"displayName": name}, bump=True, expect_version=_version(version))
+
+
+def edit_bio(profile, raw, version):
+    """Save the owner's bio and lock it against regeneration (empty = release the lock)."""
+    bio = _clean(raw, BIO_MAX, "bio", allow_empty=True)
+    kept = locks(profile)
+    if not bio:
+        kept["bio"] = False
+        return service.write(profile, {"locked": kept, "copyHash": None}, bump=True,
+                             expect_version=_version(version))
+    kept["bio"] = True
+    return service.write(profile, {"bio": bio, "locked": kept}, bump=True,
+                         expect_version=_version(version))
+
+
+def edit_line(profile, album_id, raw, version):
+    """Save one album line and lock it (empty = release it to the writer)."""
+    if album_id not in {a["id"] for a in (profile.spotify or {}).get("albums", [])}:
+        raise EditRefused("That album is not on this profile.")
+    line = _clean(raw, LINE_MAX, "album line", allow_empty=True)
+    kept = locks(profile)
+    lines = dict(profile.albumLines or {})
+    if line:
+        lines[album_id] = line
+        kept["lines"] = sorted(set(kept["lines"]) | {album_id})
+        changes = {"albumLines": lines, "locked": kept}
+    else:
+        kept["lines"] = [i for i in kept["lines"] if i != album_id]
+        changes = {"locked": kept, "copyHash": None}
+    return service.write(profile, changes, bump=True, expect_version=_version(version))
+
+
+def _item_ids(profile):
+    data = profile.spotify or {}
+    return {i["id"] for i in data.get("artists", []) + data.get("albums", [])}
+
+
+def toggle_hidden(profile, item_id):
+    if item_id not in _item_ids(profile):
+        raise EditRefused("That item is not on this profile.")
+    arrangement = service.layout(profile)
+    hidden = arrangement["hidden"]
+    arrangement["hidden"] = [i for i in hidden if i != item_id] if item_id in hidden else hidden + [item_id]
+    arrangement["pinned"] = [i for i in arrangement["pinned"] if i not in arrangement["hidden"]]
+    return _save_layout(profile, arrangement)
+
+
+def toggle_pinned(profile, item_id):
+    if item_id not in _item_ids(profile):
+        raise EditRefused("That item is not on this profile.")
+    arrangement = service.layout(profile)
+    pinned = arrangement["pinned"]
+    if item_id in pinned:
+        arrangement["pinned"] = [i for i in pinned if i != item_id]
+    else:
+        arrangement["pinned"] = pinned + [item_id]
+        arrangement["hidden"] = [i for i in arrangement["hidden"] if i != item_id]
+    return _save_layout(profile, arrangement)
+
+
+def _save_layout(profile, arrangement):
+    profile.layout = arrangement
+    return service.write(profile, {"layout": arrangement, "dataHash": service.data_hash(profile)},
+                         bump=True)
+
+
+def publish(profile):
+    """Publish: needs data and copy; schedules the weekly refresh and joins the due index."""
+    if not (profile.spotify or {}).get("albums") and not (profile.spotify or {}).get("artists"):
+        raise EditRefused("There is no Spotify data yet. Refresh from Spotify first.")
+    if not profile.bio:
+        raise EditRefused("Write the copy first (press “Write copy”), then publish.")
+    now = clock.now()
+    return service.write(profile, {"isPublic": True, "publishedAt": now,
+                                   "nextRefreshAt": now + REFRESH_INTERVAL}, bump=True)
+
+
+def unpublish(profile):
+    return service.write(profile, {"isPublic": False}, bump=True)
+
+
+def set_auto_refresh(profile, enabled):
+    changes = {"autoRefreshEnabled": bool(enabled)}
+    if enabled:
+        changes["failureCount"] = 0
+        if profile.nextRefreshAt is None:
+            changes["nextRefreshAt"] = clock.now() + REFRESH_INTERVAL
+    return service.write(profile, changes)

@@ -1,0 +1,114 @@
+"""Spotify tokens at rest: sealed by the vault, refreshed when expired, dropped on invalid_grant."""
+import logging
+import threading
+import time
+
+from flask import current_app
+
+from anchor import clock
+from anchor.models import TokenModel
+from anchor.spotify.client import InvalidGrant, SpotifyClient, TokenSet
+
+log = logging.getLogger("anchor.tokens")
+CACHE_SECONDS = 15 * 60
+EXPIRY_MARGIN = 60
+
+
+class NotConnected(Exception):
+    """The account has no usable Spotify tokens: the owner must sign in again."""
+
+
+class _TokenCache:
+    """Decrypted tokens kept in memory for at most 15 minutes (saves KMS calls in the worker)."""
+
+    def __init__(self):
+        self._items = {}
+        self._lock = threading.Lock()
+
+    def get(self, account_id):
+        with self._lock:
+            entry = self._items.get(account_id)
+            if entry and entry[0] > time.monotonic():
+                return entry[1]
+            self._items.pop(account_id, None)
+            return None
+
+    def put(self, account_id, tokens):
+        with self._lock:
+            self._items[account_id] = (time.monotonic() + CACHE_SECONDS, tokens)
+
+    def drop(self, account_id):
+        with self._lock:
+            self._items.pop(account_id, None)
+
+
+cache = _TokenCache()
+
+
+def spotify_client(budget=None, **kwargs):
+    """A Spotify client configured from the app (real Spotify or the sandbox)."""
+    config = current_app.config
+    return SpotifyClient(
+        config["SPOTIFY_ACCOUNTS_URL"], config["SPOTIFY_API_URL"],
+        config["SPOTIFY_CLIENT_ID"] or "anchor-demo",
+        config["SPOTIFY_CLIENT_SECRET"] or "anchor-demo-secret",
+        max_retry_after=config["SPOTIFY_MAX_RETRY_AFTER"], budget=budget, **kwargs)
+
+
+def _key(account_id):
+    return f"ACCOUNT#{account_id}"
+
+
+def save(account_id, token_set, previous=None):
+    """Seal and store tokens; keep the previous refresh token when Spotify sent none."""
+    refresh = token_set.refresh_token or (previous.refresh_token if previous else None)
+    tokens = TokenSet(token_set.access_token, refresh, token_set.expires_at, token_set.scope)
+    vault = current_app.extensions["anchor.vault"]
+    blob = vault.seal(account_id, {"access_token": tokens.access_token, "refresh_token": refresh,
+                                   "expires_at": tokens.expires_at, "scope": tokens.scope})
+    TokenModel(_key(account_id), blob=blob, keyId=vault.key_id, scopes=tokens.scope,
+               expiresAt=tokens.expires_at, updatedAt=clock.now()).save()
+    cache.put(account_id, tokens)
+    return tokens
+
+
+def load(account_id):
+    """The account's tokens (from the memory cache or the vault), or NotConnected."""
+    cached = cache.get(account_id)
+    if cached:
+        return cached
+    try:
+        item = TokenModel.get(_key(account_id), consistent_read=True)
+    except TokenModel.DoesNotExist:
+        raise NotConnected("Spotify is not connected for this account") from None
+    raw = current_app.extensions["anchor.vault"].open(account_id, item.blob)
+    tokens = TokenSet(raw["access_token"], raw.get("refresh_token"), int(raw["expires_at"]),
+                      raw.get("scope"))
+    cache.put(account_id, tokens)
+    return tokens
+
+
+def access_token(account_id, client, force_refresh=False):
+    """A valid access token, refreshed when expired; InvalidGrant drops the tokens."""
+    tokens = load(account_id)
+    if not force_refresh and tokens.expires_at - EXPIRY_MARGIN > clock.now().timestamp():
+        return tokens.access_token
+    if not tokens.refresh_token:
+        delete(account_id)
+        raise NotConnected("Spotify gave no refresh token; sign in again")
+    try:
+        fresh = client.refresh(tokens.refresh_token)
+    except InvalidGrant:
+        log.info("refresh token rejected", extra={"fields": {"account": account_id}})
+        delete(account_id)
+        raise
+    return save(account_id, fresh, previous=tokens).access_token
+
+
+def delete(account_id):
+    """Forget the account's tokens everywhere."""
+    cache.drop(account_id)
+    try:
+        TokenModel(_key(account_id)).delete()
+    except TokenModel.DoesNotExist:
+        pass

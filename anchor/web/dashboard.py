@@ -1,0 +1,245 @@
+"""The owner's dashboard: claim, edit, arrange, write copy, publish, refresh, delete."""
+import json
+
+from flask import Blueprint, Response, abort, current_app, get_flashed_messages, request, session
+from flask_login import current_user, login_required
+
+from anchor import clock
+from anchor.profiles import connection, copywriting, editing, handles, lifecycle, service
+from anchor.profiles.editing import EditRefused
+from anchor.profiles.handles import HandleError
+from anchor.profiles.lifecycle import LifecycleRefused
+from anchor.profiles.service import StaleEdit
+from anchor.web import pages
+from anchor.web.htmx import after_post, is_htmx, render
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+TEMPLATE = "dashboard/home.html"
+BODY = ["flash", "body"]
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every dashboard route needs a signed-in account."""
+
+
+def _profile(required=True):
+    handle = current_user.handle
+    profile = service.get(handle) if handle else None
+    if required and profile is None:
+        abort(404)
+    return profile
+
+
+def _context(profile=None, message=None, error=None, **extra):
+    profile = profile if profile is not None else _profile(required=False)
+    messages = list(get_flashed_messages(with_categories=True))
+    if message:
+        messages.append(("ok", message))
+    if error:
+        messages.append(("error", error))
+    context = {"profile": profile, "messages": messages,
+               "display_name": session.get("display_name"), **extra}
+    if profile is not None:
+        context.update(pages.dashboard_view(profile))
+        if extra.get("album_id"):
+            context["album"] = next((a for a in context["albums"] if a["id"] == extra["album_id"]), None)
+    return context
+
+
+@bp.get("")
+def home():
+    return render(TEMPLATE, BODY, **_context())
+
+
+@bp.get("/handle-check")
+def handle_check():
+    """Live availability while typing (debounced on the client)."""
+    available, text = handles.is_available(request.args.get("handle", ""))
+    return render(TEMPLATE, ["handle_status"], **_context(handle_available=available,
+                                                          handle_message=text))
+
+
+@bp.post("/claim")
+def claim():
+    if _profile(required=False) is not None:
+        return after_post(TEMPLATE, BODY, _context, error="You already have a handle.")
+    try:
+        profile = connection.claim(current_user.id, request.form.get("handle", ""),
+                                   display_name=session.get("display_name"))
+    except HandleError as exc:
+        return after_post(TEMPLATE, BODY, lambda **kw: _context(
+            **kw, typed_handle=request.form.get("handle", "")), error=exc.message)
+    current_user._handle = profile.handle
+    return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
+                      message=f"You are anchor.band/{profile.handle}. Your Spotify data is in.")
+
+
+def _edit(action, block, *args, album_id=None):
+    """Run a text edit; HTMX gets the edited form back, fresh versions and the message."""
+    profile = _profile()
+    blocks = [block, "versions", "flash"]
+    message = error = None
+    try:
+        action(profile, *args)
+        pages.forget(profile.handle)
+        message = "Saved."
+    except StaleEdit as exc:
+        error = exc.message
+        profile = service.get(profile.handle)
+    except EditRefused as exc:
+        error = str(exc)
+    return after_post(TEMPLATE, blocks, lambda **kw: _context(profile, album_id=album_id, **kw),
+                      message=message, error=error)
+
+
+@bp.post("/name")
+def edit_name():
+    return _edit(editing.edit_display_name, "identity", request.form.get("display_name"),
+                 request.form.get("version"))
+
+
+@bp.post("/bio")
+def edit_bio():
+    return _edit(editing.edit_bio, "bio", request.form.get("bio"), request.form.get("version"))
+
+
+@bp.post("/albums/<album_id>/line")
+def edit_line(album_id):
+    profile = _profile()
+    album = next((a for a in (profile.spotify or {}).get("albums", []) if a["id"] == album_id), None)
+    if album is None:
+        abort(404)
+    return _edit(editing.edit_line, "line_form", album_id, request.form.get("line"),
+                 request.form.get("version"), album_id=album_id)
+
+
+def _body_action(action, message, *args):
+    profile = _profile()
+    try:
+        result = action(profile, *args)
+    except (EditRefused, LifecycleRefused) as exc:
+        return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc))
+    pages.forget(profile.handle)
+    text = message(result) if callable(message) else message
+    return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), message=text)
+
+
+@bp.post("/items/<item_id>/hide")
+def toggle_hidden(item_id):
+    return _body_action(editing.toggle_hidden, "Updated what your page shows.", item_id)
+
+
+@bp.post("/items/<item_id>/pin")
+def toggle_pinned(item_id):
+    return _body_action(editing.toggle_pinned, "Updated what your page shows first.", item_id)
+
+
+@bp.post("/copy")
+def generate_copy():
+    profile = _profile()
+    outcome = copywriting.generate(profile, force=True)
+    pages.forget(profile.handle)
+    ok = outcome.status in ("written", "unchanged")
+    return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
+                      message=outcome.message if ok else None,
+                      error=None if ok else outcome.message)
+
+
+@bp.post("/publish")
+def publish():
+    return _body_action(editing.publish, "Published. Your page is live.")
+
+
+@bp.post("/unpublish")
+def unpublish():
+    return _body_action(editing.unpublish, "Unpublished. Your page is hidden.")
+
+
+@bp.post("/auto-refresh")
+def auto_refresh():
+    enabled = request.form.get("enabled") == "on"
+    return _body_action(editing.set_auto_refresh,
+                        "Weekly refresh is on." if enabled else "Weekly refresh is off.", enabled)
+
+
+@bp.post("/disconnect")
+def disconnect():
+    return _body_action(connection.disconnect, "Spotify is disconnected. Your page stays as it is; "
+                                               "sign in again to reconnect.")
+
+
+@bp.post("/delete")
+def delete():
+    return _body_action(lifecycle.soft_delete, "Your profile is deleted. You can restore it for "
+                                               "30 days.", request.form.get("confirm_handle"))
+
+
+@bp.post("/restore")
+def restore():
+    return _body_action(lifecycle.restore, "Restored. Publish again when you are ready.")
+
+
+@bp.get("/export")
+def export():
+    """Everything stored about the account as a JSON download (no token material)."""
+    data = lifecycle.export(current_user.id, _profile(required=False))
+    response = Response(json.dumps(data, indent=2, ensure_ascii=False, default=str),
+                        mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="anchor-band-export.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/preview")
+def preview():
+    """The public page as visitors will see it, published or not."""
+    profile = _profile()
+    if profile.deletedAt is not None:
+        abort(404)
+    return pages.render_public(profile, preview=True)
+
+
+@bp.post("/refresh")
+def refresh_now():
+    from anchor.refresh import engine
+    profile = _profile()
+    result = engine.start_manual_refresh(profile, background=is_htmx())
+    pages.forget(profile.handle)
+    ok = result.outcome in ("running", "refreshed", "unchanged")
+    return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
+                      message=result.message if ok else None, error=None if ok else result.message)
+
+
+@bp.get("/refresh-status")
+def refresh_status():
+    """Polled while a refresh runs; when it lands the page reloads to show the new data."""
+    from anchor.refresh import engine
+    profile = _profile()
+    if engine.is_refreshing(profile):
+        return render(TEMPLATE, ["refresh_poll"], **_context(profile))
+    response = render(TEMPLATE, ["refresh_poll"], **_context(profile))
+    response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def register_time_filters(app):
+    """Jinja filters for dates on the dashboard and public page."""
+    @app.template_filter("when")
+    def _when(moment):
+        return moment.strftime("%-d %b %Y, %H:%M UTC") if moment else "—"
+
+    @app.template_filter("day")
+    def _day(moment):
+        return moment.strftime("%-d %B %Y") if moment else "—"
+
+    @app.template_global()
+    def csrf_field():
+        from flask_wtf.csrf import generate_csrf
+        from markupsafe import Markup
+        return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+    @app.context_processor
+    def _now():
+        return {"now": clock.now(), "demo_spotify": current_app.config["SPOTIFY_SANDBOX"]}

@@ -1,0 +1,31 @@
+"""The one place that decides fragment or full page, and answers form posts both ways."""
+from flask import flash, make_response, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_blocks
+
+
+def is_htmx():
+    """An HTMX request that wants a fragment (boosted navigation gets full pages)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render(template, blocks, **context):
+    """Full page for normal requests, the named blocks of the same template for HTMX."""
+    if is_htmx():
+        body = render_blocks(template, blocks, fragment=True, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body)
+    response.headers["Vary"] = "HX-Request"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def after_post(template, blocks, context_fn, *, message=None, error=None, endpoint="dashboard.home"):
+    """HTMX: the updated fragment with the message; plain form: flash + redirect-after-post."""
+    if is_htmx():
+        return render(template, blocks, **context_fn(message=message, error=error))
+    if error or message:
+        flash(error or message, "error" if error else "ok")
+    response = redirect(url_for(endpoint), code=303)
+    response.headers["Vary"] = "HX-Request"
+    return response

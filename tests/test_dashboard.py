@@ -1,0 +1,208 @@
+"""Dashboard actions: who may do what, HTMX and plain forms, CSRF, optimistic concurrency."""
+import re
+
+import pytest
+
+from anchor.models import ProfileModel
+from tests.web_helpers import claim, csrf_token, post, sign_in
+
+
+def _profile(handle="nadia"):
+    return ProfileModel.get("USER#nadia" if handle == "nadia" else f"USER#{handle}", consistent_read=True)
+
+
+ACTIONS = [
+    ("/dashboard/name", {"display_name": "Nadia Q."}),
+    ("/dashboard/bio", {"bio": "Plain words about the records, written by the owner herself today."}),
+    ("/dashboard/copy", {}),
+    ("/dashboard/publish", {}),
+    ("/dashboard/unpublish", {}),
+    ("/dashboard/auto-refresh", {"enabled": "off"}),
+    ("/dashboard/disconnect", {}),
+    ("/dashboard/delete", {"confirm_handle": "nadia"}),
+    ("/dashboard/restore", {}),
+]
+
+
+@pytest.mark.parametrize("path,data", ACTIONS)
+def test_anonymous_is_sent_to_sign_in(app, client, path, data):
+    response = client.post(path, data=data)
+    assert response.status_code in (302, 400)
+    assert client.get("/dashboard").status_code == 302
+
+
+@pytest.mark.parametrize("path,data", ACTIONS)
+def test_other_user_cannot_touch_the_owners_profile(app, path, data):
+    owner = app.test_client()
+    claim(owner, "nadia")
+    before = _profile()
+    intruder = app.test_client()
+    sign_in(intruder, "tomas")          # signed in, no handle of their own
+    response = post(intruder, path, {**data, "version": before.version})
+    assert response.status_code in (303, 404)
+    after = _profile()
+    assert after.version == before.version and after.displayName == before.displayName
+    assert after.deletedAt is None
+    page = intruder.get("/dashboard").get_data(as_text=True)
+    assert "Claim your handle" in page and before.spotify["albums"][0]["id"] not in page
+
+
+def test_owner_plain_form_redirects_after_post(app, client):
+    claim(client, "nadia")
+    response = post(client, "/dashboard/name", {"display_name": "Nadia Q.", "version": _profile().version})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard")
+    assert "HX-Request" in response.headers["Vary"]
+    assert _profile().displayName == "Nadia Q."
+    assert "Saved." in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_owner_htmx_gets_the_edited_fragment(app, client):
+    claim(client, "nadia")
+    version = _profile().version
+    response = post(client, "/dashboard/name", {"display_name": "N. K.", "version": version}, htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+    assert body.lstrip().startswith('<form id="identity"') and "<html" not in body
+    assert f'id="version-bio" value="{version + 1}" hx-swap-oob="true"' in body
+    assert "Saved." in body
+
+
+@pytest.mark.parametrize("path,data", [a for a in ACTIONS if a[0] != "/dashboard/restore"])
+def test_missing_csrf_is_refused_and_writes_nothing(app, client, path, data):
+    claim(client, "nadia")
+    before = _profile()
+    response = client.post(path, data={**data, "version": before.version})
+    assert response.status_code == 400 and b"did not come from this site" in response.data
+    assert _profile().version == before.version
+
+
+def test_stale_edit_refused(app, client):
+    claim(client, "nadia")
+    stale = _profile().version
+    post(client, "/dashboard/name", {"display_name": "First", "version": stale})
+    response = post(client, "/dashboard/name", {"display_name": "Second", "version": stale}, htmx=True)
+    assert "changed elsewhere" in response.get_data(as_text=True)
+    assert _profile().displayName == "First"
+
+
+@pytest.mark.parametrize("bad,message", [
+    ("", "cannot be empty"), ("x" * 61, "limit is 60"), ("see https://example.com", "web address"),
+    ("<b>bold</b>", "markup"),
+])
+def test_bad_name_refused_without_write(app, client, bad, message):
+    claim(client, "nadia")
+    before = _profile()
+    response = post(client, "/dashboard/name", {"display_name": bad, "version": before.version}, htmx=True)
+    assert message in response.get_data(as_text=True)
+    assert _profile().version == before.version
+
+
+def test_edited_line_is_locked_and_survives_regeneration(app, client):
+    claim(client, "nadia")
+    profile = _profile()
+    album = profile.spotify["albums"][0]["id"]
+    post(client, f"/dashboard/albums/{album}/line", {"line": "My own words.", "version": profile.version})
+    post(client, "/dashboard/copy", {})
+    regenerated = _profile()
+    assert regenerated.albumLines[album] == "My own words."
+    assert album in regenerated.locked["lines"]
+    # Releasing: an empty line hands it back to the writer.
+    post(client, f"/dashboard/albums/{album}/line", {"line": "", "version": regenerated.version})
+    post(client, "/dashboard/copy", {})
+    assert _profile().albumLines[album] != "My own words."
+
+
+def test_hide_and_pin_change_the_visible_data(app, client):
+    claim(client, "nadia")
+    profile = _profile()
+    first, second = profile.spotify["albums"][0]["id"], profile.spotify["albums"][1]["id"]
+    post(client, f"/dashboard/items/{first}/hide", {})
+    post(client, f"/dashboard/items/{second}/pin", {})
+    after = _profile()
+    assert after.layout == {"hidden": [first], "pinned": [second]}
+    assert after.dataHash != profile.dataHash
+    response = post(client, "/dashboard/items/not-mine/hide", {}, htmx=True)
+    assert "not on this profile" in response.get_data(as_text=True)
+
+
+def test_publish_puts_profile_in_due_index(app, client):
+    claim(client, "nadia")
+    post(client, "/dashboard/publish", {})
+    profile = _profile()
+    assert profile.isPublic and profile.gsi1pk == "AUTO#1"
+    assert profile.gsi1sk.endswith("#nadia")
+    assert client.get("/nadia").status_code == 200
+    post(client, "/dashboard/unpublish", {})
+    assert _profile().gsi1pk is None
+    assert client.get("/nadia").status_code == 404
+
+
+def test_publish_needs_copy(app, client):
+    claim(client, "nadia")
+    profile = _profile()
+    profile.update(actions=[ProfileModel.bio.remove()])
+    response = post(client, "/dashboard/publish", {}, htmx=True)
+    assert "Write the copy first" in response.get_data(as_text=True)
+    assert not _profile().isPublic
+
+
+def test_delete_needs_the_handle_typed_then_restore(app, client):
+    claim(client, "nadia")
+    post(client, "/dashboard/publish", {})
+    response = post(client, "/dashboard/delete", {"confirm_handle": "nope"}, htmx=True)
+    assert "Type your handle exactly" in response.get_data(as_text=True)
+    post(client, "/dashboard/delete", {"confirm_handle": "nadia"})
+    profile = _profile()
+    assert profile.deletedAt and not profile.isPublic and profile.gsi1pk is None
+    assert client.get("/nadia").status_code == 404
+    from anchor.models import TokenModel
+    with pytest.raises(TokenModel.DoesNotExist):
+        TokenModel.get("ACCOUNT#nadia")
+    post(client, "/dashboard/restore", {})
+    assert _profile().deletedAt is None and not _profile().isPublic
+
+
+def test_export_has_everything_but_tokens(app, client):
+    claim(client, "nadia")
+    response = client.get("/dashboard/export")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    data = response.get_json()
+    assert data["profile"]["handle"] == "nadia" and data["account"]["spotifyUserId"] == "nadia"
+    text = response.get_data(as_text=True)
+    from anchor.models import TokenModel
+    blob = TokenModel.get("ACCOUNT#nadia").blob
+    tokens = app.extensions["anchor.vault"].open("nadia", blob)
+    assert blob not in text and tokens["access_token"] not in text and tokens["refresh_token"] not in text
+
+
+def test_handle_check_fragment(app, client):
+    claim(client, "nadia")
+    other = app.test_client()
+    sign_in(other, "tomas")
+    taken = other.get("/dashboard/handle-check?handle=nadia", headers={"HX-Request": "true"})
+    assert "is taken" in taken.get_data(as_text=True) and "<html" not in taken.get_data(as_text=True)
+    free = other.get("/dashboard/handle-check?handle=tomas-k", headers={"HX-Request": "true"})
+    assert "is available" in free.get_data(as_text=True)
+    reserved = other.get("/dashboard/handle-check?handle=admin", headers={"HX-Request": "true"})
+    assert "reserved" in reserved.get_data(as_text=True)
+
+
+def test_claim_errors_shown_and_nothing_written(app, client):
+    claim(client, "nadia")
+    other = app.test_client()
+    sign_in(other, "tomas")
+    response = post(other, "/dashboard/claim", {"handle": "nadia"}, htmx=True)
+    assert "is taken" in response.get_data(as_text=True)
+    response = post(other, "/dashboard/claim", {"handle": "<script>"}, htmx=True)
+    body = response.get_data(as_text=True)
+    assert "3–30 characters" in body and "<script>" not in body
+
+
+def test_csrf_token_is_sent_as_htmx_header(app, client):
+    claim(client, "nadia")
+    page = client.get("/dashboard").get_data(as_text=True)
+    token = csrf_token(client)
+    assert re.search(r"hx-headers='\{&#34;X-CSRFToken&#34;: &#34;|hx-headers='\{\"X-CSRFToken\": \"", page)
+    response = client.post("/dashboard/auto-refresh", data={"enabled": "off"},
+                           headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 200

@@ -1,0 +1,166 @@
+"""The public page: one read, tags, the same 404 for every miss, ETag/304, no outbound calls."""
+import re
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.client import BaseClient
+
+from anchor import clock
+from anchor.models import ProfileModel
+from tests.web_helpers import claim, post
+
+
+@pytest.fixture
+def published(app):
+    owner = app.test_client()
+    claim(owner, "nadia")
+    post(owner, "/dashboard/publish", {})
+    return ProfileModel.get("USER#nadia")
+
+
+@pytest.fixture
+def visitor(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch):
+    """Every botocore operation made while the fixture is active, as (service, operation)."""
+    calls = []
+    original = BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        calls.append((self.meta.service_model.service_id, operation_name))
+        return original(self, operation_name, api_params)
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return calls
+
+
+@pytest.fixture
+def only_dynamodb(app, monkeypatch):
+    """Fail the test if anything connects anywhere but DynamoDB Local (no Spotify, KMS, Bedrock)."""
+    allowed = urlsplit(app.config["DYNAMODB_ENDPOINT"]).port
+    original = socket.socket.connect
+
+    def guarded(sock, address):
+        if isinstance(address, tuple) and address[1] != allowed:
+            sock.close()
+            raise AssertionError(f"outbound connection to {address} while rendering a public page")
+        return original(sock, address)
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def test_page_shows_the_profile(published, visitor):
+    response = visitor.get("/nadia")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<script" not in body
+    assert published.bio.split(".")[0].replace("'", "&#39;") in body
+    for album in published.spotify["albums"][:3]:
+        assert album["url"] in body
+    assert "Data from" in body and "Spotify" in body
+    assert len(response.data) <= 30 * 1024
+
+
+def test_open_graph_and_twitter_tags(published, visitor, app):
+    body = visitor.get("/nadia").get_data(as_text=True)
+    tags = dict(re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)"', body))
+    base = app.config["BASE_URL"]
+    assert tags["og:url"] == f"{base}/nadia"
+    assert tags["og:type"] == "profile"
+    assert tags["og:title"].startswith(published.displayName)
+    assert tags["og:image"].startswith(f"{base}/nadia/og.png?v=")
+    assert tags["og:image:alt"] and tags["og:description"] and tags["description"]
+    assert tags["twitter:card"] == "summary_large_image"
+    assert f'<link rel="canonical" href="{base}/nadia">' in body
+    assert re.search(r"<title>.+ \(@nadia\) · Anchor\.band</title>", body)
+
+
+def test_one_read_and_no_outbound_call(published, visitor, dynamodb_calls, only_dynamodb, app):
+    app.extensions["anchor.page_cache"].forget("nadia")
+    dynamodb_calls.clear()
+    assert visitor.get("/nadia").status_code == 200
+    assert dynamodb_calls == [("DynamoDB", "GetItem")]
+    dynamodb_calls.clear()
+    assert visitor.get("/nadia").status_code == 200      # hot: from the page cache
+    assert dynamodb_calls == []
+
+
+def test_outbound_guard_really_fails(only_dynamodb, spotify_sandbox):
+    import requests
+    with pytest.raises(Exception, match="outbound connection"):
+        requests.get(spotify_sandbox.url + "/v1/me", timeout=2)
+
+
+def test_same_404_for_unknown_unpublished_and_deleted(app, visitor):
+    owner = app.test_client()
+    claim(owner, "tomas")                                   # claimed, never published
+    second = app.test_client()
+    claim(second, "aiko")
+    post(second, "/dashboard/publish", {})
+    post(second, "/dashboard/delete", {"confirm_handle": "aiko"})
+    answers = [visitor.get(f"/{h}") for h in ("nobody-here", "tomas", "aiko")]
+    assert {a.status_code for a in answers} == {404}
+    bodies = {a.get_data(as_text=True).replace(h, "") for a, h in zip(answers, ("nobody-here", "tomas", "aiko"))}
+    assert len(bodies) == 1
+
+
+def test_etag_and_304(published, visitor):
+    first = visitor.get("/nadia")
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+    etag = first.headers["ETag"]
+    again = visitor.get("/nadia", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    changed = visitor.get("/nadia", headers={"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200
+
+
+def test_owner_edit_shows_at_once(app, published):
+    owner = app.test_client()
+    from tests.web_helpers import sign_in
+    sign_in(owner, "nadia")
+    visitor = app.test_client()
+    assert visitor.get("/nadia").status_code == 200          # now cached
+    post(owner, "/dashboard/name", {"display_name": "Nadia Renamed", "version": ProfileModel.get("USER#nadia").version})
+    assert "Nadia Renamed" in visitor.get("/nadia").get_data(as_text=True)
+
+
+def test_uppercase_handle_redirects_and_junk_404s(published, visitor):
+    response = visitor.get("/NADIA")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/nadia")
+    assert visitor.get("/a%3Cb").status_code == 404
+
+
+def test_share_card_png(published, visitor):
+    body = visitor.get("/nadia").get_data(as_text=True)
+    image_url = re.search(r'<meta property="og:image" content="([^"]+)"', body).group(1)
+    path = urlsplit(image_url).path + "?" + urlsplit(image_url).query
+    response = visitor.get(path)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert "immutable" in response.headers["Cache-Control"]
+    from io import BytesIO
+    from PIL import Image
+    assert Image.open(BytesIO(response.data)).size == (1200, 630)
+    stale = visitor.get("/nadia/og.png?v=old")
+    assert stale.status_code == 302
+
+
+def test_security_headers(published, visitor):
+    response = visitor.get("/nadia")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+
+
+def test_markup_in_names_is_inert(app, visitor):
+    owner = app.test_client()
+    claim(owner, "xss-probe")
+    post(owner, "/dashboard/publish", {})
+    body = visitor.get("/xss-probe").get_data(as_text=True)
+    assert "<script>window.__pwned" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;" in body
+    dash = owner.get("/dashboard").get_data(as_text=True)
+    assert "<script>window.__pwned" not in dash and "&lt;script&gt;" in dash
+    assert clock.now()
