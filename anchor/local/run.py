@@ -46,9 +46,11 @@ def main():
         subprocess.run(flask("migrate"), env=env, cwd=ROOT, check=True)
         if not env.get("SPOTIFY_CLIENT_ID"):
             processes.append(("Spotify sandbox", subprocess.Popen(
-                [sys.executable, "-m", "anchor.spotify.sandbox", "--port", str(SANDBOX_PORT)],
+                [sys.executable, "-m", "anchor.spotify.sandbox", "--port", str(SANDBOX_PORT),
+                 "--generated", "1000"],
                 env=env, cwd=ROOT)))
             _wait_for_port(SANDBOX_PORT)
+            subprocess.run(flask("seed-demo"), env=env, cwd=ROOT, check=False)
         processes.append(("web", subprocess.Popen(
             flask("run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"),
             env=env, cwd=ROOT)))

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, current_app, render_template
 from pynamodb.exceptions import PynamoDBException
 
 from anchor.models import SentinelModel
+from anchor.profiles import demo
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger("anchor.health")
@@ -14,7 +15,9 @@ SENTINEL_KEY = "HEALTH#sentinel"
 @bp.get("/")
 def landing():
     """What Anchor.band is, and the way in."""
-    return render_template("site/landing.html", demo_spotify=current_app.config["SPOTIFY_SANDBOX"])
+    sandbox = current_app.config["SPOTIFY_SANDBOX"]
+    return render_template("site/landing.html", demo_spotify=sandbox,
+                           demo_handles=demo.demo_handles() if sandbox else [])
 
 
 @bp.get("/healthz")

@@ -1,0 +1,87 @@
+"""Demo seeding through the sandbox, and the token lifecycle at the app level."""
+import time
+from datetime import timedelta
+
+import pytest
+
+from anchor import clock
+from anchor.models import ProfileModel, TokenModel
+from anchor.profiles import handles, index, tokens
+from anchor.spotify.client import InvalidGrant, TokenSet
+
+
+def test_seed_demo_publishes_one_page_per_listener(app, runner, client):
+    result = runner.invoke(args=["seed-demo", "--count", "2"])
+    assert result.exit_code == 0, result.output
+    assert "seed-demo: 8 published" in result.output
+    for handle in ("nadia", "tomas", "aiko", "marcus", "lena", "ifeoma", "listener-00001", "listener-00002"):
+        profile = ProfileModel.get(f"USER#{handle}")
+        assert profile.isPublic and profile.bio and profile.gsi1pk == "AUTO#1"
+    assert client.get("/marcus").status_code == 200
+    landing = client.get("/").get_data(as_text=True)
+    assert 'href="/nadia"' in landing and "xss-probe" not in landing
+    again = runner.invoke(args=["seed-demo"])
+    assert "seed-demo: 6 exists" in again.output
+
+
+def _connect(app, sandbox, listener, expired=False):
+    raw = sandbox.issue_tokens(listener)
+    expires = int(time.time()) - 10 if expired else int(time.time()) + 3600
+    with app.app_context():
+        handles.claim(listener, listener)
+        tokens.cache.drop(listener)
+        tokens.save(listener, TokenSet(raw["access_token"], raw["refresh_token"], expires, raw.get("scope")))
+    return raw
+
+
+def test_expired_access_token_is_refreshed_and_rotation_kept(app, spotify_sandbox):
+    raw = _connect(app, spotify_sandbox, "lena", expired=True)
+    spotify_sandbox.set_rotation(True)
+    with app.app_context():
+        client = tokens.spotify_client()
+        access = tokens.access_token("lena", client)
+        assert access != raw["access_token"]
+        tokens.cache.drop("lena")
+        stored = tokens.load("lena")
+        assert stored.refresh_token != raw["refresh_token"]       # the rotated one was kept
+        assert stored.expires_at > time.time()
+        client.close()
+
+
+def test_refresh_without_new_refresh_token_keeps_the_old_one(app, spotify_sandbox):
+    raw = _connect(app, spotify_sandbox, "aiko", expired=True)
+    spotify_sandbox.set_rotation(False)
+    with app.app_context():
+        client = tokens.spotify_client()
+        tokens.access_token("aiko", client)
+        tokens.cache.drop("aiko")
+        assert tokens.load("aiko").refresh_token == raw["refresh_token"]
+        client.close()
+
+
+def test_invalid_grant_drops_tokens(app, spotify_sandbox):
+    _connect(app, spotify_sandbox, "marcus", expired=True)
+    spotify_sandbox.fail_next("invalid_grant")
+    with app.app_context():
+        client = tokens.spotify_client()
+        with pytest.raises(InvalidGrant):
+            tokens.access_token("marcus", client)
+        client.close()
+    with pytest.raises(TokenModel.DoesNotExist):
+        TokenModel.get("ACCOUNT#marcus")
+
+
+def test_disconnect_keeps_page_and_leaves_index(app, client):
+    from tests.web_helpers import claim, post
+    claim(client, "ifeoma")
+    post(client, "/dashboard/publish", {})
+    assert ProfileModel.get("USER#ifeoma").gsi1pk == "AUTO#1"
+    post(client, "/dashboard/disconnect", {})
+    profile = ProfileModel.get("USER#ifeoma")
+    assert not profile.spotifyConnected and not profile.autoRefreshEnabled and profile.gsi1pk is None
+    with pytest.raises(TokenModel.DoesNotExist):
+        TokenModel.get("ACCOUNT#ifeoma")
+    assert app.test_client().get("/ifeoma").status_code == 200
+    assert "sign in with Spotify again" in client.get("/dashboard").get_data(as_text=True)
+    handles_due, _, _ = index.due_profiles(clock.now() + timedelta(days=30))
+    assert "ifeoma" not in handles_due
