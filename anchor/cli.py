@@ -10,6 +10,8 @@ def init_app(app):
     """Register the commands on the app."""
     app.cli.add_command(migrate_command)
     app.cli.add_command(seed_demo_command)
+    from anchor.refresh.commands import register
+    register(app)
 
 
 @click.command("migrate")

@@ -206,3 +206,22 @@ def test_csrf_token_is_sent_as_htmx_header(app, client):
     response = client.post("/dashboard/auto-refresh", data={"enabled": "off"},
                            headers={"HX-Request": "true", "X-CSRFToken": token})
     assert response.status_code == 200
+
+
+def test_refresh_now_then_cooldown_message(app, client, spotify_sandbox):
+    claim(client, "nadia")
+    before = spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"]
+    response = post(client, "/dashboard/refresh", {})
+    assert response.status_code == 303
+    assert spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"] == before + 1
+    assert _profile().lastManualRefreshAt is not None
+    again = post(client, "/dashboard/refresh", {}, htmx=True)
+    body = again.get_data(as_text=True)
+    assert "available again at" in body and "minutes" in body
+    assert spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"] == before + 1
+
+
+def test_refresh_status_poll_reloads_when_done(app, client):
+    claim(client, "nadia")
+    response = client.get("/dashboard/refresh-status", headers={"HX-Request": "true"})
+    assert response.headers.get("HX-Refresh") == "true"

@@ -55,9 +55,12 @@ def main():
             flask("run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"),
             env=env, cwd=ROOT)))
         _wait_for_port(WEB_PORT)
+        worker_env = dict(env, ANCHOR_ROLE="worker")
+        processes.append(("worker", subprocess.Popen(flask("worker"), env=worker_env, cwd=ROOT)))
         print("\n  Anchor.band is running:")
         print(f"    web app          http://127.0.0.1:{WEB_PORT}")
         print(f"    DynamoDB Local   {database.endpoint}  (data in .data/dynamodb)")
+        print(f"    worker           refresh pass every {env['ANCHOR_WORKER_INTERVAL_SECONDS']} s")
         for name, _proc in processes:
             if name == "Spotify sandbox":
                 print(f"    demo Spotify     http://127.0.0.1:{SANDBOX_PORT}")

@@ -10,6 +10,7 @@ from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
 from anchor.profiles.service import StaleEdit
+from anchor.refresh import engine
 from anchor.web import pages
 from anchor.web.htmx import after_post, is_htmx, render
 
@@ -203,7 +204,6 @@ def preview():
 
 @bp.post("/refresh")
 def refresh_now():
-    from anchor.refresh import engine
     profile = _profile()
     result = engine.start_manual_refresh(profile, background=is_htmx())
     pages.forget(profile.handle)
@@ -215,7 +215,6 @@ def refresh_now():
 @bp.get("/refresh-status")
 def refresh_status():
     """Polled while a refresh runs; when it lands the page reloads to show the new data."""
-    from anchor.refresh import engine
     profile = _profile()
     if engine.is_refreshing(profile):
         return render(TEMPLATE, ["refresh_poll"], **_context(profile))

@@ -8,6 +8,7 @@ from flask import current_app, make_response, render_template, request
 from flask_login import current_user
 
 from anchor.profiles import copywriting, lifecycle, service
+from anchor.refresh import engine
 from anchor.web import share_card
 
 PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
@@ -142,13 +143,5 @@ def dashboard_view(profile):
         "copy_model": meta.get("modelId"), "copy_written_at": meta.get("createdAt"),
         "copy_stale": bool(profile.bio) and profile.copyHash != profile.dataHash,
         "restore_until": lifecycle.restore_deadline(profile),
-        "refresh_state": _refresh_state(profile),
+        "refresh_state": engine.manual_refresh_status(profile),
     }
-
-
-def _refresh_state(profile):
-    try:
-        from anchor.refresh import engine
-    except ImportError:
-        return ("available", "")
-    return engine.manual_refresh_status(profile)

@@ -1,0 +1,148 @@
+"""`refresh_due`: one pass over the due index per hourly slot, however many workers run."""
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from flask import current_app
+from pynamodb.exceptions import PutError, UpdateError
+
+from anchor import clock
+from anchor.logs import log_event
+from anchor.models import SchedulerRunModel
+from anchor.profiles import index
+from anchor.refresh import engine
+from anchor.spotify.client import CallBudget
+
+log = logging.getLogger("anchor.refresh")
+
+BATCH_SIZE = 50
+SLOT_LOCK = timedelta(minutes=15)
+SLOT_RETENTION = timedelta(days=7)
+
+# Set by the worker on SIGTERM: running passes start no new profile (in-flight ones finish).
+shutting_down = threading.Event()
+
+
+def slot_key(now):
+    """`SCHEDULER#refresh-due#<YYYY-MM-DDTHH>` for the hour `now` falls in."""
+    return f"SCHEDULER#refresh-due#{now:%Y-%m-%dT%H}"
+
+
+def claim_slot(now):
+    """Claim this hour's run: (item, lockId), or None if another run has it or finished it."""
+    lock_id = uuid.uuid4().hex
+    item = SchedulerRunModel(slot_key(now), lockUntil=now + SLOT_LOCK, lockId=lock_id,
+                             status="running",
+                             expiresAt=int((now + SLOT_RETENTION).timestamp()))
+    crashed = (SchedulerRunModel.status == "running") & (SchedulerRunModel.lockUntil < now)
+    try:
+        item.save(condition=SchedulerRunModel.pk.does_not_exist() | crashed)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return item, lock_id
+
+
+def _extend(item, lock_id):
+    """Push the slot lock 15 minutes on; False when another run took the slot over."""
+    try:
+        item.update(actions=[SchedulerRunModel.lockUntil.set(clock.now() + SLOT_LOCK)],
+                    condition=SchedulerRunModel.lockId == lock_id)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _finish(item, lock_id, summary):
+    try:
+        item.update(actions=[SchedulerRunModel.status.set("done"),
+                             SchedulerRunModel.summary.set(summary)],
+                    condition=SchedulerRunModel.lockId == lock_id)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        log_event(log, "refresh-due slot taken over before the end", slot=summary["slot"])
+
+
+class _Run:
+    """One claimed pass: shared budget, counters, and the reason to stop early (if any)."""
+
+    def __init__(self, app, budget):
+        self.app, self.budget = app, budget
+        self.outcomes, self.ai_calls = Counter(), 0
+        self.stopped = None
+        self._lock = threading.Lock()
+
+    def stop(self, reason):
+        with self._lock:
+            self.stopped = self.stopped or reason
+
+    def refresh(self, handle):
+        """Refresh one handle in a pool thread; None if the run stopped before it started."""
+        if shutting_down.is_set():
+            self.stop("shutting down")
+        if self.stopped:
+            return None
+        remaining = self.budget.remaining
+        if remaining is not None and remaining < engine.CALLS_PER_REFRESH:
+            self.stop("spotify-budget")
+            return None
+        with self.app.app_context():   # Flask's app context is per thread
+            try:
+                result = engine.refresh_profile(handle, "scheduled", budget=self.budget)
+            except Exception:
+                log.exception("refresh crashed", extra={"fields": {"handle": handle}})
+                result = engine.RefreshResult("failed", "unexpected error")
+        if result.outcome == "rate-limited":
+            self.stop("rate-limited")
+        with self._lock:
+            self.outcomes[result.outcome] += 1
+            self.ai_calls += int(result.ai_called)
+        return result
+
+
+def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
+    """Claim this hour's slot, then refresh up to `cap` due profiles; returns the summary."""
+    started = time.perf_counter()
+    now = now or clock.now()
+    config = current_app.config
+    cap = config["REFRESH_RUN_CAP"] if cap is None else cap
+    concurrency = concurrency or config["REFRESH_CONCURRENCY"]
+    budget = budget or CallBudget(limit=config["REFRESH_SPOTIFY_BUDGET"])
+    summary = {"slot": slot_key(now)[len("SCHEDULER#refresh-due#"):], "claimed": False,
+               "processed": 0, "outcomes": {}, "duration_ms": 0, "spotify_calls": 0,
+               "ai_calls": 0, "stopped_early": None, "scanned": 0}
+    claim = claim_slot(now)
+    if claim is None:
+        summary["stopped_early"] = "slot already claimed"
+        summary["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        log_event(log, "refresh-due summary", **summary)
+        return summary
+    item, lock_id = claim
+    run = _Run(current_app._get_current_object(), budget)
+    processed = scanned = 0
+    cursor = None
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="refresh") as pool:
+        while processed < cap and not run.stopped:
+            handles, cursor, page_scanned = index.due_profiles(
+                now, limit=min(BATCH_SIZE, cap - processed), cursor=cursor)
+            scanned += page_scanned
+            processed += sum(r is not None for r in pool.map(run.refresh, handles))
+            if cursor is None:
+                break
+            if not _extend(item, lock_id):
+                run.stop("slot taken over")
+    summary.update(claimed=True, processed=processed, outcomes=dict(run.outcomes),
+                   duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                   spotify_calls=budget.count, ai_calls=run.ai_calls,
+                   stopped_early=run.stopped, scanned=scanned)
+    _finish(item, lock_id, summary)
+    log_event(log, "refresh-due summary", **summary)
+    return summary

@@ -1,0 +1,70 @@
+"""`flask worker`: a thin APScheduler 3.x wrapper that runs `refresh_due` every hour.
+
+Started only by the Procfile's worker line, never by create_app or gunicorn (each gunicorn
+worker would run its own copy). Elastic Beanstalk starts every Procfile line in both
+environments and restarts processes that exit, so in the web role the worker idles instead.
+"""
+import logging
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+
+from anchor.logs import log_event
+from anchor.refresh import scheduler as passes
+
+log = logging.getLogger("anchor.worker")
+
+FIRST_RUN_DELAY_SECONDS = 5
+MISFIRE_GRACE_SECONDS = 300
+IDLE_MESSAGE = "ANCHOR_ROLE=web: the scheduler runs only in the worker environment; idling"
+
+
+def run(app):
+    """Run until SIGTERM/SIGINT: the hourly scheduler in the worker role, idle otherwise."""
+    if app.config["ROLE"] != "worker":
+        _idle()
+        return
+    _schedule(app)
+
+
+def _idle():
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    log_event(log, IDLE_MESSAGE, role="web")
+    while not stop.wait(1):
+        pass
+    log_event(log, "worker stopped", role="web")
+
+
+def _schedule(app):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    interval = app.config["WORKER_INTERVAL_SECONDS"]
+    scheduler = BlockingScheduler(timezone=timezone.utc)
+
+    def job():
+        with app.app_context():
+            try:
+                passes.refresh_due()
+            except Exception:  # logged; the next interval tries again
+                log.exception("refresh-due pass failed")
+
+    delay = min(FIRST_RUN_DELAY_SECONDS, interval)
+    first_run = datetime.now(timezone.utc) + timedelta(seconds=delay)
+    scheduler.add_job(job, IntervalTrigger(seconds=interval, jitter=min(60, interval / 10)),
+                      id="refresh-due", coalesce=True, max_instances=1,
+                      misfire_grace_time=MISFIRE_GRACE_SECONDS, next_run_time=first_run)
+
+    def stop(signum, _frame):
+        log_event(log, "worker stopping", signal=signal.Signals(signum).name)
+        passes.shutting_down.set()      # the running pass starts no new profile
+        scheduler.shutdown(wait=True)   # and we wait for the in-flight ones
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    log_event(log, "worker started", role="worker", interval_seconds=interval,
+              first_run=first_run.isoformat(timespec="seconds"))
+    scheduler.start()
+    log_event(log, "worker stopped", role="worker")

@@ -1,0 +1,49 @@
+"""`flask purge`: profiles deleted more than 30 days ago go for good and free their handle."""
+from datetime import timedelta
+
+import pytest
+
+from anchor import clock
+from anchor.models import AccountModel, ProfileModel, TokenModel
+from anchor.profiles import handles, lifecycle, service
+from anchor.refresh.purge import purge
+from tests.test_refresh_engine import T0, connect, refresh_app  # noqa: F401
+
+
+def _gone(model, key):
+    with pytest.raises(model.DoesNotExist):
+        model.get(key, consistent_read=True)
+    return True
+
+
+def test_purge_after_30_days_frees_the_handle(refresh_app, spotify_sandbox):
+    clock.freeze(T0 - timedelta(days=31))
+    old = connect(spotify_sandbox, "nadia", "nadia")
+    lifecycle.soft_delete(old, "nadia")
+    clock.freeze(T0 - timedelta(days=29))
+    recent = connect(spotify_sandbox, "tomas", "tomas")
+    lifecycle.soft_delete(recent, "tomas")
+    kept = connect(spotify_sandbox, "aiko", "aiko")
+    clock.freeze(T0)
+    assert purge() == 1
+    assert _gone(ProfileModel, "USER#nadia") and _gone(AccountModel, "ACCOUNT#nadia")
+    assert _gone(TokenModel, "ACCOUNT#nadia")
+    assert service.get("tomas").deletedAt == T0 - timedelta(days=29)
+    assert AccountModel.get("ACCOUNT#tomas").handle == "tomas"
+    assert service.get("aiko").deletedAt is None and kept.handle == "aiko"
+    assert handles.is_available("nadia")[0]
+    assert handles.claim("someone-else", "nadia").ownerId == "someone-else"
+    assert handles.claim("nadia", "nadia-again").handle == "nadia-again"   # the account is free too
+    assert purge() == 0
+
+
+def test_purge_command_prints_the_count(refresh_app, spotify_sandbox, runner):
+    if "purge" not in refresh_app.cli.commands:
+        from anchor.refresh.commands import register
+        register(refresh_app)
+    clock.freeze(T0 - timedelta(days=40))
+    lifecycle.soft_delete(connect(spotify_sandbox, "nadia", "nadia"), "nadia")
+    clock.freeze(T0)
+    result = runner.invoke(args=["purge", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    assert "Purged 1 profile(s) deleted more than 30 days ago." in result.output
