@@ -71,8 +71,10 @@ def generate(profile, *, force=False):
         return CopyOutcome("limited", f"Daily limit reached: copy can be written {limit} times a "
                                       "day. Try again tomorrow (UTC).")
     config = current_app.config
+    # The old copy may name items the owner has since hidden; hidden items never reach the model.
+    previous = None if service.layout(profile)["hidden"] else previous_copy(profile)
     try:
-        copy = write_copy(shown, previous_copy(profile), provider=config["AI_PROVIDER"],
+        copy = write_copy(shown, previous, provider=config["AI_PROVIDER"],
                           model_id=config["BEDROCK_MODEL_ID"])
     except CopyFailed as exc:
         reason = "; ".join(exc.reasons)
