@@ -1,0 +1,49 @@
+"""gunicorn settings for Elastic Beanstalk (Python on Amazon Linux 2023, t3.small).
+
+nginx on the instance proxies to 127.0.0.1:$PORT (8000 on the EB Python platform) and serves
+/static itself. A t3.small has 2 vCPUs and 2 GiB: 2 worker processes x 4 threads keeps memory
+low (~120 MB each) while threads cover the I/O waits (DynamoDB, KMS, Spotify, Bedrock).
+"""
+import os
+import sys
+
+bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+# Request timeout; the slowest path is "generate copy" (Bedrock, read timeout 60 s, one retry).
+timeout = 120
+# SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak never becomes an outage.
+max_requests = 2000
+max_requests_jitter = 200
+
+# The heartbeat file lives in RAM: EBS latency spikes must not get workers killed.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# The app logs one JSON line per request on stdout (anchor/logs.py): no gunicorn access log.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+capture_output = False
+# Only the local nginx may set X-Forwarded-Proto (default, stated for the reader).
+forwarded_allow_ips = "127.0.0.1"
+proc_name = "anchor-web"
+
+
+def on_starting(server):
+    """Refuse to start with unsafe settings before forking: one clear line, master exits 1."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    from anchor.config import ConfigError, load_config
+
+    try:
+        load_config().validate()
+    except ConfigError as exc:
+        print(f"anchor: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None

@@ -1,0 +1,151 @@
+"""pytest plugin: record every AWS API operation made through botocore during the run.
+
+PynamoDB 6 and boto3 both end in `botocore.client.BaseClient._make_api_call`, so wrapping that
+one method (at plugin load, before any client exists) sees every call. Each call is recorded with
+who made it: operator code (migrations, `flask purge`, the local tooling; see ADMIN_PATHS)
+anywhere on the stack makes it "admin", otherwise the innermost frame of this repository decides
+between the app (`anchor/`) and a test. `tests/test_zz_iam_policy.py` compares the app's calls
+with the IAM policies in `docs/iam/`.
+
+Enable with `-p tests.aws_calls` or `pytest_plugins = ["tests.aws_calls"]` in conftest.
+"""
+import json
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+import botocore.client
+
+ROOT = Path(__file__).resolve().parent.parent
+_ROOT_PREFIX = str(ROOT) + "/"
+_VENV_PREFIX = str(ROOT / ".venv") + "/"
+
+# Operations only tests, migrations and ops tooling may make; none of them belongs in the
+# instance roles. A call to one of these from app code fails the IAM check.
+ADMIN_ONLY_OPERATIONS = {
+    ("dynamodb", "CreateTable"),        # migrations/0001, 0002 (`flask migrate`, run with admin creds)
+    ("dynamodb", "DescribeTable"),      # migrations: table_exists + the table_exists waiter
+    ("dynamodb", "DeleteTable"),        # tests/conftest.py drop_tables
+    ("dynamodb", "UpdateTimeToLive"),   # migrations/0003
+    ("dynamodb", "DescribeTimeToLive"), # migrations/0003
+    ("dynamodb", "ListTables"),         # ad-hoc test checks
+    ("dynamodb", "Scan"),               # tests and `flask purge` (ops): no Scan in request/worker paths
+    ("kms", "CreateKey"),               # tests create a key in the moto KMS stand-in
+    ("kms", "CreateAlias"),             # ditto
+    ("kms", "DescribeKey"),             # ditto
+}
+
+_lock = threading.Lock()
+_calls = Counter()  # (origin, service, operation, resource) -> count
+
+
+# Code that runs with operator credentials (laptop or CI), never with an instance role: any
+# frame in one of these makes the whole call "admin". `flask purge` is ops only (it Scans).
+ADMIN_PATHS = ("anchor/migrate.py", "migrations/", "anchor/local/", "anchor/refresh/purge.py")
+
+
+def _origin():
+    """Who made the call: 'admin' (migrations, purge, local tooling), 'app', 'test' or 'other'.
+
+    An admin frame anywhere on the stack wins; otherwise the innermost repository frame decides.
+    """
+    frame, innermost = sys._getframe(2), None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_ROOT_PREFIX) and not filename.startswith(_VENV_PREFIX) \
+                and not filename.endswith("tests/aws_calls.py"):
+            relative = filename[len(_ROOT_PREFIX):]
+            if relative.startswith(ADMIN_PATHS):
+                return "admin"
+            innermost = innermost or relative
+        frame = frame.f_back
+    if innermost is None:
+        return "other"
+    if innermost.startswith("anchor/"):
+        return "app"
+    return "test" if innermost.startswith("tests/") else "other"
+
+
+def _logical_table(name):
+    """`t1234-AnchorProfiles` -> `AnchorProfiles` (tables are prefixed per test/environment)."""
+    for base in ("AnchorProfiles", "AnchorTokens"):
+        if name and name.endswith(base):
+            return base
+    return name or ""
+
+
+def _resources(service, operation, params):
+    """[(operation, resource)] for one call; transactions are split into their items."""
+    if service != "dynamodb":
+        return [(operation, "")]
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        found = []
+        for item in params.get("TransactItems", []):
+            for kind, body in item.items():
+                found.append((f"{operation}.{kind}", "table/" + _logical_table(body.get("TableName"))))
+        return found
+    if operation in ("BatchWriteItem", "BatchGetItem"):
+        return [(operation, "table/" + _logical_table(t)) for t in params.get("RequestItems", {})]
+    resource = "table/" + _logical_table(params.get("TableName"))
+    if params.get("IndexName"):
+        resource += "/index/" + params["IndexName"]
+    return [(operation, resource)]
+
+
+def record(service, operation, params, origin):
+    """Count one API call (exposed for tests of this plugin)."""
+    with _lock:
+        for op, resource in _resources(service, operation, params or {}):
+            _calls[(origin, service, op, resource)] += 1
+
+
+def calls():
+    """A copy of everything recorded so far."""
+    with _lock:
+        return Counter(_calls)
+
+
+_original = botocore.client.BaseClient._make_api_call
+
+
+def _recording_make_api_call(self, operation_name, api_params):
+    try:
+        record(self.meta.service_model.service_name, operation_name, api_params, _origin())
+    except Exception:  # recording must never change what the code under test sees
+        pass
+    return _original(self, operation_name, api_params)
+
+
+if not getattr(botocore.client.BaseClient._make_api_call, "_anchor_recording", False):
+    _recording_make_api_call._anchor_recording = True
+    botocore.client.BaseClient._make_api_call = _recording_make_api_call
+
+
+def pytest_configure(config):
+    config.anchor_aws_calls = calls
+
+
+def app_operations():
+    """Sorted distinct (service, operation, resource) made by app code."""
+    return sorted({(s, o, r) for (origin, s, o, r) in calls() if origin == "app"})
+
+
+def pytest_sessionfinish(session):
+    """Leave the list in test-artifacts/aws-calls.json for whoever updates docs/iam/."""
+    recorded = calls()
+    if not recorded:
+        return
+    out = ROOT / "test-artifacts" / "aws-calls.json"
+    out.parent.mkdir(exist_ok=True)
+    rows = [{"origin": origin, "service": s, "operation": o, "resource": r, "count": n}
+            for (origin, s, o, r), n in sorted(recorded.items())]
+    out.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter):
+    app_calls = app_operations()
+    if app_calls and terminalreporter.config.getoption("verbose") > 0:
+        terminalreporter.write_sep("-", "AWS operations made by app code")
+        for service, operation, resource in app_calls:
+            terminalreporter.write_line(f"{service}:{operation} {resource}".rstrip())

@@ -1,0 +1,240 @@
+"""Elastic Beanstalk bundle: .ebextensions, Procfile, gunicorn for real, production refusals."""
+import json
+import os
+import re
+import runpy
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from anchor import create_app, migrate
+from anchor.local.dynamodb import free_port
+from tests.conftest import drop_tables
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+
+# The Elastic Beanstalk option namespaces this bundle uses (all documented by AWS in
+# "General options for all environments" and "Platform specific options"). A typo in a namespace
+# is silently ignored by EB, so an unknown one fails here instead.
+KNOWN_NAMESPACES = {
+    "aws:elasticbeanstalk:application:environment",
+    "aws:elasticbeanstalk:environment:proxy:staticfiles",
+    "aws:elasticbeanstalk:application",
+    "aws:elasticbeanstalk:environment:process:default",
+    "aws:elasticbeanstalk:healthreporting:system",
+    "aws:elasticbeanstalk:cloudwatch:logs",
+    "aws:elasticbeanstalk:cloudwatch:logs:health",
+    "aws:elasticbeanstalk:command",
+    "aws:ec2:instances",
+}
+SECRET_NAMES = {"SECRET_KEY", "SPOTIFY_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"}
+PRODUCTION_SECRETS = {
+    "SECRET_KEY": "x" * 48,
+    "SPOTIFY_CLIENT_ID": "client-id-for-import-test",
+    "SPOTIFY_CLIENT_SECRET": "client-secret-for-import-test",
+    "ANCHOR_KMS_KEY_ID": "1234abcd-12ab-34cd-56ef-1234567890ab",
+    "ANCHOR_BASE_URL": "https://anchor.example",
+}
+APP_ENV_NAMES = ("ANCHOR_ENV", "SECRET_KEY", "ANCHOR_BASE_URL", "ANCHOR_ROLE", "ANCHOR_TABLE_PREFIX",
+                 "ANCHOR_KMS_KEY_ID", "ANCHOR_AI_PROVIDER", "SPOTIFY_CLIENT_ID",
+                 "SPOTIFY_CLIENT_SECRET", "AWS_ENDPOINT_URL_DYNAMODB", "ANCHOR_DATA_DIR")
+
+
+def ebextensions():
+    files = sorted((ROOT / ".ebextensions").glob("*.config"))
+    assert files, ".ebextensions/*.config missing"
+    return [(path.name, yaml.safe_load(path.read_text())) for path in files]
+
+
+def procfile():
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(":", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def clean_env(**extra):
+    """The parent environment without any app settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in APP_ENV_NAMES}
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("name, config", ebextensions())
+def test_ebextensions_use_known_namespaces_only(name, config):
+    assert set(config) == {"option_settings"}, f"{name}: only option_settings are used"
+    settings = config["option_settings"]
+    assert isinstance(settings, dict) and settings, name
+    unknown = set(settings) - KNOWN_NAMESPACES
+    assert not unknown, f"{name}: unknown option namespaces {unknown}"
+    for namespace, options in settings.items():
+        assert isinstance(options, dict) and options, f"{name}: {namespace} has no options"
+
+
+def test_ebextensions_settings():
+    merged = {}
+    for _name, config in ebextensions():
+        for namespace, options in config["option_settings"].items():
+            merged.setdefault(namespace, {}).update(options)
+    env = merged["aws:elasticbeanstalk:application:environment"]
+    assert env["ANCHOR_ENV"] == "production"
+    assert env["ANCHOR_AI_PROVIDER"] == "bedrock"
+    assert {"ANCHOR_TABLE_PREFIX", "AWS_REGION", "BEDROCK_MODEL_ID"} <= set(env)
+    assert not SECRET_NAMES & set(env), "secrets are set with `eb setenv`, never committed"
+    assert "ANCHOR_ROLE" not in env, "the role differs per environment: set it with --envvars"
+    assert merged["aws:elasticbeanstalk:environment:proxy:staticfiles"] == {"/static": "static"}
+    assert merged["aws:elasticbeanstalk:application"]["Application Healthcheck URL"] == "/healthz"
+    assert merged["aws:elasticbeanstalk:environment:process:default"]["HealthCheckPath"] == "/healthz"
+    assert merged["aws:elasticbeanstalk:cloudwatch:logs"]["StreamLogs"] is True
+    assert merged["aws:elasticbeanstalk:healthreporting:system"]["SystemType"] == "enhanced"
+
+
+def test_procfile_runs_gunicorn_and_the_worker():
+    processes = procfile()
+    assert set(processes) == {"web", "worker"}
+    web = processes["web"].split()
+    assert web[0] == "gunicorn" and "wsgi:application" in web
+    assert web[web.index("-c") + 1] == "gunicorn.conf.py"
+    assert processes["worker"].split() == ["flask", "--app", "wsgi", "worker"]
+
+
+def test_gunicorn_settings():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["worker_class"] == "gthread"
+    assert settings["workers"] * settings["threads"] >= 4
+    assert settings["bind"] == "127.0.0.1:8000" or settings["bind"].startswith("127.0.0.1:")
+    assert settings["accesslog"] is None, "the app logs one JSON line per request"
+    assert settings["errorlog"] == "-"
+    assert 0 < settings["graceful_timeout"] <= 30
+
+
+@pytest.fixture
+def migrated_prefix(make_config):
+    """A fresh, migrated table prefix on the session's DynamoDB Local."""
+    application = create_app(make_config())
+    migrate.run(application.config, echo=lambda _line: None)
+    yield application.config["TABLE_PREFIX"]
+    drop_tables(application)
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.mark.slow
+def test_procfile_web_command_serves_healthz_and_stops_on_sigterm(dynamodb_local, migrated_prefix,
+                                                                  tmp_path):
+    port = free_port()
+    command = procfile()["web"].split()
+    command[0] = GUNICORN
+    command[1:1] = ["--bind", f"127.0.0.1:{port}"]
+    env = clean_env(ANCHOR_ENV="development", AWS_ENDPOINT_URL_DYNAMODB=dynamodb_local.endpoint,
+                    ANCHOR_TABLE_PREFIX=migrated_prefix, ANCHOR_DATA_DIR=str(tmp_path / "data"))
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
+    try:
+        deadline, answer = time.monotonic() + 15, None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                answer = get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert answer == (200, b"ok\n"), f"no healthy answer: {answer}\n{err.read_text()}"
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        graceful = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["graceful_timeout"]
+        assert server.wait(timeout=graceful + 5) == 0
+        assert time.monotonic() - started < graceful
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    request_lines = [json.loads(line) for line in out.read_text().splitlines() if line.startswith("{")]
+    assert any(r.get("path") == "/healthz" and r.get("status") == 200 for r in request_lines)
+    log = err.read_text()
+    assert "Booting worker" in log, "gunicorn's own log goes to stderr"
+    assert "GET /healthz" not in log, "no gunicorn access log next to the app's JSON line"
+
+
+def test_production_without_secret_key_refuses_to_import():
+    env = clean_env(ANCHOR_ENV="production", **{k: v for k, v in PRODUCTION_SECRETS.items()
+                                                 if k != "SECRET_KEY"})
+    result = subprocess.run([PYTHON, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "Refusing to start in production: missing SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_gunicorn_refuses_production_without_secrets_before_forking():
+    env = clean_env(ANCHOR_ENV="production")
+    result = subprocess.run([GUNICORN, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{free_port()}",
+                             "wsgi:application"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 1
+    assert "Refusing to start in production: missing SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr
+
+
+def test_production_with_secrets_imports_without_calling_aws():
+    env = clean_env(ANCHOR_ENV="production", **PRODUCTION_SECRETS)
+    probe = ("import botocore.client as c\n"
+             "def refuse(self, op, params): raise SystemExit('AWS call at import: ' + op)\n"
+             "c.BaseClient._make_api_call = refuse\n"
+             "import wsgi\n"
+             "assert wsgi.application.config['SESSION_COOKIE_SECURE']\n"
+             "print('imported')\n")
+    result = subprocess.run([PYTHON, "-c", probe], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("imported")
+
+
+SKIP_DIRS = {".git", ".venv", ".cache", ".data", "node_modules", "test-artifacts", ".pytest_cache",
+             "__pycache__"}
+SECRET_PATTERNS = [
+    re.compile(rb"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    re.compile(rb"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"),
+    re.compile(rb"(?i)aws_secret_access_key\s*[=:]\s*['\"]?[A-Za-z0-9/+]{40}\b"),
+]
+
+
+def repository_files():
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        for name in files:
+            yield Path(folder) / name
+
+
+def test_no_secrets_in_the_repository():
+    found = []
+    for path in repository_files():
+        if path.stat().st_size > 2_000_000:
+            continue
+        data = path.read_bytes()
+        found += [str(path.relative_to(ROOT)) for pattern in SECRET_PATTERNS if pattern.search(data)]
+    assert not found, f"secret-looking strings in: {found}"
+
+
+def test_deploy_doc_lists_every_setting():
+    doc = (ROOT / "docs/deploy.md").read_text()
+    design_names = ("ANCHOR_ENV SECRET_KEY ANCHOR_BASE_URL AWS_REGION AWS_ENDPOINT_URL_DYNAMODB "
+                    "ANCHOR_TABLE_PREFIX ANCHOR_KMS_KEY_ID SPOTIFY_CLIENT_ID SPOTIFY_CLIENT_SECRET "
+                    "SPOTIFY_ACCOUNTS_URL SPOTIFY_API_URL ANCHOR_AI_PROVIDER BEDROCK_MODEL_ID "
+                    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME AWS_ENDPOINT_URL_KMS ANCHOR_ROLE").split()
+    missing = [name for name in design_names if f"`{name}`" not in doc]
+    assert not missing, f"docs/deploy.md does not describe {missing}"

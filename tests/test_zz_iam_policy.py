@@ -1,0 +1,159 @@
+"""The instance-role policies in docs/iam/ name exactly the AWS actions the app makes.
+
+Runs last (file name): `tests/aws_calls.py` has recorded every botocore call of the run, with
+who made it. App calls map to IAM actions (a transaction is authorised per item as PutItem /
+UpdateItem / DeleteItem / ConditionCheckItem; Converse is authorised as InvokeModel). Every app
+action must be granted on its table or index, and every granted action must have been used.
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from anchor.config import DEFAULT_MODEL_ID
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = {"web": ROOT / "docs/iam/web-policy.json", "worker": ROOT / "docs/iam/worker-policy.json"}
+MIN_APP_CALLS = 20
+
+TRANSACT_ITEM_ACTIONS = {
+    "TransactWriteItems.Put": "PutItem", "TransactWriteItems.Update": "UpdateItem",
+    "TransactWriteItems.Delete": "DeleteItem", "TransactWriteItems.ConditionCheck": "ConditionCheckItem",
+    "TransactGetItems.Get": "GetItem",
+}
+BEDROCK_ACTIONS = {"Converse": "InvokeModel", "InvokeModel": "InvokeModel",
+                   "ConverseStream": "InvokeModelWithResponseStream",
+                   "InvokeModelWithResponseStream": "InvokeModelWithResponseStream"}
+DYNAMODB_ARN = re.compile(
+    r"^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]*?(AnchorProfiles|AnchorTokens)"
+    r"(/index/([A-Za-z0-9_.-]+))?$")
+
+
+def iam_action(service, operation):
+    """The IAM action that authorises one recorded operation."""
+    if service == "dynamodb":
+        return "dynamodb:" + TRANSACT_ITEM_ACTIONS.get(operation, operation)
+    if service == "bedrock-runtime":
+        return "bedrock:" + BEDROCK_ACTIONS.get(operation, operation)
+    return f"{service}:{operation}"
+
+
+def load_policy(role):
+    return json.loads(POLICIES[role].read_text())
+
+
+def statements(policy):
+    found = policy["Statement"]
+    return found if isinstance(found, list) else [found]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def logical_resource(arn):
+    """`...:table/prod-AnchorProfiles/index/X` -> `table/AnchorProfiles/index/X`; others -> ''."""
+    match = DYNAMODB_ARN.match(arn)
+    if not match:
+        return ""
+    return "table/" + match.group(1) + (f"/index/{match.group(3)}" if match.group(2) else "")
+
+
+def grants(policy):
+    """{(action, logical resource)} that a policy allows."""
+    allowed = set()
+    for statement in statements(policy):
+        assert statement["Effect"] == "Allow", "the instance policies only allow"
+        for action in as_list(statement["Action"]):
+            for arn in as_list(statement["Resource"]):
+                allowed.add((action, logical_resource(arn) if action.startswith("dynamodb:") else ""))
+    return allowed
+
+
+@pytest.fixture(scope="module")
+def app_calls(request):
+    if not request.config.pluginmanager.hasplugin("tests.aws_calls"):
+        pytest.skip("the AWS call recorder is not loaded (run with -p tests.aws_calls)")
+    from tests.aws_calls import calls
+    config = request.config
+    whole_suite = all(Path(arg.split("::")[0]).resolve() in (ROOT, ROOT / "tests")
+                      for arg in config.args)
+    if not whole_suite or config.option.keyword or config.option.markexpr:
+        pytest.skip("partial run (paths, -k or -m given): the IAM comparison needs the whole suite")
+    recorded = calls()
+    app = {key: n for key, n in recorded.items() if key[0] == "app"}
+    if sum(app.values()) < MIN_APP_CALLS:
+        pytest.skip(f"only {sum(app.values())} app AWS calls recorded; run the whole suite")
+    return recorded
+
+
+@pytest.fixture(scope="module")
+def used(app_calls):
+    """{(IAM action, logical resource)} the app code used during the run."""
+    return {(iam_action(service, op), resource if service == "dynamodb" else "")
+            for (origin, service, op, resource) in app_calls if origin == "app"}
+
+
+def test_app_makes_no_admin_only_calls(app_calls):
+    from tests.aws_calls import ADMIN_ONLY_OPERATIONS
+    bad = sorted({(s, o) for (origin, s, o, _r) in app_calls
+                  if origin == "app" and (s, o) in ADMIN_ONLY_OPERATIONS})
+    assert not bad, f"app code made admin/test-only calls (no Scan or DDL at runtime): {bad}"
+
+
+@pytest.mark.parametrize("role", sorted(POLICIES))
+def test_policy_grants_every_call_the_app_makes(role, used):
+    missing = sorted(used - grants(load_policy(role)))
+    assert not missing, f"docs/iam/{role}-policy.json lacks (action, resource): {missing}"
+
+
+def test_every_granted_action_was_used(used, request):
+    if request.session.testsfailed:
+        pytest.skip("other tests failed, so the recorded calls may be incomplete")
+    for role in sorted(POLICIES):
+        unused = sorted(grants(load_policy(role)) - used)
+        assert not unused, (f"docs/iam/{role}-policy.json grants actions no test saw the app use "
+                            f"(remove them, or add the test that covers them): {unused}")
+
+
+@pytest.mark.parametrize("role", sorted(POLICIES))
+def test_policy_resources_are_specific(role):
+    policy = load_policy(role)
+    assert policy["Version"] == "2012-10-17"
+    for statement in statements(policy):
+        actions = as_list(statement["Action"])
+        assert all("*" not in a for a in actions), f"wildcard action in {statement}"
+        assert {a.split(":")[0] for a in actions} <= {"dynamodb", "kms", "bedrock"}, statement
+        for arn in as_list(statement["Resource"]):
+            assert "*" not in arn, f"{role}: Resource must name the exact ARN, not {arn}"
+            service = arn.split(":")[2]
+            assert all(a.startswith(service + ":") for a in actions), \
+                f"{role}: one statement per service ({arn} with {actions})"
+            if service == "dynamodb":
+                assert DYNAMODB_ARN.match(arn), f"{role}: unexpected DynamoDB ARN {arn}"
+            elif service == "kms":
+                assert re.fullmatch(r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", arn), arn
+                condition = statement["Condition"]["StringEquals"]
+                assert condition["kms:EncryptionContext:app"] == "anchor"
+            elif service == "bedrock":
+                assert re.fullmatch(r"arn:aws:bedrock:[a-z0-9-]+:(\d{12})?:"
+                                    r"(inference-profile|foundation-model)/[\w.:-]+", arn), arn
+
+
+@pytest.mark.parametrize("role", sorted(POLICIES))
+def test_bedrock_covers_profile_and_its_foundation_models(role):
+    arns = [arn for s in statements(load_policy(role)) for arn in as_list(s["Resource"])
+            if arn.startswith("arn:aws:bedrock:")]
+    profiles = [a for a in arns if ":inference-profile/" in a]
+    models = [a for a in arns if ":foundation-model/" in a]
+    assert [a.split("/", 1)[1] for a in profiles] == [DEFAULT_MODEL_ID]
+    base_model = DEFAULT_MODEL_ID.split(".", 1)[1]   # drop the "us." geography prefix
+    assert models and all(a.endswith("::foundation-model/" + base_model) for a in models)
+
+
+def test_deploy_doc_shows_the_same_policies():
+    doc = (ROOT / "docs/deploy.md").read_text()
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", doc, re.S)]
+    for role in sorted(POLICIES):
+        assert load_policy(role) in blocks, f"docs/deploy.md must paste docs/iam/{role}-policy.json"
