@@ -69,6 +69,7 @@ class Config:
         self.REFRESH_SPOTIFY_BUDGET = _int("ANCHOR_REFRESH_SPOTIFY_BUDGET", 600)
         self.SPOTIFY_MAX_RETRY_AFTER = _int("ANCHOR_SPOTIFY_MAX_RETRY_AFTER", 30)
         self.WORKER_INTERVAL_SECONDS = _int("ANCHOR_WORKER_INTERVAL_SECONDS", 3600)
+        self.REFRESH_INTERVAL_SECONDS = _int("ANCHOR_REFRESH_INTERVAL_SECONDS", 7 * 24 * 3600)
         self.PAGE_CACHE_SECONDS = _int("ANCHOR_PAGE_CACHE_SECONDS", 20)
         self.PAGE_CACHE_ENTRIES = _int("ANCHOR_PAGE_CACHE_ENTRIES", 256)
         for key, value in overrides.items():
@@ -91,6 +92,8 @@ class Config:
         if "://localhost" in self.BASE_URL:
             raise ConfigError("ANCHOR_BASE_URL must use 127.0.0.1, not localhost "
                               "(Spotify refuses localhost redirect URIs)")
+        if self.REFRESH_INTERVAL_SECONDS < 60:
+            raise ConfigError("ANCHOR_REFRESH_INTERVAL_SECONDS must be at least 60")
         if self.PAGE_CACHE_SECONDS > 30:
             raise ConfigError("ANCHOR_PAGE_CACHE_SECONDS must be 30 or less")
 

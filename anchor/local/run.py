@@ -23,6 +23,8 @@ def local_environment(endpoint):
     env["AWS_ENDPOINT_URL_DYNAMODB"] = env.get("AWS_ENDPOINT_URL_DYNAMODB") or endpoint
     env.setdefault("ANCHOR_SPOTIFY_SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}")
     env.setdefault("ANCHOR_WORKER_INTERVAL_SECONDS", "120")
+    # Demo pace: published profiles fall due after 10 minutes instead of a week.
+    env.setdefault("ANCHOR_REFRESH_INTERVAL_SECONDS", "600")
     env.setdefault("FLASK_APP", "wsgi")
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -60,7 +62,8 @@ def main():
         print("\n  Anchor.band is running:")
         print(f"    web app          http://127.0.0.1:{WEB_PORT}")
         print(f"    DynamoDB Local   {database.endpoint}  (data in .data/dynamodb)")
-        print(f"    worker           refresh pass every {env['ANCHOR_WORKER_INTERVAL_SECONDS']} s")
+        print(f"    worker           refresh pass every {env['ANCHOR_WORKER_INTERVAL_SECONDS']} s; "
+              f"profiles due {env['ANCHOR_REFRESH_INTERVAL_SECONDS']} s after a refresh")
         for name, _proc in processes:
             if name == "Spotify sandbox":
                 print(f"    demo Spotify     http://127.0.0.1:{SANDBOX_PORT}")

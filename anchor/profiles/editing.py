@@ -1,6 +1,4 @@
 """Owner edits: names, bio and album lines (with optimistic concurrency), layout, publishing."""
-from datetime import timedelta
-
 from anchor import clock
 from anchor.ai.validate import safety_problems
 from anchor.profiles import service
@@ -9,7 +7,6 @@ from anchor.profiles.copywriting import locks
 NAME_MAX = 60
 BIO_MAX = 600
 LINE_MAX = 120
-REFRESH_INTERVAL = timedelta(days=7)
 
 
 class EditRefused(Exception):
@@ -112,7 +109,8 @@ def publish(profile):
         raise EditRefused("Write the copy first (press “Write copy”), then publish.")
     now = clock.now()
     return service.write(profile, {"isPublic": True, "publishedAt": now,
-                                   "nextRefreshAt": now + REFRESH_INTERVAL}, bump=True)
+                                   "nextRefreshAt": now + service.refresh_interval()},
+                         bump=True)
 
 
 def unpublish(profile):
@@ -124,5 +122,5 @@ def set_auto_refresh(profile, enabled):
     if enabled:
         changes["failureCount"] = 0
         if profile.nextRefreshAt is None:
-            changes["nextRefreshAt"] = clock.now() + REFRESH_INTERVAL
+            changes["nextRefreshAt"] = clock.now() + service.refresh_interval()
     return service.write(profile, changes)

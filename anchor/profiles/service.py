@@ -1,10 +1,12 @@
 """Profile reads and writes: the product rules that sit between views and the models."""
 import hashlib
 import json
+from datetime import timedelta
 
-from anchor import clock
+from flask import current_app
 from pynamodb.exceptions import UpdateError
 
+from anchor import clock
 from anchor.models import ProfileModel
 from anchor.profiles import index
 
@@ -16,6 +18,11 @@ class StaleEdit(Exception):
     """The profile changed since the form was loaded."""
 
     message = "This profile changed elsewhere since you loaded the page. Reload and try again."
+
+
+def refresh_interval():
+    """How long a profile waits between scheduled refreshes (a week; shorter for local demos)."""
+    return timedelta(seconds=current_app.config["REFRESH_INTERVAL_SECONDS"])
 
 
 def key(handle):

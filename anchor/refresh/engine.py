@@ -23,8 +23,6 @@ log = logging.getLogger("anchor.refresh")
 
 LOCK_DURATION = timedelta(minutes=5)
 MANUAL_COOLDOWN = timedelta(hours=1)
-REFRESH_INTERVAL = timedelta(days=7)
-REFRESH_JITTER_SECONDS = 12 * 3600
 BACKOFF = (timedelta(hours=1), timedelta(hours=4), timedelta(hours=24))
 RATE_LIMIT_MIN_WAIT = timedelta(hours=1)
 MAX_FAILURES = 5
@@ -94,9 +92,10 @@ def is_refreshing(profile):
 
 # -- scheduling rules --------------------------------------------------------------------------
 def next_after_success(now):
-    """A week later, give or take 12 hours, so profiles published together spread out."""
-    return now + REFRESH_INTERVAL + timedelta(seconds=random.uniform(-REFRESH_JITTER_SECONDS,
-                                                                      REFRESH_JITTER_SECONDS))
+    """A week later, give or take 12 hours (1/14 of the interval), so crowds spread out."""
+    interval = service.refresh_interval()
+    jitter = interval.total_seconds() / 14
+    return now + interval + timedelta(seconds=random.uniform(-jitter, jitter))
 
 
 def backoff_after(failures):
