@@ -189,3 +189,17 @@ def test_refresh_due_command_prints_the_summary(refresh_app, spotify_sandbox, ru
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["slot"] == "2025-03-10T13" and summary["processed"] == 1
     assert len(due_handles(T0)) == 1
+
+
+def test_short_worker_interval_gets_slots_of_that_length(refresh_app):
+    refresh_app.config["WORKER_INTERVAL_SECONDS"] = 120
+    clock.freeze(T0)
+    first = scheduler.slot_key(T0)
+    assert scheduler.slot_key(T0 + timedelta(seconds=30)) in (first, scheduler.slot_key(T0 + timedelta(seconds=120)))
+    assert scheduler.slot_key(T0 + timedelta(seconds=240)) != first
+    assert scheduler.refresh_due()["claimed"] is True
+    assert scheduler.refresh_due()["claimed"] is False          # same two-minute slot
+    clock.freeze(T0 + timedelta(seconds=240))
+    assert scheduler.refresh_due()["claimed"] is True           # the next slot runs again
+    refresh_app.config["WORKER_INTERVAL_SECONDS"] = 3600
+    assert scheduler.slot_key(T0) == f"SCHEDULER#refresh-due#{T0:%Y-%m-%dT%H}"

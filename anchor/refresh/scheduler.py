@@ -5,7 +5,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from pynamodb.exceptions import PutError, UpdateError
@@ -28,8 +28,16 @@ shutting_down = threading.Event()
 
 
 def slot_key(now):
-    """`SCHEDULER#refresh-due#<YYYY-MM-DDTHH>` for the hour `now` falls in."""
-    return f"SCHEDULER#refresh-due#{now:%Y-%m-%dT%H}"
+    """`SCHEDULER#refresh-due#<YYYY-MM-DDTHH>` for the hour `now` falls in.
+
+    A worker interval shorter than an hour (local demos) gets slots of that length instead,
+    named by their start: `<YYYY-MM-DDTHH:MM:SS>`.
+    """
+    interval = current_app.config["WORKER_INTERVAL_SECONDS"]
+    if interval >= 3600:
+        return f"SCHEDULER#refresh-due#{now:%Y-%m-%dT%H}"
+    start = datetime.fromtimestamp(int(now.timestamp()) // interval * interval, timezone.utc)
+    return f"SCHEDULER#refresh-due#{start:%Y-%m-%dT%H:%M:%S}"
 
 
 def claim_slot(now):
