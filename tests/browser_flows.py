@@ -1,0 +1,57 @@
+"""Steps a person takes in the browser, shared by the browser and accessibility tests."""
+import re
+
+from playwright.sync_api import expect
+
+
+def settled(page):
+    """Wait until HTMX has no request in flight and has finished swapping (no-op without JS)."""
+    # A function (not a bare expression): Playwright would eval() an expression, which the CSP forbids.
+    page.wait_for_function("() => !document.querySelector("
+                           "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
+def sign_in(page, base, listener="nadia"):
+    """Landing → "Sign in with Spotify" → sandbox consent → pick `listener` → dashboard."""
+    page.goto(base + "/")
+    page.get_by_role("link", name="Sign in with Spotify").click()
+    page.wait_for_url(re.compile(r"/authorize\?"))
+    page.locator(f'button[name="listener"][value="{listener}"]').click()
+    page.wait_for_url(base + "/dashboard")
+
+
+def claim(page, handle):
+    """Fill the handle form and claim it; waits for the profile dashboard."""
+    page.locator("#handle").fill(handle)
+    page.get_by_role("button", name="Claim handle").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"anchor.band/{handle}")
+    settled(page)
+
+
+def write_copy(page):
+    """Press "Write copy" and wait until a bio is there."""
+    page.get_by_role("button", name="Write copy").click()
+    expect(page.locator("#flash")).to_contain_text("New copy written.")
+    expect(page.locator("#bio-text")).not_to_have_value("")
+    settled(page)
+
+
+def publish(page):
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator("#flash")).to_contain_text("Published. Your page is live.")
+    settled(page)
+
+
+def first_line_form(page):
+    """The inline form of the first album line on the dashboard."""
+    return page.locator("#items form[id^='line-']").first
+
+
+def published_profile(page, base, listener="nadia", handle=None):
+    """Sign in, claim, write copy and publish; returns the handle."""
+    handle = handle or listener
+    sign_in(page, base, listener)
+    claim(page, handle)
+    write_copy(page)
+    publish(page)
+    return handle
