@@ -17,6 +17,10 @@ timeout = 120
 # SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
 graceful_timeout = 20
 keepalive = 5
+# Import the app once in the master and fork: workers share its memory pages (copy-on-write),
+# which keeps each worker's own memory well under 100 MB. Clients (DynamoDB, KMS) are created
+# lazily in each worker, never before the fork.
+preload_app = True
 # Recycle workers now and then so a slow leak never becomes an outage.
 max_requests = 2000
 max_requests_jitter = 200

@@ -25,6 +25,19 @@ def _int(name, default):
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _float(name, default):
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+    return value
+
+
 class Config:
     """Development defaults: everything runs locally with no AWS account."""
 
@@ -34,6 +47,7 @@ class Config:
     DEFAULT_TABLE_PREFIX = "dev-"
     DEFAULT_DYNAMODB_ENDPOINT = "http://127.0.0.1:8765"
     DEFAULT_AI_PROVIDER = "offline"
+    DEFAULT_SPOTIFY_RATE = 5.0          # requests/s a refresh run spreads its Spotify calls at
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -67,6 +81,7 @@ class Config:
         self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", 200)
         self.REFRESH_CONCURRENCY = _int("ANCHOR_REFRESH_CONCURRENCY", 4)
         self.REFRESH_SPOTIFY_BUDGET = _int("ANCHOR_REFRESH_SPOTIFY_BUDGET", 600)
+        self.REFRESH_SPOTIFY_RATE = _float("ANCHOR_REFRESH_SPOTIFY_RATE", self.DEFAULT_SPOTIFY_RATE)
         self.SPOTIFY_MAX_RETRY_AFTER = _int("ANCHOR_SPOTIFY_MAX_RETRY_AFTER", 30)
         self.WORKER_INTERVAL_SECONDS = _int("ANCHOR_WORKER_INTERVAL_SECONDS", 3600)
         self.REFRESH_INTERVAL_SECONDS = _int("ANCHOR_REFRESH_INTERVAL_SECONDS", 7 * 24 * 3600)
@@ -110,6 +125,7 @@ class TestConfig(Config):
     TESTING = True
     DEFAULT_SECRET_KEY = "test-secret"
     DEFAULT_TABLE_PREFIX = "test-"
+    DEFAULT_SPOTIFY_RATE = 1000.0       # tests pace only where they test pacing
 
 
 class ProductionConfig(Config):

@@ -6,6 +6,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -127,6 +128,17 @@ class TokenModel(Model):
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
+
+
+_transactions = {}
+
+
+def transaction_connection():
+    """One low-level connection for TransactWrite, reused (a new one reloads botocore's models)."""
+    key = (ProfileModel.Meta.host, ProfileModel.Meta.region)
+    if key not in _transactions:
+        _transactions[key] = Connection(host=key[0], region=key[1])
+    return _transactions[key]
 
 
 def bind(prefix, host, region):

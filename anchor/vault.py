@@ -73,9 +73,20 @@ class KmsVault:
 
     def __init__(self, key_id, region=None):
         self.key_id = key_id
-        self.client = boto3.client(
-            "kms", region_name=region,
-            config=BotoConfig(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}))
+        self.region = region
+        self._client = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self):
+        """The KMS client, made on first use (so none exists before gunicorn forks)."""
+        with self._lock:
+            if self._client is None:
+                self._client = boto3.client(
+                    "kms", region_name=self.region,
+                    config=BotoConfig(connect_timeout=3, read_timeout=5,
+                                      retries={"mode": "standard", "max_attempts": 3}))
+            return self._client
 
     def seal(self, account_id, tokens):
         try:

@@ -234,3 +234,22 @@ def test_adversarial_payloads_come_through_unchanged(spotify_client, spotify_tok
     assert by_name["No artwork at all"]["image"] is None
     assert by_name["javascript:alert(document.cookie)"]["year"] is None
     assert any("<script>" in a["name"] for a in data["albums"])
+
+
+def test_paced_budget_spreads_requests_evenly():
+    from anchor.spotify.client import CallBudget
+    now = [100.0]
+    waits = []
+
+    def sleep(seconds):
+        waits.append(round(seconds, 6))
+        now[0] += seconds
+    budget = CallBudget(limit=5, rate_per_second=4, sleep=sleep, clock=lambda: now[0])
+    for _ in range(5):
+        budget.take()
+    assert waits == [0.25, 0.25, 0.25, 0.25]          # first goes at once, then one every 1/4 s
+    assert budget.remaining == 0
+    import pytest
+    from anchor.spotify.client import BudgetExhausted
+    with pytest.raises(BudgetExhausted):
+        budget.take()

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from anchor.config import ROOT
+from anchor.local.ports import free_port
 
 NPM_PACKAGE = "amplify-dynamodb-simulator"
 CACHE_DIR = ROOT / ".cache" / "dynamodb-local"
@@ -16,13 +17,6 @@ CACHE_DIR = ROOT / ".cache" / "dynamodb-local"
 
 class LocalToolMissing(RuntimeError):
     """A tool needed to run DynamoDB Local is not installed and cannot be installed here."""
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ensure_java():

@@ -7,6 +7,7 @@ import time
 
 from anchor.config import ROOT
 from anchor.local.dynamodb import DynamoDBLocal
+from anchor.local.ports import wait_for_port
 
 DYNAMODB_PORT = int(os.environ.get("ANCHOR_DYNAMODB_PORT", "8765"))
 SANDBOX_PORT = int(os.environ.get("ANCHOR_SANDBOX_PORT", "5055"))
@@ -51,12 +52,12 @@ def main():
                 [sys.executable, "-m", "anchor.spotify.sandbox", "--port", str(SANDBOX_PORT),
                  "--generated", "1000"],
                 env=env, cwd=ROOT)))
-            _wait_for_port(SANDBOX_PORT)
+            wait_for_port(SANDBOX_PORT)
             subprocess.run(flask("seed-demo"), env=env, cwd=ROOT, check=False)
         processes.append(("web", subprocess.Popen(
             flask("run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"),
             env=env, cwd=ROOT)))
-        _wait_for_port(WEB_PORT)
+        wait_for_port(WEB_PORT)
         worker_env = dict(env, ANCHOR_ROLE="worker")
         processes.append(("worker", subprocess.Popen(flask("worker"), env=worker_env, cwd=ROOT)))
         print("\n  Anchor.band is running:")
@@ -82,18 +83,6 @@ def main():
                 proc.kill()
         database.stop()
         print("stopped.", flush=True)
-
-
-def _wait_for_port(port, timeout=30):
-    import socket
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on port {port} after {timeout}s")
 
 
 def _watch(processes):

@@ -21,6 +21,10 @@ class Account(UserMixin):
                 self._handle = None
         return self._handle
 
+    @handle.setter
+    def handle(self, value):
+        self._handle = value
+
 
 def load_account(account_id):
     """flask-login user_loader: the session holds only the account id."""

@@ -3,7 +3,7 @@ import logging
 
 from anchor import clock
 from anchor.models import AccountModel
-from anchor.profiles import handles, service, tokens
+from anchor.profiles import copywriting, handles, service, tokens
 from anchor.spotify.client import SpotifyError, TokenSet
 
 log = logging.getLogger("anchor.connection")
@@ -58,7 +58,6 @@ def first_fetch(profile):
     now = clock.now()
     service.write(profile, {"lastRefreshAt": now, "lastRefreshStatus": "refreshed",
                             "lastRefreshMessage": None})
-    from anchor.profiles import copywriting
     copywriting.generate(profile)
     return profile
 

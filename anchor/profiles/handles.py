@@ -3,12 +3,11 @@ import random
 import re
 import time
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from anchor import clock
-from anchor.models import AccountModel, ProfileModel
+from anchor.models import AccountModel, ProfileModel, transaction_connection
 
 HANDLE_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 RESERVED = frozenset("""
@@ -75,7 +74,7 @@ def claim(account_id, raw_handle, display_name=None):
         createdAt=moment, updatedAt=moment, version=1)
     account = AccountModel(account_key(account_id), handle=handle,
                            spotifyDisplayName=display_name, createdAt=moment)
-    connection = Connection(host=ProfileModel.Meta.host, region=ProfileModel.Meta.region)
+    connection = transaction_connection()
     for attempt in range(4):
         try:
             with TransactWrite(connection=connection) as tx:

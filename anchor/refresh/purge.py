@@ -7,13 +7,12 @@ the whole table does not justify a second index. Never call this from a request 
 import logging
 from datetime import timedelta
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.models import AccountModel, ProfileModel
+from anchor.models import AccountModel, ProfileModel, transaction_connection
 from anchor.profiles import tokens
 
 log = logging.getLogger("anchor.purge")
@@ -37,7 +36,7 @@ def _purge_one(profile, cutoff):
         account = AccountModel.get(f"ACCOUNT#{profile.ownerId}", consistent_read=True)
     except AccountModel.DoesNotExist:
         account = None
-    connection = Connection(host=ProfileModel.Meta.host, region=ProfileModel.Meta.region)
+    connection = transaction_connection()
     try:
         with TransactWrite(connection=connection) as tx:
             # Restored meanwhile (deletedAt removed): the condition fails and nothing is deleted.

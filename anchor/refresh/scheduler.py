@@ -123,7 +123,8 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
     config = current_app.config
     cap = config["REFRESH_RUN_CAP"] if cap is None else cap
     concurrency = concurrency or config["REFRESH_CONCURRENCY"]
-    budget = budget or CallBudget(limit=config["REFRESH_SPOTIFY_BUDGET"])
+    budget = budget or CallBudget(limit=config["REFRESH_SPOTIFY_BUDGET"],
+                                  rate_per_second=config["REFRESH_SPOTIFY_RATE"])
     summary = {"slot": slot_key(now)[len("SCHEDULER#refresh-due#"):], "claimed": False,
                "processed": 0, "outcomes": {}, "duration_ms": 0, "spotify_calls": 0,
                "ai_calls": 0, "stopped_early": None, "scanned": 0}

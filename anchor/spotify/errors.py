@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 
@@ -44,19 +45,32 @@ class BudgetExhausted(SpotifyError):
 
 
 class CallBudget:
-    """A thread-safe count of HTTP requests with an optional ceiling."""
+    """A thread-safe count of HTTP requests with an optional ceiling and an optional pace.
 
-    def __init__(self, limit: int | None = None):
+    With `rate_per_second`, each `take()` waits for its turn so requests are spread evenly
+    (no bursts), which keeps a run under Spotify's rolling rate-limit window.
+    """
+
+    def __init__(self, limit: int | None = None, rate_per_second: float | None = None,
+                 sleep=time.sleep, clock=time.monotonic):
         self.limit = limit
         self.count = 0
+        self.interval = 1.0 / rate_per_second if rate_per_second else 0.0
+        self._sleep, self._clock = sleep, clock
+        self._next_slot = clock()
         self._lock = threading.Lock()
 
     def take(self) -> None:
-        """Account for one request; raise BudgetExhausted when it would exceed the limit."""
+        """Account for one request (waiting for its turn when paced); raise when over the limit."""
         with self._lock:
             if self.limit is not None and self.count >= self.limit:
                 raise BudgetExhausted(f"Spotify request budget of {self.limit} used up for this run")
             self.count += 1
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
 
     @property
     def remaining(self) -> int | None:

@@ -72,7 +72,7 @@ def claim():
     except HandleError as exc:
         return after_post(TEMPLATE, BODY, lambda **kw: _context(
             **kw, typed_handle=request.form.get("handle", "")), error=exc.message)
-    current_user._handle = profile.handle
+    current_user.handle = profile.handle
     return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
                       message=f"You are anchor.band/{profile.handle}. Your Spotify data is in.")
 

@@ -75,6 +75,9 @@ def init_app(app):
 
 
 def _is_owner(owner_id):
+    """True when the signed-in owner is looking; a visitor without a session costs nothing."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False
     return current_user.is_authenticated and current_user.id == owner_id
 
 

@@ -6,8 +6,6 @@ import threading
 from collections import OrderedDict
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
-
 from anchor.profiles import service
 
 WIDTH, HEIGHT = 1200, 630
@@ -21,6 +19,7 @@ FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 
 @lru_cache(maxsize=8)
 def _font(size, bold=True):
+    from PIL import ImageFont  # Pillow loads on the first card, not in every worker at start
     for path in FONT_PATHS if bold else FONT_PATHS[::-1]:
         try:
             return ImageFont.truetype(path, size)
@@ -47,6 +46,7 @@ def _palette(handle):
 
 
 def _draw(profile):
+    from PIL import Image, ImageDraw
     shown = service.visible(profile)
     bg, accent = _palette(profile.handle)
     image = Image.new("RGB", (WIDTH, HEIGHT), bg)
