@@ -225,3 +225,25 @@ def test_refresh_status_poll_reloads_when_done(app, client):
     claim(client, "nadia")
     response = client.get("/dashboard/refresh-status", headers={"HX-Request": "true"})
     assert response.headers.get("HX-Refresh") == "true"
+
+
+def test_deleted_profile_accepts_only_restore_and_export(app, client):
+    claim(client, "nadia")
+    post(client, "/dashboard/delete", {"confirm_handle": "nadia"})
+    before = _profile()
+    assert post(client, "/dashboard/publish", {}).status_code == 404
+    assert post(client, "/dashboard/name", {"display_name": "X", "version": before.version}).status_code == 404
+    assert client.get("/dashboard/preview").status_code == 404
+    assert _profile().version == before.version and not _profile().isPublic
+    assert client.get("/dashboard/export").status_code == 200
+    assert "Restore my profile" in client.get("/dashboard").get_data(as_text=True)
+    assert post(client, "/dashboard/restore", {}).status_code == 303
+
+
+def test_claim_when_spotify_is_down_says_so(app, client, spotify_sandbox):
+    sign_in(client, "nadia")
+    spotify_sandbox.fail_next("503", count=20)
+    response = post(client, "/dashboard/claim", {"handle": "nadia"}, htmx=True)
+    body = response.get_data(as_text=True)
+    assert "Spotify did not answer yet" in body
+    assert _profile().handle == "nadia" and not _profile().spotify

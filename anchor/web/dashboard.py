@@ -25,10 +25,11 @@ def _signed_in():
     """Every dashboard route needs a signed-in account."""
 
 
-def _profile(required=True):
+def _profile(required=True, allow_deleted=False):
+    """The signed-in owner's profile (only ever their own); 404 if they have none to act on."""
     handle = current_user.handle
     profile = service.get(handle) if handle else None
-    if required and profile is None:
+    if required and (profile is None or (profile.deletedAt is not None and not allow_deleted)):
         abort(404)
     return profile
 
@@ -73,6 +74,10 @@ def claim():
         return after_post(TEMPLATE, BODY, lambda **kw: _context(
             **kw, typed_handle=request.form.get("handle", "")), error=exc.message)
     current_user.handle = profile.handle
+    if profile.lastRefreshStatus == "failed":
+        return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
+                          error=f"You are anchor.band/{profile.handle}, but Spotify did not answer "
+                                f"yet ({profile.lastRefreshMessage}). Try “Refresh from Spotify now”.")
     return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
                       message=f"You are anchor.band/{profile.handle}. Your Spotify data is in.")
 
@@ -116,8 +121,8 @@ def edit_line(album_id):
                  request.form.get("version"), album_id=album_id)
 
 
-def _body_action(action, message, *args):
-    profile = _profile()
+def _body_action(action, message, *args, allow_deleted=False):
+    profile = _profile(allow_deleted=allow_deleted)
     try:
         result = action(profile, *args)
     except (EditRefused, LifecycleRefused) as exc:
@@ -179,7 +184,8 @@ def delete():
 
 @bp.post("/restore")
 def restore():
-    return _body_action(lifecycle.restore, "Restored. Publish again when you are ready.")
+    return _body_action(lifecycle.restore, "Restored. Publish again when you are ready.",
+                        allow_deleted=True)
 
 
 @bp.get("/export")
@@ -196,10 +202,7 @@ def export():
 @bp.get("/preview")
 def preview():
     """The public page as visitors will see it, published or not."""
-    profile = _profile()
-    if profile.deletedAt is not None:
-        abort(404)
-    return pages.render_public(profile, preview=True)
+    return pages.render_public(_profile(), preview=True)
 
 
 @bp.post("/refresh")
