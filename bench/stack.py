@@ -196,24 +196,23 @@ class Stack:
                 handle.close()
 
 
-def rss_kb(pid):
-    """VmRSS of a process in KiB (None when it is gone)."""
+def _proc_kb(path, field):
+    """A `<field>: N kB` line of a /proc file, in KiB (None when the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def rss_kb(pid):
+    """VmRSS of a process in KiB."""
+    return _proc_kb(f"/proc/{pid}/status", "VmRSS")
 
 
 def pss_kb(pid):
     """Proportional set size in KiB: the worker's own pages plus its share of the pages it
-    shares with the preloading master (None when it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    shares with the preloading master."""
+    return _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss")
