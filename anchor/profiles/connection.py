@@ -54,10 +54,8 @@ def first_fetch(profile):
         return profile
     finally:
         client.close()
-    service.store_spotify_data(profile, data)
-    now = clock.now()
-    service.write(profile, {"lastRefreshAt": now, "lastRefreshStatus": "refreshed",
-                            "lastRefreshMessage": None})
+    service.store_spotify_data(profile, data, lastRefreshAt=clock.now(),
+                               lastRefreshStatus="refreshed", lastRefreshMessage=None)
     copywriting.generate(profile)
     return profile
 

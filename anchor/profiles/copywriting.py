@@ -66,7 +66,8 @@ def generate(profile, *, force=False):
     current_hash = service.data_hash(profile)
     if not force and profile.bio and profile.copyHash == current_hash:
         return CopyOutcome("unchanged", "The copy is already up to date.")
-    if not _reserve(profile):
+    # The cap is about model cost: the offline writer is free and never counted.
+    if current_app.config["AI_PROVIDER"] != "offline" and not _reserve(profile):
         limit = current_app.config["AI_DAILY_LIMIT"]
         return CopyOutcome("limited", f"Daily limit reached: copy can be written {limit} times a "
                                       "day. Try again tomorrow (UTC).")

@@ -110,7 +110,7 @@ def write(profile, changes, *, bump=False, expect_version=None, condition=None):
     return profile
 
 
-def store_spotify_data(profile, data):
-    """Cache freshly fetched Spotify data and its hash on the profile."""
+def store_spotify_data(profile, data, **changes):
+    """Cache freshly fetched Spotify data and its hash on the profile (plus other `changes`)."""
     profile.spotify = data
-    return write(profile, {"spotify": data, "dataHash": data_hash(profile)}, bump=True)
+    return write(profile, {"spotify": data, "dataHash": data_hash(profile), **changes}, bump=True)
