@@ -85,3 +85,21 @@ def test_disconnect_keeps_page_and_leaves_index(app, client):
     assert "sign in with Spotify again" in client.get("/dashboard").get_data(as_text=True)
     handles_due, _, _ = index.due_profiles(clock.now() + timedelta(days=30))
     assert "ifeoma" not in handles_due
+
+
+def test_signing_in_again_reconnects_after_invalid_grant(app, client, spotify_sandbox):
+    from anchor.profiles import connection, service
+    from tests.web_helpers import claim, post, sign_in
+    claim(client, "tomas")
+    post(client, "/dashboard/publish", {})
+    with app.app_context():
+        connection.mark_disconnected(service.get("tomas"), "Spotify revoked access.")
+    gone = ProfileModel.get("USER#tomas")
+    assert not gone.spotifyConnected and gone.gsi1pk is None
+    assert app.test_client().get("/tomas").status_code == 200          # the page stays up
+    assert "Disconnected" in client.get("/dashboard").get_data(as_text=True)
+    post(client, "/logout")
+    sign_in(client, "tomas")
+    back = ProfileModel.get("USER#tomas")
+    assert back.spotifyConnected and back.gsi1pk == "AUTO#1"
+    assert TokenModel.get("ACCOUNT#tomas").blob
