@@ -1,5 +1,7 @@
 """Pure album derivation and artist normalisation."""
 
+import pytest
+
 from anchor.spotify.albums import derive_top_albums, normalize_artists, release_year
 
 
@@ -45,12 +47,12 @@ def test_missing_album_and_missing_ids_are_skipped_but_ranks_keep_positions():
 
 
 def test_images_largest_or_none():
-    sizes = [{"url": "small", "width": 64, "height": 64}, {"url": "big", "width": 640, "height": 640},
-             {"url": "mid", "width": 300, "height": 300}]
-    no_dims = [{"url": "only", "width": None, "height": None}]
+    sizes = [{"url": "https://i.example/small", "width": 64, "height": 64}, {"url": "https://i.example/big", "width": 640, "height": 640},
+             {"url": "https://i.example/mid", "width": 300, "height": 300}]
+    no_dims = [{"url": "https://i.example/only", "width": None, "height": None}]
     result = derive_top_albums([track("t1", album("a", images=sizes)), track("t2", album("b", images=[])),
                                 track("t3", album("c", images=no_dims)), track("t4", {"id": "d"})])
-    assert [x["image"] for x in result] == ["big", None, "only", None]
+    assert [x["image"] for x in result] == ["https://i.example/big", None, "https://i.example/only", None]
     assert result[3] == {"id": "d", "name": "", "artists": [], "year": None, "image": None, "url": None,
                          "trackCount": 1, "bestRank": 4}
 
@@ -75,10 +77,32 @@ def test_release_year():
 
 def test_normalize_artists():
     items = [{"id": "x", "name": "X", "external_urls": {"spotify": "https://open.spotify.com/artist/x"},
-              "images": [{"url": "s", "width": 64, "height": 64}, {"url": "l", "width": 640, "height": 640}]},
+              "images": [{"url": "https://i.example/s", "width": 64, "height": 64},
+                         {"url": "https://i.example/l", "width": 640, "height": 640}]},
              {"id": "x", "name": "X again"}, {"name": "no id"}, None, {"id": "y", "name": "Y"},
              {"id": "z", "name": "Z"}]
     result = normalize_artists(items, limit=2)
-    assert result == [{"id": "x", "name": "X", "url": "https://open.spotify.com/artist/x", "image": "l", "rank": 1},
+    assert result == [{"id": "x", "name": "X", "url": "https://open.spotify.com/artist/x",
+                       "image": "https://i.example/l", "rank": 1},
                       {"id": "y", "name": "Y", "url": None, "image": None, "rank": 2}]
     assert normalize_artists(None) == []
+
+
+@pytest.mark.parametrize("url,kept", [
+    ("https://open.spotify.com/album/1", True),
+    ("http://127.0.0.1:5055/images/a.png", True),
+    ("javascript:alert(1)", False),
+    ("JaVaScRiPt:alert(1)", False),
+    ("data:text/html,<script>alert(1)</script>", False),
+    ("http://evil.example/x.png", False),
+    ("https://", False),
+    ("https://open.spotify.com/\nx", False),
+    (None, False),
+])
+def test_only_safe_urls_survive(url, kept):
+    from anchor.spotify.albums import safe_url
+    assert (safe_url(url) is not None) is kept
+    track = {"id": "t1", "name": "T", "album": {"id": "al", "name": "A", "external_urls": {"spotify": url},
+                                                 "images": [{"url": url, "width": 300, "height": 300}]}}
+    album = derive_top_albums([track])[0]
+    assert album["url"] == (url if kept else None) and album["image"] == (url if kept else None)

@@ -164,3 +164,13 @@ def test_markup_in_names_is_inert(app, visitor):
     dash = owner.get("/dashboard").get_data(as_text=True)
     assert "<script>window.__pwned" not in dash and "&lt;script&gt;" in dash
     assert clock.now()
+
+
+def test_items_without_a_safe_link_render_unlinked(published, visitor, app):
+    profile = ProfileModel.get("USER#nadia")
+    data = dict(profile.spotify)
+    data["artists"] = [dict(data["artists"][0], url=None)] + data["artists"][1:]
+    profile.update(actions=[ProfileModel.spotify.set(data)])
+    app.extensions["anchor.page_cache"].forget("nadia")
+    body = visitor.get("/nadia").get_data(as_text=True)
+    assert 'href="None"' not in body and data["artists"][0]["name"].replace("'", "&#39;") in body

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "[::1]", "localhost")
+
+
+def safe_url(value: Any) -> str | None:
+    """The URL if it is one a page may link to: https, or http on loopback (the sandbox)."""
+    url = _str(value)
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.netloc:
+        return url
+    if parts.scheme == "http" and parts.hostname and parts.netloc.split(":")[0] in LOOPBACK_HOSTS:
+        return url
+    return None
+
+
 def largest_image(images: Any) -> str | None:
     """URL of the largest image in a Spotify image list (None when there is none)."""
     best, best_area = None, -1
     for image in images if isinstance(images, list) else []:
-        if not isinstance(image, dict) or not _str(image.get("url")):
+        if not isinstance(image, dict) or not safe_url(image.get("url")):
             continue
         width, height = image.get("width"), image.get("height")
         area = width * height if isinstance(width, int) and isinstance(height, int) else 0
@@ -25,7 +42,7 @@ def largest_image(images: Any) -> str | None:
 def spotify_url(item: dict) -> str | None:
     """The open.spotify.com link of an object, if present."""
     urls = item.get("external_urls")
-    return _str(urls.get("spotify")) if isinstance(urls, dict) else None
+    return safe_url(urls.get("spotify")) if isinstance(urls, dict) else None
 
 
 def release_year(release_date: Any) -> int | None:
