@@ -93,8 +93,11 @@ class DynamoDBLocal:
 
     def start(self, timeout=60):
         """Start the process and wait until it answers; raise with its output if it dies."""
+        # Own session: a Ctrl-C in the terminal reaches the supervisor, which stops the app
+        # first and the database last.
         self.process = subprocess.Popen(self.command(), stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, cwd=self.cache_dir)
+                                        stderr=subprocess.STDOUT, cwd=self.cache_dir,
+                                        start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

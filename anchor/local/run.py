@@ -35,8 +35,14 @@ def flask(*args):
     return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main():
-    """Start everything, print what runs where, stop it all on Ctrl-C."""
+    """Start everything, print what runs where, stop it all on Ctrl-C (or SIGTERM)."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     processes = []
     database = DynamoDBLocal(port=DYNAMODB_PORT, data_dir=ROOT / ".data" / "dynamodb")
     if database.answers():
@@ -51,15 +57,16 @@ def main():
             processes.append(("Spotify sandbox", subprocess.Popen(
                 [sys.executable, "-m", "anchor.spotify.sandbox", "--port", str(SANDBOX_PORT),
                  "--generated", "1000"],
-                env=env, cwd=ROOT)))
+                env=env, cwd=ROOT, start_new_session=True)))
             wait_for_port(SANDBOX_PORT)
             subprocess.run(flask("seed-demo"), env=env, cwd=ROOT, check=False)
         processes.append(("web", subprocess.Popen(
             flask("run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"),
-            env=env, cwd=ROOT)))
+            env=env, cwd=ROOT, start_new_session=True)))
         wait_for_port(WEB_PORT)
         worker_env = dict(env, ANCHOR_ROLE="worker")
-        processes.append(("worker", subprocess.Popen(flask("worker"), env=worker_env, cwd=ROOT)))
+        processes.append(("worker", subprocess.Popen(flask("worker"), env=worker_env, cwd=ROOT,
+                                                    start_new_session=True)))
         print("\n  Anchor.band is running:")
         print(f"    web app          http://127.0.0.1:{WEB_PORT}")
         print(f"    DynamoDB Local   {database.endpoint}  (data in .data/dynamodb)")
@@ -86,6 +93,7 @@ def main():
 
 
 def _watch(processes):
+    """Wait for Ctrl-C; if a component dies on its own, say so and stop the rest."""
     while True:
         for name, proc in processes:
             if proc.poll() is not None:
