@@ -126,6 +126,16 @@ class TokenModel(Model):
     updatedAt = UTCDateTimeAttribute()
 
 
+def profile_key(handle):
+    """`USER#<handle>`: the key of a profile item."""
+    return f"USER#{handle}"
+
+
+def account_key(account_id):
+    """`ACCOUNT#<spotifyUserId>`: the key of an account item and of its tokens item."""
+    return f"ACCOUNT#{account_id}"
+
+
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
 

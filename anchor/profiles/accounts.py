@@ -1,7 +1,7 @@
 """Signed-in accounts: flask-login users keyed by the Spotify user id."""
 from flask_login import UserMixin
 
-from anchor.models import AccountModel
+from anchor.models import AccountModel, account_key
 
 
 class Account(UserMixin):
@@ -15,15 +15,20 @@ class Account(UserMixin):
     def handle(self):
         """The handle this account owns, or None before it claims one."""
         if self._handle is ...:
-            try:
-                self._handle = AccountModel.get(f"ACCOUNT#{self.id}", consistent_read=True).handle
-            except AccountModel.DoesNotExist:
-                self._handle = None
+            self._handle = owned_handle(self.id)
         return self._handle
 
     @handle.setter
     def handle(self, value):
         self._handle = value
+
+
+def owned_handle(account_id):
+    """The handle an account owns, or None."""
+    try:
+        return AccountModel.get(account_key(account_id), consistent_read=True).handle
+    except AccountModel.DoesNotExist:
+        return None
 
 
 def load_account(account_id):

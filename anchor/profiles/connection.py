@@ -2,8 +2,8 @@
 import logging
 
 from anchor import clock
-from anchor.models import AccountModel
 from anchor.profiles import copywriting, handles, service, tokens
+from anchor.profiles.accounts import owned_handle
 from anchor.spotify.client import SpotifyError, TokenSet
 
 log = logging.getLogger("anchor.connection")
@@ -26,14 +26,6 @@ def complete_sign_in(token):
                                     "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
     log.info("signed in", extra={"fields": {"account": account_id, "has_handle": bool(handle)}})
     return account_id, me["display_name"], handle
-
-
-def owned_handle(account_id):
-    """The handle an account owns, or None."""
-    try:
-        return AccountModel.get(f"ACCOUNT#{account_id}", consistent_read=True).handle
-    except AccountModel.DoesNotExist:
-        return None
 
 
 def claim(account_id, raw_handle, display_name=None):

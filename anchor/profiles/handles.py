@@ -7,7 +7,8 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from anchor import clock
-from anchor.models import AccountModel, ProfileModel, transaction_connection
+from anchor.models import (AccountModel, ProfileModel, account_key, profile_key,
+                           transaction_connection)
 
 HANDLE_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 RESERVED = frozenset("""
@@ -41,14 +42,6 @@ def check(raw):
     if handle in RESERVED:
         raise HandleError("reserved", f"“{handle}” is reserved. Please pick another handle.")
     return handle
-
-
-def profile_key(handle):
-    return f"USER#{handle}"
-
-
-def account_key(account_id):
-    return f"ACCOUNT#{account_id}"
 
 
 def is_available(raw):

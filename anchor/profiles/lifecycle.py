@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from anchor import clock
-from anchor.models import AccountModel, TokenModel
+from anchor.models import AccountModel, TokenModel, account_key
 from anchor.profiles import service, tokens
 
 RESTORE_DAYS = 30
@@ -38,7 +38,7 @@ def restore(profile):
 
 def _has_tokens(account_id):
     try:
-        TokenModel.get(f"ACCOUNT#{account_id}", attributes_to_get=["pk"])
+        TokenModel.get(account_key(account_id), attributes_to_get=["pk"])
         return True
     except TokenModel.DoesNotExist:
         return False
@@ -55,10 +55,10 @@ EXPORT_FIELDS = (
 
 def export(account_id, profile):
     """Everything stored about the account, minus secrets (token blobs are never exported)."""
-    account = AccountModel.get(f"ACCOUNT#{account_id}", consistent_read=True)
+    account = AccountModel.get(account_key(account_id), consistent_read=True)
     token_info = None
     try:
-        item = TokenModel.get(f"ACCOUNT#{account_id}")
+        item = TokenModel.get(account_key(account_id))
         token_info = {"stored": True, "scopes": item.scopes, "keyId": item.keyId,
                       "note": "Spotify tokens are stored encrypted and are not exported."}
     except TokenModel.DoesNotExist:

@@ -7,7 +7,7 @@ from flask import current_app
 from pynamodb.exceptions import UpdateError
 
 from anchor import clock
-from anchor.models import ProfileModel
+from anchor.models import ProfileModel, profile_key
 from anchor.profiles import index
 
 MAX_ARTISTS = 10
@@ -25,14 +25,10 @@ def refresh_interval():
     return timedelta(seconds=current_app.config["REFRESH_INTERVAL_SECONDS"])
 
 
-def key(handle):
-    return f"USER#{handle}"
-
-
 def get(handle, consistent=True):
     """The profile item for a handle, or None."""
     try:
-        return ProfileModel.get(key(handle), consistent_read=consistent)
+        return ProfileModel.get(profile_key(handle), consistent_read=consistent)
     except ProfileModel.DoesNotExist:
         return None
 

@@ -6,7 +6,7 @@ import time
 from flask import current_app
 
 from anchor import clock
-from anchor.models import TokenModel
+from anchor.models import TokenModel, account_key
 from anchor.spotify.client import InvalidGrant, SpotifyClient, TokenSet
 
 log = logging.getLogger("anchor.tokens")
@@ -55,10 +55,6 @@ def spotify_client(budget=None, **kwargs):
         max_retry_after=config["SPOTIFY_MAX_RETRY_AFTER"], budget=budget, **kwargs)
 
 
-def _key(account_id):
-    return f"ACCOUNT#{account_id}"
-
-
 def save(account_id, token_set, previous=None):
     """Seal and store tokens; keep the previous refresh token when Spotify sent none."""
     refresh = token_set.refresh_token or (previous.refresh_token if previous else None)
@@ -66,7 +62,7 @@ def save(account_id, token_set, previous=None):
     vault = current_app.extensions["anchor.vault"]
     blob = vault.seal(account_id, {"access_token": tokens.access_token, "refresh_token": refresh,
                                    "expires_at": tokens.expires_at, "scope": tokens.scope})
-    TokenModel(_key(account_id), blob=blob, keyId=vault.key_id, scopes=tokens.scope,
+    TokenModel(account_key(account_id), blob=blob, keyId=vault.key_id, scopes=tokens.scope,
                expiresAt=tokens.expires_at, updatedAt=clock.now()).save()
     cache.put(account_id, tokens)
     return tokens
@@ -78,7 +74,7 @@ def load(account_id):
     if cached:
         return cached
     try:
-        item = TokenModel.get(_key(account_id), consistent_read=True)
+        item = TokenModel.get(account_key(account_id), consistent_read=True)
     except TokenModel.DoesNotExist:
         raise NotConnected("Spotify is not connected for this account") from None
     raw = current_app.extensions["anchor.vault"].open(account_id, item.blob)
@@ -109,6 +105,6 @@ def delete(account_id):
     """Forget the account's tokens everywhere."""
     cache.drop(account_id)
     try:
-        TokenModel(_key(account_id)).delete()
+        TokenModel(account_key(account_id)).delete()
     except TokenModel.DoesNotExist:
         pass

@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.models import AccountModel, ProfileModel, transaction_connection
+from anchor.models import AccountModel, ProfileModel, account_key, transaction_connection
 from anchor.profiles import tokens
 
 log = logging.getLogger("anchor.purge")
@@ -33,7 +33,7 @@ def purge(now=None, days=PURGE_AFTER_DAYS):
 def _purge_one(profile, cutoff):
     """Delete the profile and its account item together, then the tokens; False if restored."""
     try:
-        account = AccountModel.get(f"ACCOUNT#{profile.ownerId}", consistent_read=True)
+        account = AccountModel.get(account_key(profile.ownerId), consistent_read=True)
     except AccountModel.DoesNotExist:
         account = None
     connection = transaction_connection()
