@@ -222,7 +222,7 @@ def main():
             progress(f"  {summary['processed']} processed in {run['seconds']:.0f}s, "
                      f"stopped early: {summary['stopped_early']}")
             label = "4 refresh engine"
-            table.add(label, f"profiles processed / due; outcomes",
+            table.add(label, "profiles processed / due; outcomes",
                       f"{summary['processed']}/{PROFILES}; " + ", ".join(
                           f"{k} {v}" for k, v in sorted(summary["outcomes"].items())),
                       "all due")

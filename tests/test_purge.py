@@ -7,7 +7,7 @@ from anchor import clock
 from anchor.models import AccountModel, ProfileModel, TokenModel
 from anchor.profiles import handles, lifecycle, service
 from anchor.refresh.purge import purge
-from tests.test_refresh_engine import T0, connect, refresh_app  # noqa: F401
+from tests.refresh_fixtures import T0, connect
 
 
 def _gone(model, key):

@@ -2,7 +2,6 @@
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -13,10 +12,9 @@ from anchor import clock
 from anchor.models import SchedulerRunModel
 from anchor.profiles import service, tokens
 from anchor.refresh import scheduler
-from anchor.refresh.commands import register
 from anchor.spotify.client import CallBudget, TokenSet
 from tests.factories import make_profile, save_profiles
-from tests.test_refresh_engine import T0, connect, due_handles, refresh_app  # noqa: F401
+from tests.refresh_fixtures import T0, connect, due_handles, flask_command, subprocess_env
 
 SLOT = "SCHEDULER#refresh-due#2025-03-10T13"
 
@@ -109,46 +107,13 @@ def test_spotify_budget_stops_the_run_before_it_runs_out(refresh_app, spotify_sa
     assert len(due_handles(T0)) == 2
 
 
-def _subprocess_env(app, sandbox):
-    env = dict(os.environ, ANCHOR_ENV="test", ANCHOR_ROLE="web", PYTHONUNBUFFERED="1",
-               ANCHOR_TABLE_PREFIX=app.config["TABLE_PREFIX"],
-               AWS_ENDPOINT_URL_DYNAMODB=app.config["DYNAMODB_ENDPOINT"],
-               ANCHOR_DATA_DIR=str(app.config["DATA_DIR"]),
-               SPOTIFY_ACCOUNTS_URL=sandbox.url, SPOTIFY_API_URL=sandbox.url,
-               AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_REGION="us-east-1")
-    env.pop("FLASK_APP", None)
-    return env
-
-
-FALLBACK = """
-from flask.cli import FlaskGroup
-from anchor import create_app
-from anchor.refresh.commands import register
-
-def make():
-    app = create_app()
-    register(app)
-    return app
-
-FlaskGroup(create_app=make).main({args!r}, prog_name="flask")
-"""
-
-
-def flask_command(app, *args):
-    """`flask --app wsgi ARGS` once anchor/cli.py registers our commands; a shim until then."""
-    if "refresh-due" in app.cli.commands:
-        return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
-    register(app)
-    return [sys.executable, "-c", FALLBACK.format(args=list(args))]
-
-
 def test_worker_killed_mid_refresh_loses_nothing(refresh_app, spotify_sandbox):
     profile = connect(spotify_sandbox, "nadia", "nadia")
     sort_key = service.get("nadia").gsi1sk
     requests.post(f"{spotify_sandbox.url}/_control/fail_next", json={"kind": "slow", "delay": 8},
                   timeout=5).raise_for_status()
-    command = flask_command(refresh_app, "refresh-due")
-    proc = subprocess.Popen(command, env=_subprocess_env(refresh_app, spotify_sandbox),
+    command = flask_command("refresh-due")
+    proc = subprocess.Popen(command, env=subprocess_env(refresh_app, spotify_sandbox),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=os.path.dirname(os.path.dirname(__file__)))
     try:
@@ -180,8 +145,6 @@ def test_worker_killed_mid_refresh_loses_nothing(refresh_app, spotify_sandbox):
 
 
 def test_refresh_due_command_prints_the_summary(refresh_app, spotify_sandbox, runner):
-    if "refresh-due" not in refresh_app.cli.commands:
-        register(refresh_app)
     clock.freeze(T0)
     _due_profiles(spotify_sandbox, 2)
     result = runner.invoke(args=["refresh-due", "--cap", "1"])

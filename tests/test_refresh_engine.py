@@ -1,53 +1,16 @@
 """refresh_profile: lock, outcomes, backoff, AI copy only on change, manual refresh rules."""
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from anchor import clock
 from anchor.models import ProfileModel, TokenModel
-from anchor.profiles import handles, index, service, tokens
+from anchor.profiles import service, tokens
 from anchor.refresh import engine
-from anchor.spotify.client import SpotifyClient, TokenSet
-
-T0 = datetime(2025, 3, 10, 13, 28, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def refresh_app(app, spotify_sandbox, monkeypatch):
-    """The app pointed at the sandbox, with a fresh token cache and no retry sleeps; context pushed."""
-    app.config.update(SPOTIFY_ACCOUNTS_URL=spotify_sandbox.url, SPOTIFY_API_URL=spotify_sandbox.url)
-    monkeypatch.setattr(tokens, "cache", tokens._TokenCache())
-    monkeypatch.setattr(SpotifyClient, "_backoff", lambda self, attempt: 0.0)
-    with app.app_context():
-        yield app
-
-
-def connect(sandbox, handle, listener, *, account=None, due=True, expired=False, public=True):
-    """A claimed, published, connected profile whose tokens belong to `listener`."""
-    account = account or listener
-    profile = handles.claim(account, handle)
-    grant = sandbox.issue_tokens(listener)
-    expires = int(time.time()) - 600 if expired else int(time.time()) + 3600
-    tokens.save(account, TokenSet(grant["access_token"], grant["refresh_token"], expires,
-                                  grant["scope"]))
-    now = clock.now()
-    service.write(profile, {"isPublic": public, "publishedAt": now,
-                            "nextRefreshAt": now - timedelta(minutes=1) if due
-                            else now + timedelta(days=3)})
-    return profile
-
-
-def due_handles(now=None):
-    """Every handle in the due index at `now` (all pages)."""
-    found, cursor = [], None
-    while True:
-        page, cursor, _ = index.due_profiles(now or clock.now(), limit=50, cursor=cursor)
-        found += page
-        if cursor is None:
-            return found
-
+from anchor.spotify.client import TokenSet
+from tests.refresh_fixtures import T0, connect, due_handles
 
 def top_tracks_calls(sandbox):
     return sandbox.stats()["paths"]["/v1/me/top/tracks"]

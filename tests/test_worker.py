@@ -8,8 +8,7 @@ import threading
 import time
 
 from anchor.profiles import service
-from tests.test_refresh_due import _subprocess_env, flask_command
-from tests.test_refresh_engine import connect, refresh_app  # noqa: F401
+from tests.refresh_fixtures import connect, flask_command, subprocess_env
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 
@@ -19,8 +18,8 @@ class Worker:
 
     def __init__(self, app, sandbox, **env):
         self.lines = queue.Queue()
-        self.proc = subprocess.Popen(flask_command(app, "worker"),
-                                     env=_subprocess_env(app, sandbox) | env, cwd=ROOT,
+        self.proc = subprocess.Popen(flask_command("worker"),
+                                     env=subprocess_env(app, sandbox) | env, cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
