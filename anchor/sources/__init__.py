@@ -1,0 +1,1 @@
+"""Listening sources: one adapter per service, all giving the same normalised data."""

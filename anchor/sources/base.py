@@ -1,0 +1,141 @@
+"""What every listening source shares: the error family, ranges, the call budget, safe URLs.
+
+Each adapter (spotify, listenbrainz, lastfm, upload) turns its service's answers into the same
+normalised data, so the refresh engine, the pages and the AI writer never see a vendor's JSON:
+
+    {"source": "listenbrainz", "fetchedAt": "2026-11-25T12:00:00Z",
+     "ranges": {"month": {"artists": [...], "albums": [...]}, "half_year": {...}, "all_time": {...}}}
+
+    artist: {"id", "name", "url", "image", "rank", "plays"}            (plays: int or None)
+    album:  {"id", "name", "artists": [names], "year", "url", "image", "rank", "plays"}
+
+Every message of an error here is safe to show the owner (never a token or a secret).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+RANGES = ("month", "half_year", "all_time")
+DEFAULT_RANGE = "half_year"
+RANGE_LABELS = {"month": "about a month", "half_year": "about six months", "all_time": "all time"}
+
+
+class SourceError(Exception):
+    """Something went wrong talking to a source; `message` is user-facing text."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class SourceUnavailable(SourceError):
+    """The service answered 5xx, timed out or could not be reached, even after retries."""
+
+
+class RateLimited(SourceError):
+    """The service asked us to wait longer than we are willing to wait now."""
+
+    def __init__(self, retry_after: float, source: str = "The service", now: datetime | None = None):
+        self.retry_after = max(0.0, float(retry_after))
+        self.until = (now or datetime.now(timezone.utc)) + timedelta(seconds=self.retry_after)
+        super().__init__(f"{source} rate limited us until {self.until:%H:%M} UTC")
+
+
+class CredentialsRevoked(SourceError):
+    """The stored grant or session no longer works: the owner must sign in again."""
+
+
+class AccessTokenRejected(SourceError):
+    """The API refused the access token (401): refresh it and try again."""
+
+
+class UnknownUser(SourceError):
+    """The service does not know this user (or their data is private): a per-profile failure."""
+
+
+class NotReady(SourceError):
+    """The service has no statistics for this user yet (e.g. ListenBrainz answers 204)."""
+
+
+class BadResponse(SourceError):
+    """The service answered something we do not understand."""
+
+
+class BudgetExhausted(SourceError):
+    """This run's budget of requests is used up."""
+
+
+class CallBudget:
+    """A thread-safe count of HTTP requests with an optional ceiling and an optional pace.
+
+    With `rate_per_second`, each `take()` waits for its turn so requests are spread evenly
+    (no bursts), which keeps a run under a service's rolling rate-limit window.
+    """
+
+    def __init__(self, limit: int | None = None, rate_per_second: float | None = None,
+                 sleep=time.sleep, clock=time.monotonic):
+        self.limit = limit
+        self.count = 0
+        self.interval = 1.0 / rate_per_second if rate_per_second else 0.0
+        self._sleep, self._clock = sleep, clock
+        self._next_slot = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        """Account for one request (waiting for its turn when paced); raise when over the limit."""
+        with self._lock:
+            if self.limit is not None and self.count >= self.limit:
+                raise BudgetExhausted(f"The request budget of {self.limit} is used up for this run")
+            self.count += 1
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+    @property
+    def remaining(self) -> int | None:
+        """Requests left, or None when unlimited."""
+        with self._lock:
+            return None if self.limit is None else max(0, self.limit - self.count)
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def safe_url(value, hosts=(), *, allow_loopback=False) -> str | None:
+    """The URL if a page may link to it or load it: https on an allowed host, else None.
+
+    `hosts` holds exact host names or suffixes written as ".example.org" (any subdomain).
+    `allow_loopback` admits http(s) on 127.0.0.1/::1/localhost, for local stand-ins only.
+    The host is taken from the parsed URL (never from the netloc text, which may hold a
+    user name such as `localhost:80@evil.example`).
+    """
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return None
+    if not host or parts.username is not None or parts.password is not None:
+        return None
+    if allow_loopback and host in LOOPBACK_HOSTS and parts.scheme in ("http", "https"):
+        return value
+    if parts.scheme != "https":
+        return None
+    for allowed in hosts:
+        if host == allowed or (allowed.startswith(".") and host.endswith(allowed)):
+            return value
+    return None
+
+
+def now_iso() -> str:
+    """The current UTC time as the `fetchedAt` stamp of normalised data."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
