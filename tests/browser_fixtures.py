@@ -2,6 +2,7 @@
 import re
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,12 @@ def screenshot(request):
         path = SCREENSHOTS / f"{test}-{step}.png"
         # Lazy images below the fold never load in a full-page shot unless asked to load now.
         target.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(image => { image.loading = 'eager'; })")
-        target.wait_for_function("() => [...document.images].every(image => image.complete)")
+        # Polled from here, not with wait_for_function: that polls inside the page, which never
+        # runs in a context with JavaScript off. A shot is an artifact, so a slow image is no failure.
+        deadline = time.monotonic() + 5
+        while (not target.evaluate("[...document.images].every(image => image.complete)")
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
         target.screenshot(path=str(path), full_page=True)
         return path
     return _shot
