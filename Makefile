@@ -5,7 +5,7 @@ setup:
 	@scripts/bootstrap.sh
 
 run: setup
-	@.venv/bin/python -m anchor.local.run
+	@.venv/bin/python -m devstack.run
 
 test:
 	@scripts/bootstrap.sh --browser

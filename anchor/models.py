@@ -111,6 +111,18 @@ class SentinelModel(_ProfilesTable):
     createdAt = UTCDateTimeAttribute(null=True)
 
 
+class DemoPagesModel(_ProfilesTable):
+    """`SITE#demo-pages`: the handles `flask seed-demo` published, linked from the landing page."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    handles = JSONAttribute(default=list)
+
+
+DEMO_PAGES_KEY = "SITE#demo-pages"
+
+
 class TokenModel(Model):
     """`ACCOUNT#<spotifyUserId>` in the tokens table: one sealed blob, never plain text."""
 
@@ -136,7 +148,7 @@ def account_key(account_id):
     return f"ACCOUNT#{account_id}"
 
 
-PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel)
+PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
 
 

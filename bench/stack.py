@@ -14,8 +14,8 @@ import urllib.request
 from pathlib import Path
 
 from anchor.config import ROOT
-from anchor.local.dynamodb import DynamoDBLocal
-from anchor.local.ports import free_port, wait_for_port
+from devstack.dynamodb import DynamoDBLocal
+from devstack.ports import free_port, wait_for_port
 
 TABLE_PREFIX = "bench-"
 SECRET_KEY = "bench-secret-key-not-used-anywhere-0123456"   # 42 chars, production needs >= 32
@@ -87,7 +87,7 @@ class Stack:
         self.database.start()
         log = self._log("sandbox")
         self.sandbox = subprocess.Popen(
-            [sys.executable, "-m", "anchor.spotify.sandbox", "--port", str(self.sandbox_port),
+            [sys.executable, "-m", "devstack.spotify_sandbox", "--port", str(self.sandbox_port),
              "--generated", str(self.generated)],
             env=self.base_env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.sandbox_port)

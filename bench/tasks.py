@@ -243,7 +243,7 @@ def prepare_refresh(count, mutate_from, mutate_count):
 
 def refresh(cap, concurrency):
     """Run refresh_due once as the worker does (budget and pace from the config), Bedrock stand-in."""
-    from anchor.ai.standin import BedrockStandin
+    from devstack.bedrock import BedrockStandin
     from anchor.refresh.scheduler import refresh_due
 
     standin = BedrockStandin().start()

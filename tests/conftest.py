@@ -14,7 +14,7 @@ for _name in ("ANCHOR_KMS_KEY_ID", "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET",
 
 from anchor import clock, create_app, migrate, models  # noqa: E402
 from anchor.config import TestConfig  # noqa: E402
-from anchor.local.dynamodb import DynamoDBLocal  # noqa: E402
+from devstack.dynamodb import DynamoDBLocal  # noqa: E402
 
 pytest_plugins = ["tests.spotify_fixtures", "tests.ai_fixtures", "tests.aws_calls",
                   "tests.browser_fixtures", "tests.refresh_fixtures"]

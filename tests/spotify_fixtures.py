@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from anchor.spotify.client import SpotifyClient
-from anchor.spotify.sandbox import SpotifySandbox
+from devstack.spotify_sandbox import SpotifySandbox
 
 REDIRECT_URI = "http://127.0.0.1:5000/auth/spotify/callback"
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from anchor import create_app, migrate
-from anchor.local.ports import free_port
+from devstack.ports import free_port
 from tests.conftest import drop_tables
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Migrations, health check and landing page."""
 from anchor import create_app, migrate
-from anchor.local.dynamodb import DynamoDBLocal
+from devstack.dynamodb import DynamoDBLocal
 
 
 def test_migrate_twice_is_idempotent(app, runner):

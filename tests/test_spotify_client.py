@@ -7,7 +7,7 @@ import pytest
 
 from anchor.spotify.client import (AccessTokenRejected, BadResponse, BudgetExhausted, CallBudget, InvalidGrant,
                                    RateLimited, SpotifyClient, SpotifyError, SpotifyUnavailable, TokenSet)
-from anchor.spotify.sandbox_data import HAND_MADE, XSS_PROBE
+from devstack.spotify_data import HAND_MADE, XSS_PROBE
 from tests.spotify_fixtures import sign_in
 
 

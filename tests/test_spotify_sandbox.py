@@ -6,8 +6,8 @@ import time
 import pytest
 import requests
 
-from anchor.spotify.sandbox import SpotifySandbox
-from anchor.spotify.sandbox_data import HANDLE_RE, demo_listener_ids, get_listener
+from devstack.spotify_sandbox import SpotifySandbox
+from devstack.spotify_data import HANDLE_RE, demo_listener_ids, get_listener
 from tests.spotify_fixtures import REDIRECT_URI, authorize_params, pkce_pair, sign_in
 
 

@@ -1,33 +1,50 @@
-"""Demo content: one published profile per sandbox listener, fetched through the sandbox."""
+"""Demo content: published profiles for the local stand-ins' demo listeners.
+
+Demo data reaches the product the way real data does: the listeners are listed by the stand-in
+over HTTP, signed in with tokens it issues, and fetched through the same refresh path as anyone.
+"""
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from flask import current_app
 
+from anchor.models import DEMO_PAGES_KEY, DemoPagesModel
 from anchor.profiles import connection, editing, service
 from anchor.profiles.handles import HandleError
-from anchor.spotify.sandbox_data import demo_listener_ids
-
-ADVERSARIAL = "xss-probe"
 
 
 class DemoUnavailable(Exception):
-    """Seeding needs the Spotify sandbox (real Spotify accounts cannot be made up)."""
+    """Seeding needs the local stand-ins (real accounts cannot be made up)."""
 
 
-def demo_handles(count=0):
-    """The hand-made demo listeners, plus `count` generated ones."""
-    hand_made = [h for h in demo_listener_ids(0) if h != ADVERSARIAL]
-    return hand_made + [f"listener-{n:05d}" for n in range(1, count + 1)]
+def _sandbox_url():
+    return current_app.config["SPOTIFY_ACCOUNTS_URL"].rstrip("/")
+
+
+def demo_listeners(count=0):
+    """The stand-in's hand-made demo listeners, plus `count` of its generated ones."""
+    answer = requests.get(f"{_sandbox_url()}/_control/listeners", timeout=10)
+    answer.raise_for_status()
+    listed = answer.json()
+    generated = min(count, int(listed.get("generated") or 0))
+    return list(listed["demo"]) + [f"listener-{n:05d}" for n in range(1, generated + 1)]
+
+
+def demo_pages():
+    """Handles of the seeded demo pages, for the landing page (one GetItem), or []."""
+    try:
+        return list(DemoPagesModel.get(DEMO_PAGES_KEY).handles or [])
+    except DemoPagesModel.DoesNotExist:
+        return []
 
 
 def seed_one(listener):
-    """Sign the listener in through the sandbox, claim its handle, fetch, write copy, publish."""
+    """Sign the listener in through the stand-in, claim its handle, fetch, write copy, publish."""
     if service.get(listener) is not None:
         return "exists"
-    sandbox = current_app.config["SPOTIFY_ACCOUNTS_URL"].rstrip("/")
-    answer = requests.post(f"{sandbox}/_control/issue_tokens", json={"listener_id": listener}, timeout=10)
+    answer = requests.post(f"{_sandbox_url()}/_control/issue_tokens",
+                           json={"listener_id": listener}, timeout=10)
     if answer.status_code != 200:
         return f"sandbox refused: {answer.text[:80]}"
     token = answer.json()
@@ -47,8 +64,12 @@ def seed_one(listener):
 def seed(count=0, workers=4):
     """Seed the demo profiles in parallel; returns {handle: outcome}."""
     if not current_app.config["SPOTIFY_SANDBOX"]:
-        raise DemoUnavailable("seed-demo works only with the Spotify sandbox (SPOTIFY_CLIENT_ID unset)")
+        raise DemoUnavailable("seed-demo works only with the local stand-ins (SPOTIFY_CLIENT_ID unset)")
     app = current_app._get_current_object()
+    try:
+        listeners = demo_listeners(count)
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        raise DemoUnavailable(f"the Spotify stand-in did not list its listeners ({type(exc).__name__})") from None
 
     def run(listener):
         with app.app_context():
@@ -58,4 +79,8 @@ def seed(count=0, workers=4):
                 return listener, f"sandbox unreachable: {type(exc).__name__}"
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return dict(pool.map(run, demo_handles(count)))
+        results = dict(pool.map(run, listeners))
+    shown = [h for h, outcome in results.items() if outcome in ("published", "exists")
+             and not h.startswith("listener-")]
+    DemoPagesModel(DEMO_PAGES_KEY, handles=shown).save()
+    return results

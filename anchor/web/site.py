@@ -17,7 +17,7 @@ def landing():
     """What Anchor.band is, and the way in."""
     sandbox = current_app.config["SPOTIFY_SANDBOX"]
     return render_template("site/landing.html", demo_spotify=sandbox,
-                           demo_handles=demo.demo_handles() if sandbox else [])
+                           demo_handles=demo.demo_pages() if sandbox else [])
 
 
 @bp.get("/healthz")

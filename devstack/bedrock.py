@@ -8,7 +8,7 @@ Speaks the wire format boto3 uses (`POST /model/{modelId}/converse`, restJson er
 
 Behaviours: good, invented_album, cliche, too_long, markup, text, missing_album, throttle,
 unavailable, invalid_request. "good" copy is the offline writer's output for the data found in
-the user message (see prompt.extract_data). Run alone: `python -m anchor.ai.standin --port 8123`.
+the user message (see prompt.extract_data). Run alone: `python -m devstack.bedrock --port 8123`.
 """
 import argparse
 import json
@@ -19,8 +19,8 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from .offline import write_offline
-from .prompt import TOOL_NAME, extract_data
+from anchor.ai.offline import write_offline
+from anchor.ai.prompt import TOOL_NAME, extract_data
 
 BEHAVIOURS = ("good", "invented_album", "cliche", "too_long", "markup", "text", "missing_album",
               "throttle", "unavailable", "invalid_request")

@@ -6,7 +6,7 @@ import random
 from html import escape
 from urllib.parse import urlencode
 
-from .sandbox_data import Album, Artist, Listener, Track
+from .spotify_data import Album, Artist, Listener, Track
 
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 _SPREAD = {"short_term": 12.0, "medium_term": 4.0, "long_term": 9.0}

@@ -9,8 +9,8 @@ import secrets
 import time
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from . import sandbox_views as views
-from .sandbox_data import demo_listener_ids, get_listener
+from . import spotify_views as views
+from .spotify_data import demo_listener_ids, get_listener
 
 CODE_TTL = 600
 Reply = tuple[int, dict[str, str], bytes]

@@ -6,8 +6,8 @@ import sys
 import time
 
 from anchor.config import ROOT
-from anchor.local.dynamodb import DynamoDBLocal
-from anchor.local.ports import wait_for_port
+from devstack.dynamodb import DynamoDBLocal
+from devstack.ports import wait_for_port
 
 DYNAMODB_PORT = int(os.environ.get("ANCHOR_DYNAMODB_PORT", "8765"))
 SANDBOX_PORT = int(os.environ.get("ANCHOR_SANDBOX_PORT", "5055"))
@@ -55,7 +55,7 @@ def main():
         subprocess.run(flask("migrate"), env=env, cwd=ROOT, check=True)
         if not env.get("SPOTIFY_CLIENT_ID"):
             processes.append(("Spotify sandbox", subprocess.Popen(
-                [sys.executable, "-m", "anchor.spotify.sandbox", "--port", str(SANDBOX_PORT),
+                [sys.executable, "-m", "devstack.spotify_sandbox", "--port", str(SANDBOX_PORT),
                  "--generated", "1000"],
                 env=env, cwd=ROOT, start_new_session=True)))
             wait_for_port(SANDBOX_PORT)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from anchor.config import ROOT
-from anchor.local.ports import free_port
+from devstack.ports import free_port
 
 NPM_PACKAGE = "amplify-dynamodb-simulator"
 CACHE_DIR = ROOT / ".cache" / "dynamodb-local"
@@ -139,7 +139,7 @@ class DynamoDBLocal:
 
 
 def main():
-    """`python -m anchor.local.dynamodb --fetch`: make sure Java and the jar are present."""
+    """`python -m devstack.dynamodb --fetch`: make sure Java and the jar are present."""
     ensure_java()
     print(f"DynamoDB Local ready in {ensure_jar()}")
 

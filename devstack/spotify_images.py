@@ -9,7 +9,7 @@ import unicodedata
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from .sandbox_data import IMAGE_LABELS
+from .spotify_data import IMAGE_LABELS
 
 SIZES = (300, 64)
 _MAX_CACHED = 5000

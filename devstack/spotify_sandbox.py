@@ -1,6 +1,6 @@
 """A local stand-in for accounts.spotify.com and api.spotify.com, with fault injection.
 
-Run it with `python -m anchor.spotify.sandbox --port 5055 [--generated N]`.
+Run it with `python -m devstack.spotify_sandbox --port 5055 [--generated N]`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .sandbox_data import get_listener
-from .sandbox_endpoints import Endpoints, Reply, api_error, json_reply
-from .sandbox_images import cover_png
+from .spotify_data import demo_listener_ids, get_listener
+from .spotify_endpoints import Endpoints, Reply, api_error, json_reply
+from .spotify_images import cover_png
 
 __all__ = ["SpotifySandbox", "FAULT_KINDS", "main"]
 
@@ -130,6 +130,12 @@ class SpotifySandbox(Endpoints):
             for token, (owner, _) in list(self._access.items()):
                 if listener_id in (None, owner):
                     self._access[token] = (owner, 0.0)
+
+    def listeners(self) -> dict:
+        """The demo listeners a seeding script may sign in (the adversarial one listed apart)."""
+        ids = demo_listener_ids(self.generated)
+        return {"demo": [i for i in ids if i != "xss-probe" and not i.startswith("listener-")],
+                "adversarial": ["xss-probe"], "generated": self.generated}
 
     def control(self, action: str, args: dict) -> Reply:
         """HTTP control surface: POST /_control/<action> with the method's arguments as JSON."""
@@ -249,6 +255,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_control/"):
             if path == "/_control/stats":
                 return self._send(json_reply(200, sandbox.stats()))
+            if path == "/_control/listeners" and self.command == "GET":
+                return self._send(json_reply(200, sandbox.listeners()))
             try:
                 args = json.loads(body or b"{}")
             except ValueError:
