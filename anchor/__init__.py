@@ -17,6 +17,8 @@ def create_app(config=None):
     app.config["SPOTIFY_SANDBOX"] = config.SPOTIFY_SANDBOX
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from anchor.rules import template_rules
+    app.jinja_env.globals["rules"] = template_rules()
 
     models.bind(config.TABLE_PREFIX, config.DYNAMODB_ENDPOINT, config.AWS_REGION)
 
@@ -33,8 +35,8 @@ def create_app(config=None):
     login_manager.login_view = "auth.login"
     app.extensions["anchor.vault"] = make_vault(app.config)
 
-    from anchor.web import auth, dashboard, errors, pages, public, security, site
-    pages.init_app(app)
+    from anchor.web import auth, dashboard, errors, public, public_page, security, site
+    public_page.init_app(app)
     dashboard.register_time_filters(app)
     security.init_app(app)
     errors.init_app(app)

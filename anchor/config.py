@@ -86,7 +86,6 @@ class Config:
         self.WORKER_INTERVAL_SECONDS = _int("ANCHOR_WORKER_INTERVAL_SECONDS", 3600)
         self.REFRESH_INTERVAL_SECONDS = _int("ANCHOR_REFRESH_INTERVAL_SECONDS", 7 * 24 * 3600)
         self.PAGE_CACHE_SECONDS = _int("ANCHOR_PAGE_CACHE_SECONDS", 20)
-        self.PAGE_CACHE_ENTRIES = _int("ANCHOR_PAGE_CACHE_ENTRIES", 256)
         for key, value in overrides.items():
             setattr(self, key, value)
 

@@ -41,9 +41,9 @@ def configure_logging(level="INFO"):
     root.propagate = True
 
 
-def log_event(logger, msg, **fields):
-    """Log one structured line."""
-    logger.info(msg, extra={"fields": fields})
+def log_event(logger, msg, level=logging.INFO, exc_info=False, **fields):
+    """Log one structured line: a fixed message and its fields (the one logging style)."""
+    logger.log(level, msg, exc_info=exc_info, extra={"fields": fields})
 
 
 def init_request_logging(app):

@@ -7,6 +7,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -72,7 +73,8 @@ class ProfileModel(_ProfilesTable):
     deletedAt = UTCDateTimeAttribute(null=True)
     createdAt = UTCDateTimeAttribute()
     updatedAt = UTCDateTimeAttribute()
-    version = NumberAttribute(default=1)
+    version = NumberAttribute(default=1)       # content an owner's open form would see changed
+    rev = NumberAttribute(null=True)           # every write; writes are conditioned on it
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     due_index = DueRefreshIndex()
@@ -136,6 +138,21 @@ class TokenModel(Model):
     scopes = UnicodeAttribute(null=True)
     expiresAt = NumberAttribute(null=True)
     updatedAt = UTCDateTimeAttribute()
+
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def conditional(write, **kwargs):
+    """Run a conditional PynamoDB write (`item.update`, `.save`, `.delete`); False when its
+    condition fails. Every other error is raised as it is."""
+    try:
+        write(**kwargs)
+    except (UpdateError, PutError, DeleteError) as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            return False
+        raise
+    return True
 
 
 def profile_key(handle):

@@ -45,7 +45,7 @@ def fill(first, last, workers=4):
     the vault, the listener's real data fetched from the sandbox, the offline copy, published.
     """
     from anchor import clock
-    from anchor.ai.copy import write_copy
+    from anchor.ai.writers import write_copy
     from anchor.models import AccountModel, ProfileModel, TokenModel
     from anchor.profiles import index, service, tokens
     from anchor.spotify.client import TokenSet
@@ -82,7 +82,7 @@ def fill(first, last, workers=4):
                 isPublic=True, spotify=data, autoRefreshEnabled=True, spotifyConnected=True,
                 createdAt=now, updatedAt=now, publishedAt=now, lastRefreshAt=now,
                 lastRefreshStatus="refreshed", nextRefreshAt=now + timedelta(days=7), version=4)
-            profile.dataHash = service.data_hash(profile)
+            profile.dataHash = service.current_hash(profile)
             copy = write_copy(service.visible(profile), None, provider="offline")
             profile.bio, profile.albumLines, profile.copyHash = copy.bio, copy.album_lines, profile.dataHash
             profile.copyMeta = {"provider": copy.provider, "modelId": copy.model_id,

@@ -5,7 +5,7 @@ import pytest
 
 from anchor import clock
 from anchor.models import AccountModel, ProfileModel, TokenModel
-from anchor.profiles import index
+from anchor.profiles import index, service
 from tests.factories import make_profile, save_profiles
 
 
@@ -35,12 +35,12 @@ def test_profile_leaves_index_when_any_condition_fails(app, change):
     assert raw.gsi1pk is None and raw.gsi1sk is None
 
 
-def test_index_actions_remove_attributes_on_update(app):
+def test_the_write_path_removes_index_attributes(app):
     profile = make_profile("tomas")
     profile.save()
     assert ProfileModel.get("USER#tomas").gsi1pk == "AUTO#1"
-    profile.isPublic = False
-    profile.update(actions=[ProfileModel.isPublic.set(False)] + index.index_actions(profile))
+    with app.app_context():
+        service.write(profile, {"isPublic": False})
     stored = ProfileModel.get("USER#tomas")
     assert stored.gsi1pk is None and stored.gsi1sk is None
 

@@ -22,7 +22,7 @@ def test_refresh_stores_data_and_schedules_a_week_later(refresh_app, spotify_san
     result = engine.refresh_profile("nadia", "scheduled")
     assert result.outcome == "refreshed" and result.spotify_calls == 2
     profile = service.get("nadia")
-    assert profile.spotify["albums"] and profile.dataHash == service.data_hash(profile)
+    assert profile.spotify["albums"] and profile.dataHash == service.current_hash(profile)
     assert profile.lastRefreshStatus == "refreshed" and profile.lastRefreshAt == T0
     assert T0 + timedelta(days=6, hours=12) <= profile.nextRefreshAt <= T0 + timedelta(days=7, hours=12)
     assert profile.gsi1sk == f"{clock.iso(profile.nextRefreshAt)}#nadia"

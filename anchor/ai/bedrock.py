@@ -13,6 +13,8 @@ import botocore.config
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, NoCredentialsError,
                                  NoRegionError, ReadTimeoutError)
 
+from anchor.logs import log_event
+
 from .copy import Copy, CopyFailed, zero_usage
 from .prompt import (SYSTEM_PROMPT, TOOL_NAME, build_user_message, data_for_prompt, retry_text,
                      tool_config)
@@ -101,8 +103,8 @@ class BedrockWriter:
                 inferenceConfig=dict(INFERENCE), toolConfig=tool_config())
         except (ClientError, BotoCoreError) as exc:
             reason = _failure_reason(exc, self.model_id)
-            log.warning("bedrock converse failed model=%s attempt=%d error=%s",
-                        self.model_id, attempts, type(exc).__name__)
+            log_event(log, "bedrock converse failed", level=logging.WARNING, model=self.model_id,
+                      attempt=attempts, error=type(exc).__name__)
             raise CopyFailed([reason], attempts=attempts) from exc
 
     def write(self, profile_data: dict, previous_copy: Copy | None = None) -> Copy:
@@ -129,8 +131,8 @@ class BedrockWriter:
                 if not reasons:
                     return Copy(bio=bio, album_lines=lines, provider="bedrock",
                                 model_id=self.model_id, usage=usage)
-            log.info("bedrock copy rejected model=%s attempt=%d reasons=%d",
-                     self.model_id, attempt, len(reasons))
+            log_event(log, "bedrock copy rejected", model=self.model_id, attempt=attempt,
+                      reasons=len(reasons))
             messages.append({"role": "assistant", "content": content or [{"text": "(empty)"}]})
             messages.append({"role": "user", "content": self._feedback(tool_uses, chosen, reasons)})
         raise CopyFailed(reasons, attempts=2)

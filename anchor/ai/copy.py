@@ -1,10 +1,6 @@
-"""Profile copy: the Copy record, the failure type and `write_copy`, which picks a writer."""
+"""Profile copy: the Copy record and the failure type every writer shares."""
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-
-from .prompt import data_for_prompt  # noqa: F401  (part of this module's interface)
-
-PROVIDERS = ("offline", "bedrock")
 
 
 def _now() -> str:
@@ -47,21 +43,3 @@ class CopyFailed(Exception):
         self.reasons = list(reasons)
         self.attempts = attempts
         super().__init__("; ".join(self.reasons) or "copy could not be written")
-
-
-def write_copy(profile_data: dict, previous_copy: Copy | None = None, *, provider: str,
-               model_id: str | None = None, client=None) -> Copy:
-    """Write copy that passed validation, or raise CopyFailed (one retry with the reasons)."""
-    if provider == "offline":
-        from .offline import offline_copy
-        return offline_copy(profile_data)
-    if provider == "bedrock":
-        if not model_id:
-            raise ValueError("provider 'bedrock' needs a model_id (set BEDROCK_MODEL_ID)")
-        from .bedrock import BedrockWriter
-        writer = BedrockWriter(model_id, client=client)
-        try:
-            return writer.write(profile_data, previous_copy)
-        finally:
-            writer.close()
-    raise ValueError(f"unknown AI copy provider {provider!r}; use one of: {', '.join(PROVIDERS)}")

@@ -9,10 +9,11 @@ and is short; otherwise the text refers to it generically ("this record").
 import hashlib
 from collections import Counter
 
+from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX
+
 from .copy import Copy, CopyFailed
 from .prompt import compact_json, data_for_prompt
-from .validate import (BIO_MAX, BIO_MIN, LINE_MAX, data_names, safety_problems,
-                       style_problems, text_problems, validate_copy)
+from .validate import data_names, safety_problems, style_problems, text_problems, validate_copy
 
 
 def _plural(n: int, word: str) -> str:

@@ -11,7 +11,7 @@ can never break out of the data line.
 """
 import json
 
-from .validate import BIO_MAX, BIO_MIN, LINE_MAX
+from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX
 
 TOOL_NAME = "publish_profile_copy"
 DATA_BEGIN = "PROFILE_DATA_JSON_BEGIN"

@@ -8,7 +8,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-BIO_MIN, BIO_MAX, LINE_MAX = 200, 600, 120
+from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX
 
 _URL = re.compile(r"[a-z][a-z0-9+.\-]*://|\bwww\.|\b\w+\.(?:com|net|org|io|fm|band)\b", re.I)
 _MARKUP = re.compile(

@@ -1,10 +1,12 @@
-"""Signing in, first fetch, reconnecting and disconnecting Spotify."""
+"""Signing in, claiming (with the first fetch), reconnecting and disconnecting Spotify."""
 import logging
 
 from anchor import clock
-from anchor.profiles import copywriting, handles, service, tokens
+from anchor.logs import log_event
+from anchor.profiles import handles, service, tokens
 from anchor.profiles.accounts import owned_handle
-from anchor.spotify.client import SpotifyError, TokenSet
+from anchor.refresh import engine
+from anchor.spotify.client import TokenSet
 
 log = logging.getLogger("anchor.connection")
 
@@ -24,39 +26,15 @@ def complete_sign_in(token):
         if profile and profile.deletedAt is None and not profile.spotifyConnected:
             service.write(profile, {"spotifyConnected": True, "failureCount": 0,
                                     "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
-    log.info("signed in", extra={"fields": {"account": account_id, "has_handle": bool(handle)}})
+    log_event(log, "signed in", account=account_id, has_handle=bool(handle))
     return account_id, me["display_name"], handle
 
 
 def claim(account_id, raw_handle, display_name=None):
-    """Claim a handle, then fetch Spotify once so the dashboard shows data at once."""
+    """Claim a handle, then fetch once through the refresh path so the dashboard shows data."""
     profile = handles.claim(account_id, raw_handle, display_name=display_name)
-    first_fetch(profile)
-    return profile
-
-
-def first_fetch(profile):
-    """Fetch and cache the owner's data; a Spotify failure is recorded, never raised."""
-    client = tokens.spotify_client()
-    try:
-        access = tokens.access_token(profile.ownerId, client)
-        data = client.fetch_profile_data(access)
-    except (SpotifyError, tokens.NotConnected) as exc:
-        service.write(profile, {"lastRefreshStatus": "failed", "lastRefreshMessage": str(exc)})
-        return profile
-    finally:
-        client.close()
-    service.store_spotify_data(profile, data, lastRefreshAt=clock.now(),
-                               lastRefreshStatus="refreshed", lastRefreshMessage=None)
-    copywriting.generate(profile)
-    return profile
-
-
-def mark_disconnected(profile, message):
-    """Spotify revoked the grant: keep the page, leave the due index, ask to reconnect."""
-    tokens.delete(profile.ownerId)
-    return service.write(profile, {"spotifyConnected": False, "lastRefreshStatus": "disconnected",
-                                   "lastRefreshMessage": message})
+    engine.refresh_profile(profile.handle, "first")
+    return service.get(profile.handle)
 
 
 def disconnect(profile):

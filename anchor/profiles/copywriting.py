@@ -3,11 +3,12 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from pynamodb.exceptions import UpdateError
 
 from anchor import clock
-from anchor.ai.copy import Copy, CopyFailed, write_copy
-from anchor.models import ProfileModel
+from anchor.ai.copy import Copy, CopyFailed
+from anchor.ai.writers import write_copy
+from anchor.logs import log_event
+from anchor.models import ProfileModel, conditional
 from anchor.profiles import service
 
 log = logging.getLogger("anchor.copy")
@@ -41,21 +42,17 @@ def _reserve(profile):
     """Count one generation against today's limit, atomically; False when the limit is reached."""
     limit = current_app.config["AI_DAILY_LIMIT"]
     today = clock.now().date().isoformat()
-    try:
-        if profile.aiDay != today:
-            profile.update(actions=[ProfileModel.aiDay.set(today), ProfileModel.aiCount.set(1)],
-                           condition=ProfileModel.aiDay.does_not_exist() | (ProfileModel.aiDay != today))
-        else:
-            profile.update(actions=[ProfileModel.aiCount.add(1)],
-                           condition=(ProfileModel.aiDay == today) & (ProfileModel.aiCount < limit))
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            profile.refresh(consistent_read=True)
-            if profile.aiDay != today:  # the day rolled over between our read and write
-                return _reserve(profile)
-            return False
-        raise
-    return True
+    if profile.aiDay != today:
+        reserved = conditional(profile.update,
+                               actions=[ProfileModel.aiDay.set(today), ProfileModel.aiCount.set(1)],
+                               condition=ProfileModel.aiDay.does_not_exist() | (ProfileModel.aiDay != today))
+    else:
+        reserved = conditional(profile.update, actions=[ProfileModel.aiCount.add(1)],
+                               condition=(ProfileModel.aiDay == today) & (ProfileModel.aiCount < limit))
+    if reserved:
+        return True
+    profile.refresh(consistent_read=True)
+    return profile.aiDay != today and _reserve(profile)   # the day rolled over meanwhile
 
 
 def generate(profile, *, force=False):
@@ -63,7 +60,7 @@ def generate(profile, *, force=False):
     shown = service.visible(profile)
     if not shown["albums"] and not shown["artists"]:
         return CopyOutcome("nodata", "There is no Spotify data to write about yet.")
-    current_hash = service.data_hash(profile)
+    current_hash = service.current_hash(profile)
     if not force and profile.bio and profile.copyHash == current_hash:
         return CopyOutcome("unchanged", "The copy is already up to date.")
     # The cap is about model cost: the offline writer is free and never counted.
@@ -79,7 +76,7 @@ def generate(profile, *, force=False):
                           model_id=config["BEDROCK_MODEL_ID"])
     except CopyFailed as exc:
         reason = "; ".join(exc.reasons)
-        log.warning("copy rejected", extra={"fields": {"handle": profile.handle, "reasons": reason}})
+        log_event(log, "copy rejected", level=logging.WARNING, handle=profile.handle, reasons=reason)
         service.write(profile, {"copyError": f"The new copy was not published: {reason}"})
         return CopyOutcome("failed", f"The AI copy did not pass our checks, so the previous copy "
                                      f"stays: {reason}", ai_called=True)

@@ -1,12 +1,10 @@
 """Owner edits: names, bio and album lines (with optimistic concurrency), layout, publishing."""
 from anchor import clock
+from anchor.rules import BIO_MAX, LINE_MAX, NAME_MAX
 from anchor.ai.validate import safety_problems
 from anchor.profiles import service
 from anchor.profiles.copywriting import locks
 
-NAME_MAX = 60
-BIO_MAX = 600
-LINE_MAX = 120
 
 
 class EditRefused(Exception):
@@ -72,55 +70,70 @@ def _item_ids(profile):
     return {i["id"] for i in data.get("artists", []) + data.get("albums", [])}
 
 
-def toggle_hidden(profile, item_id):
-    if item_id not in _item_ids(profile):
-        raise EditRefused("That item is not on this profile.")
-    arrangement = service.layout(profile)
+def _hide(arrangement, item_id):
     hidden = arrangement["hidden"]
     arrangement["hidden"] = [i for i in hidden if i != item_id] if item_id in hidden else hidden + [item_id]
     arrangement["pinned"] = [i for i in arrangement["pinned"] if i not in arrangement["hidden"]]
-    return _save_layout(profile, arrangement)
+    return arrangement
 
 
-def toggle_pinned(profile, item_id):
-    if item_id not in _item_ids(profile):
-        raise EditRefused("That item is not on this profile.")
-    arrangement = service.layout(profile)
+def _pin(arrangement, item_id):
     pinned = arrangement["pinned"]
     if item_id in pinned:
         arrangement["pinned"] = [i for i in pinned if i != item_id]
     else:
         arrangement["pinned"] = pinned + [item_id]
         arrangement["hidden"] = [i for i in arrangement["hidden"] if i != item_id]
-    return _save_layout(profile, arrangement)
+    return arrangement
 
 
-def _save_layout(profile, arrangement):
-    profile.layout = arrangement
-    return service.write(profile, {"layout": arrangement, "dataHash": service.data_hash(profile)},
-                         bump=True)
+def _toggle(profile, item_id, change):
+    """Change the layout of the state the write lands on (a concurrent toggle is never lost)."""
+    def decide(fresh):
+        if item_id not in _item_ids(fresh):
+            raise EditRefused("That item is not on this profile.")
+        return {"layout": change(service.layout(fresh), item_id)}
+    return service.update(profile, decide, bump=True)
+
+
+def toggle_hidden(profile, item_id):
+    """Hide an item from the page, or show it again."""
+    return _toggle(profile, item_id, _hide)
+
+
+def toggle_pinned(profile, item_id):
+    """Pin an item to the top of its list, or unpin it."""
+    return _toggle(profile, item_id, _pin)
 
 
 def publish(profile):
     """Publish: needs data and copy; schedules the weekly refresh and joins the due index."""
-    if not (profile.spotify or {}).get("albums") and not (profile.spotify or {}).get("artists"):
-        raise EditRefused("There is no Spotify data yet. Refresh from Spotify first.")
-    if not profile.bio:
-        raise EditRefused("Write the copy first (press “Write copy”), then publish.")
     now = clock.now()
-    return service.write(profile, {"isPublic": True, "publishedAt": now,
-                                   "nextRefreshAt": now + service.refresh_interval()},
-                         bump=True)
+
+    def decide(fresh):
+        if not (fresh.spotify or {}).get("albums") and not (fresh.spotify or {}).get("artists"):
+            raise EditRefused("There is no Spotify data yet. Refresh from Spotify first.")
+        if not fresh.bio:
+            raise EditRefused("Write the copy first (press “Write copy”), then publish.")
+        changes = {"isPublic": True, "publishedAt": now}
+        if fresh.nextRefreshAt is None or fresh.nextRefreshAt > now + service.refresh_interval():
+            changes["nextRefreshAt"] = now + service.refresh_interval()
+        return changes
+    return service.update(profile, decide, bump=True)
 
 
 def unpublish(profile):
+    """Hide the page from visitors (it leaves the due index)."""
     return service.write(profile, {"isPublic": False}, bump=True)
 
 
 def set_auto_refresh(profile, enabled):
-    changes = {"autoRefreshEnabled": bool(enabled)}
-    if enabled:
-        changes["failureCount"] = 0
-        if profile.nextRefreshAt is None:
-            changes["nextRefreshAt"] = clock.now() + service.refresh_interval()
-    return service.write(profile, changes)
+    """Weekly refresh on (rescheduled if it had no date) or off."""
+    def decide(fresh):
+        changes = {"autoRefreshEnabled": bool(enabled)}
+        if enabled:
+            changes["failureCount"] = 0
+            if fresh.nextRefreshAt is None:
+                changes["nextRefreshAt"] = clock.now() + service.refresh_interval()
+        return changes
+    return service.update(profile, decide)

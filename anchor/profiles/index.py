@@ -10,25 +10,34 @@ class BadCursor(ValueError):
     """A pagination cursor that this module did not issue."""
 
 
-def belongs_in_index(profile):
-    """Connected, auto-refresh on, public and not deleted: the worker should refresh it."""
-    return bool(profile.spotifyConnected and profile.autoRefreshEnabled and profile.isPublic
-                and profile.deletedAt is None and profile.nextRefreshAt is not None)
+def belongs_in_index(state):
+    """The one index rule: connected, auto-refresh on, public, not deleted, and scheduled.
+
+    `state` maps attribute names to values (a dict, or a profile via `state_of`).
+    """
+    return bool(state.get("spotifyConnected") and state.get("autoRefreshEnabled")
+                and state.get("isPublic") and state.get("deletedAt") is None
+                and state.get("nextRefreshAt") is not None)
 
 
-def index_actions(profile):
-    """Update actions that put the profile in the index (SET) or take it out (REMOVE)."""
-    if belongs_in_index(profile):
-        sort_key = f"{clock.iso(profile.nextRefreshAt)}#{profile.handle}"
-        profile.gsi1pk, profile.gsi1sk = DUE_PARTITION, sort_key
-        return [ProfileModel.gsi1pk.set(DUE_PARTITION), ProfileModel.gsi1sk.set(sort_key)]
-    profile.gsi1pk = profile.gsi1sk = None
-    return [ProfileModel.gsi1pk.remove(), ProfileModel.gsi1sk.remove()]
+def index_keys(handle, state):
+    """(gsi1pk, gsi1sk) for a profile in this state, or None when it stays out of the index."""
+    if not belongs_in_index(state):
+        return None
+    return DUE_PARTITION, f"{clock.iso(state['nextRefreshAt'])}#{handle}"
+
+
+def state_of(profile):
+    """The attributes the index rule reads, from a profile item."""
+    return {name: getattr(profile, name) for name in INDEX_INPUTS}
+
+
+INDEX_INPUTS = ("spotifyConnected", "autoRefreshEnabled", "isPublic", "deletedAt", "nextRefreshAt")
 
 
 def apply_index(profile):
-    """Set gsi1pk/gsi1sk on an in-memory profile before a save()."""
-    index_actions(profile)
+    """Set gsi1pk/gsi1sk on an in-memory profile before a save() of a new item."""
+    profile.gsi1pk, profile.gsi1sk = index_keys(profile.handle, state_of(profile)) or (None, None)
     return profile
 
 

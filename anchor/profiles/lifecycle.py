@@ -1,11 +1,9 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
-from datetime import timedelta
-
 from anchor import clock
-from anchor.models import AccountModel, TokenModel, account_key
+from anchor.rules import RESTORE_PERIOD
+from anchor.models import AccountModel, ProfileModel, TokenModel, account_key
 from anchor.profiles import service, tokens
 
-RESTORE_DAYS = 30
 
 
 class LifecycleRefused(Exception):
@@ -22,7 +20,7 @@ def soft_delete(profile, typed_handle):
 
 
 def restore_deadline(profile):
-    return profile.deletedAt + timedelta(days=RESTORE_DAYS) if profile.deletedAt else None
+    return profile.deletedAt + RESTORE_PERIOD if profile.deletedAt else None
 
 
 def restore(profile):
@@ -30,10 +28,10 @@ def restore(profile):
     if profile.deletedAt is None:
         raise LifecycleRefused("This profile is not deleted.")
     if clock.now() > restore_deadline(profile):
-        raise LifecycleRefused("The 30 days to restore this profile have passed.")
+        raise LifecycleRefused(f"The {RESTORE_PERIOD.days} days to restore this profile have passed.")
     connected = _has_tokens(profile.ownerId)
     return service.write(profile, {"deletedAt": None, "isPublic": False,
-                                   "spotifyConnected": connected}, bump=True)
+                                   "spotifyConnected": connected}, bump=True, allow_deleted=True)
 
 
 def _has_tokens(account_id):
@@ -44,13 +42,15 @@ def _has_tokens(account_id):
         return False
 
 
-EXPORT_FIELDS = (
-    "handle", "displayName", "isPublic", "spotify", "layout", "dataHash", "bio", "albumLines",
-    "locked", "copyHash", "copyMeta", "copyError", "aiDay", "aiCount", "autoRefreshEnabled",
-    "spotifyConnected", "nextRefreshAt", "lastRefreshAt", "lastRefreshStatus",
-    "lastRefreshMessage", "lastManualRefreshAt", "failureCount", "publishedAt", "deletedAt",
-    "createdAt", "updatedAt", "version",
-)
+# Everything on the profile item is the owner's, except what only the machinery reads: the
+# key, the index keys, the refresh lock and the write revision. Derived from the model, so a new
+# attribute is exported unless it is named here.
+NOT_EXPORTED = frozenset({"pk", "ownerId", "gsi1pk", "gsi1sk", "refreshLockUntil", "refreshLockId", "rev"})
+
+
+def export_fields():
+    """The profile attributes an export contains, in the model's order."""
+    return [name for name in ProfileModel.get_attributes() if name not in NOT_EXPORTED]
 
 
 def export(account_id, profile):
@@ -68,7 +68,7 @@ def export(account_id, profile):
         "account": {"spotifyUserId": account_id, "handle": account.handle,
                     "spotifyDisplayName": account.spotifyDisplayName,
                     "createdAt": clock.iso(account.createdAt)},
-        "profile": {name: _plain(getattr(profile, name)) for name in EXPORT_FIELDS} if profile else None,
+        "profile": {name: _plain(getattr(profile, name)) for name in export_fields()} if profile else None,
         "spotifyTokens": token_info,
     }
 

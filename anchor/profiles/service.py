@@ -1,23 +1,35 @@
-"""Profile reads and writes: the product rules that sit between views and the models."""
+"""Profile reads and the one write path: the product rules that sit between views and the models.
+
+Every change to a profile item goes through `update`: it applies the changes to the state it
+read, recomputes what derives from that state (the due index keys, `dataHash`) and writes it all
+in one UpdateItem conditioned on the item's revision being the one it read. When another writer
+got there first, it re-reads and decides again, so no path ever writes fields computed from a
+stale copy. Pure functions over data (`arrange`, `data_hash`) stay free of models.
+"""
 import hashlib
 import json
 from datetime import timedelta
 
 from flask import current_app
-from pynamodb.exceptions import UpdateError
 
 from anchor import clock
-from anchor.models import ProfileModel, profile_key
+from anchor.models import ProfileModel, conditional, profile_key
 from anchor.profiles import index
+from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
 
-MAX_ARTISTS = 10
-MAX_ALBUMS = 12
+WRITE_ATTEMPTS = 5
 
 
 class StaleEdit(Exception):
     """The profile changed since the form was loaded."""
 
     message = "This profile changed elsewhere since you loaded the page. Reload and try again."
+
+
+class ProfileGone(Exception):
+    """The profile was deleted (or purged) while we were about to change it."""
+
+    message = "This profile is deleted; restore it first."
 
 
 def refresh_interval():
@@ -41,34 +53,30 @@ def get_public(handle):
     return profile
 
 
-def layout(profile):
-    """{"hidden": [...], "pinned": [...]} with defaults."""
-    raw = profile.layout or {}
+# -- pure functions over data -------------------------------------------------------------------
+def normal_layout(raw):
+    """{"hidden": [...], "pinned": [...]} with defaults, from a stored layout (or None)."""
+    raw = raw or {}
     return {"hidden": list(raw.get("hidden", [])), "pinned": list(raw.get("pinned", []))}
 
 
-def _arrange(items, hidden, pinned, limit):
+def _ordered(items, hidden, pinned, limit):
     pinned_items = [i for p in pinned for i in items if i["id"] == p and p not in hidden]
     rest = [i for i in items if i["id"] not in hidden and i["id"] not in pinned]
     return (pinned_items + rest)[:limit]
 
 
-def visible(profile):
-    """What the public page shows and the AI writes about: hidden items out, pinned first."""
-    data = profile.spotify or {}
-    arrangement = layout(profile)
+def arrange(data, layout):
+    """What a page shows of `data` under `layout`: hidden items out, pinned first, capped."""
+    data, arrangement = data or {}, normal_layout(layout)
     hidden, pinned = set(arrangement["hidden"]), arrangement["pinned"]
-    return {
-        "handle": profile.handle,
-        "displayName": profile.displayName or profile.handle,
-        "artists": _arrange(data.get("artists", []), hidden, pinned, MAX_ARTISTS),
-        "albums": _arrange(data.get("albums", []), hidden, pinned, MAX_ALBUMS),
-    }
+    return {"artists": _ordered(data.get("artists", []), hidden, pinned, MAX_ARTISTS),
+            "albums": _ordered(data.get("albums", []), hidden, pinned, MAX_ALBUMS)}
 
 
-def data_hash(profile):
-    """Stable hash of the visible data (what the copy is written from)."""
-    shown = visible(profile)
+def data_hash(data, layout):
+    """Stable hash of what the page shows (what the copy is written from)."""
+    shown = arrange(data, layout)
     essence = {
         "artists": [[a["id"], a["name"]] for a in shown["artists"]],
         "albums": [[a["id"], a["name"], a.get("artists"), a.get("year")] for a in shown["albums"]],
@@ -77,36 +85,77 @@ def data_hash(profile):
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def write(profile, changes, *, bump=False, expect_version=None, condition=None):
-    """Apply `changes` to the item in one UpdateItem, keeping the due index in step.
+# -- views of a profile -------------------------------------------------------------------------
+def layout(profile):
+    """The profile's layout with defaults."""
+    return normal_layout(profile.layout)
 
-    `bump` adds one to `version` (content changed); `expect_version` refuses a stale edit.
+
+def visible(profile):
+    """What the public page shows and the AI writes about, with the names to head it."""
+    return {"handle": profile.handle, "displayName": profile.displayName or profile.handle,
+            **arrange(profile.spotify, profile.layout)}
+
+
+def current_hash(profile):
+    """data_hash of the profile's stored data and layout."""
+    return data_hash(profile.spotify, profile.layout)
+
+
+# -- the one write path -------------------------------------------------------------------------
+def update(profile, decide, *, bump=False, expect_version=None, allow_deleted=False):
+    """Apply `decide(profile)` (a dict of changes, or None to give up) in one conditional write.
+
+    The write is conditioned on the revision this process read; when it fails, the profile is
+    read again and `decide` runs again on the fresh state. `bump` adds one to `version` (content
+    an owner's form would show changed); `expect_version` refuses a stale owner edit with
+    StaleEdit. A deleted profile refuses every change unless `allow_deleted` (ProfileGone).
+    Returns the updated profile, or None when `decide` gave up.
     """
-    for name, value in changes.items():
-        setattr(profile, name, value)
-    profile.updatedAt = clock.now()
-    actions = [ProfileModel.updatedAt.set(profile.updatedAt)]
-    for name, value in changes.items():
-        attribute = getattr(ProfileModel, name)
-        actions.append(attribute.remove() if value is None else attribute.set(value))
-    actions += index.index_actions(profile)
+    for _attempt in range(WRITE_ATTEMPTS):
+        if profile.deletedAt is not None and not allow_deleted:
+            raise ProfileGone(ProfileGone.message)
+        if expect_version is not None and profile.version != expect_version:
+            raise StaleEdit(StaleEdit.message)
+        changes = decide(profile) if callable(decide) else dict(decide)
+        if changes is None:
+            return None
+        if conditional(profile.update, actions=_actions(profile, changes, bump),
+                       condition=_read_revision(profile)):
+            return profile
+        try:
+            profile.refresh(consistent_read=True)
+        except ProfileModel.DoesNotExist:
+            raise ProfileGone("This profile no longer exists.") from None
+    raise StaleEdit(StaleEdit.message)
+
+
+def write(profile, changes, *, bump=False, expect_version=None, allow_deleted=False):
+    """`update` with a fixed set of changes (re-applied as they are after a conflict)."""
+    return update(profile, dict(changes), bump=bump, expect_version=expect_version,
+                  allow_deleted=allow_deleted)
+
+
+def _read_revision(profile):
+    condition = ProfileModel.pk.exists()
+    if profile.rev is None:
+        return condition & ProfileModel.rev.does_not_exist()
+    return condition & (ProfileModel.rev == profile.rev)
+
+
+def _actions(profile, changes, bump):
+    """UpdateItem actions for `changes` plus every field derived from the resulting state."""
+    state = {name: getattr(profile, name) for name in index.INDEX_INPUTS + ("spotify", "layout")}
+    state.update({k: v for k, v in changes.items() if k in state})
+    changes = dict(changes)
+    if "spotify" in changes or "layout" in changes:
+        changes["dataHash"] = data_hash(state["spotify"], state["layout"])
+    keys = index.index_keys(profile.handle, state)
+    changes["gsi1pk"], changes["gsi1sk"] = keys if keys else (None, None)
+    changes["updatedAt"] = clock.now()
+    actions = [getattr(ProfileModel, name).remove() if value is None
+               else getattr(ProfileModel, name).set(value) for name, value in changes.items()]
+    actions.append(ProfileModel.rev.add(1))
     if bump:
         actions.append(ProfileModel.version.add(1))
-    conditions = ProfileModel.pk.exists()
-    if expect_version is not None:
-        conditions &= ProfileModel.version == expect_version
-    if condition is not None:
-        conditions &= condition
-    try:
-        profile.update(actions=actions, condition=conditions)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException" and expect_version is not None:
-            raise StaleEdit(StaleEdit.message) from None
-        raise
-    return profile
-
-
-def store_spotify_data(profile, data, **changes):
-    """Cache freshly fetched Spotify data and its hash on the profile (plus other `changes`)."""
-    profile.spotify = data
-    return write(profile, {"spotify": data, "dataHash": data_hash(profile), **changes}, bump=True)
+    return actions

@@ -1,11 +1,12 @@
 """Spotify tokens at rest: sealed by the vault, refreshed when expired, dropped on invalid_grant."""
 import logging
 import threading
-import time
 
+from cachetools import TTLCache
 from flask import current_app
 
 from anchor import clock
+from anchor.logs import log_event
 from anchor.models import TokenModel, account_key
 from anchor.spotify.client import InvalidGrant, SpotifyClient, TokenSet
 
@@ -21,21 +22,17 @@ class NotConnected(Exception):
 class _TokenCache:
     """Decrypted tokens kept in memory for at most 15 minutes (saves KMS calls in the worker)."""
 
-    def __init__(self):
-        self._items = {}
+    def __init__(self, max_entries=10_000):
+        self._items = TTLCache(maxsize=max_entries, ttl=CACHE_SECONDS)
         self._lock = threading.Lock()
 
     def get(self, account_id):
         with self._lock:
-            entry = self._items.get(account_id)
-            if entry and entry[0] > time.monotonic():
-                return entry[1]
-            self._items.pop(account_id, None)
-            return None
+            return self._items.get(account_id)
 
     def put(self, account_id, tokens):
         with self._lock:
-            self._items[account_id] = (time.monotonic() + CACHE_SECONDS, tokens)
+            self._items[account_id] = tokens
 
     def drop(self, account_id):
         with self._lock:
@@ -95,7 +92,7 @@ def access_token(account_id, client, force_refresh=False):
     try:
         fresh = client.refresh(tokens.refresh_token)
     except InvalidGrant:
-        log.info("refresh token rejected", extra={"fields": {"account": account_id}})
+        log_event(log, "refresh token rejected", account=account_id)
         delete(account_id)
         raise
     return save(account_id, fresh, previous=tokens).access_token

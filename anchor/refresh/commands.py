@@ -5,6 +5,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from anchor.rules import RESTORE_PERIOD
+
 
 def register(app):
     """Add the refresh and purge commands to the app's CLI."""
@@ -31,7 +33,7 @@ def refresh_due_command(cap):
 
 
 @click.command("purge")
-@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+@click.option("--days", type=click.IntRange(min=1), default=RESTORE_PERIOD.days, show_default=True,
               help="Purge profiles deleted more than this many days ago.")
 @with_appcontext
 def purge_command(days):

@@ -1,4 +1,10 @@
-"""`refresh_profile`: the one path for scheduled and manual refresh, with its lock and backoff."""
+"""`refresh_profile`: the one path for the first fetch, manual and scheduled refresh.
+
+Lock (conditional update, 5-minute expiry) → fetch → write data, status and a short "copy
+pending" retry time in one conditional update → write copy → schedule the next refresh a week
+out. A kill between the data write and the copy leaves the profile due again within minutes with
+`copyHash ≠ dataHash`, and the next pass finishes the copy.
+"""
 import logging
 import math
 import random
@@ -7,43 +13,62 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
+from typing import NamedTuple
 
 from flask import current_app
-from pynamodb.exceptions import UpdateError
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.models import ProfileModel
-from anchor.profiles import connection, copywriting, service, tokens
-from anchor.spotify.client import (AccessTokenRejected, BudgetExhausted, InvalidGrant, RateLimited,
-                                   SpotifyError)
+from anchor.models import ProfileModel, conditional
+from anchor.profiles import copywriting, service, tokens
+from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
+from anchor.sources.base import BudgetExhausted, RateLimited
+from anchor.spotify.client import AccessTokenRejected, InvalidGrant, SpotifyError
 from anchor.vault import VaultError
 
 log = logging.getLogger("anchor.refresh")
 
-LOCK_DURATION = timedelta(minutes=5)
-MANUAL_COOLDOWN = timedelta(hours=1)
 BACKOFF = (timedelta(hours=1), timedelta(hours=4), timedelta(hours=24))
 RATE_LIMIT_MIN_WAIT = timedelta(hours=1)
+COPY_PENDING_RETRY = timedelta(minutes=10)   # due again this soon if the copy step never ends
 MAX_FAILURES = 5
 CALLS_PER_REFRESH = 4   # token refresh + top artists + top tracks + one retry
 ALREADY_REFRESHING = "Already refreshing from Spotify…"
+
+
+class Outcome(StrEnum):
+    """What one refresh (or a click on the refresh button) came to."""
+
+    REFRESHED = "refreshed"
+    UNCHANGED = "unchanged"
+    SKIPPED_LOCKED = "skipped-locked"
+    RATE_LIMITED = "rate-limited"
+    DISCONNECTED = "disconnected"
+    FAILED = "failed"
+    COOLDOWN = "cooldown"
+    RUNNING = "running"
 
 
 @dataclass
 class RefreshResult:
     """What one refresh did, in words the owner can read."""
 
-    # refreshed | unchanged | skipped-locked | rate-limited | disconnected | failed
-    # (start_manual_refresh adds: cooldown | running)
-    outcome: str
+    outcome: Outcome
     message: str
     spotify_calls: int = 0
     ai_called: bool = False
 
 
+class RefreshState(NamedTuple):
+    """The refresh button's state on the dashboard: available | cooldown | running."""
+
+    status: str
+    message: str
+
+
 class _ProfileCalls:
-    """Counts one profile's Spotify requests while charging them to the run's shared budget."""
+    """Counts one profile's requests while charging them to the run's shared budget."""
 
     def __init__(self, shared):
         self.shared, self.count = shared, 0
@@ -56,33 +81,28 @@ class _ProfileCalls:
 
 # -- the lock ----------------------------------------------------------------------------------
 def acquire_lock(profile, now=None):
-    """Take the refresh lock (free or expired) for 5 minutes; the new lockId, or None if held."""
+    """Take the refresh lock (free or expired) for 5 minutes; the new lockId, or None if held.
+
+    Taking the lock moves the revision on, so a writer holding an older copy re-reads first.
+    """
     now = now or clock.now()
     lock_id = uuid.uuid4().hex
     free = ProfileModel.refreshLockUntil.does_not_exist() | (ProfileModel.refreshLockUntil < now)
-    try:
-        profile.update(actions=[ProfileModel.refreshLockUntil.set(now + LOCK_DURATION),
-                                ProfileModel.refreshLockId.set(lock_id)],
-                       condition=ProfileModel.pk.exists() & free)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return lock_id
+    taken = conditional(profile.update,
+                        actions=[ProfileModel.refreshLockUntil.set(now + REFRESH_LOCK),
+                                 ProfileModel.refreshLockId.set(lock_id), ProfileModel.rev.add(1)],
+                        condition=ProfileModel.pk.exists() & free)
+    return lock_id if taken else None
 
 
 def release_lock(profile, lock_id):
     """Drop the lock only if it is still ours; True if released (a lost lock is logged)."""
-    try:
-        profile.update(actions=[ProfileModel.refreshLockUntil.remove(),
-                                ProfileModel.refreshLockId.remove()],
-                       condition=ProfileModel.refreshLockId == lock_id)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    released = conditional(profile.update, actions=[ProfileModel.refreshLockUntil.remove(),
+                                                    ProfileModel.refreshLockId.remove()],
+                           condition=ProfileModel.refreshLockId == lock_id)
+    if not released:
         log_event(log, "refresh lock lost", handle=profile.handle, lock_id=lock_id)
-        return False
-    return True
+    return released
 
 
 def is_refreshing(profile):
@@ -109,16 +129,16 @@ def _hhmm(moment):
 
 # -- refresh -----------------------------------------------------------------------------------
 def refresh_profile(handle, reason, *, budget=None):
-    """Refresh one profile from Spotify (reason: scheduled | manual | first)."""
+    """Refresh one profile from its source (reason: scheduled | manual | first)."""
     started = time.perf_counter()
     profile = service.get(handle)
     if profile is None or profile.deletedAt is not None:
         message = ("This profile no longer exists." if profile is None
                    else "This profile is deleted; restore it before refreshing.")
-        return _logged(RefreshResult("failed", message), handle, reason, started)
+        return _logged(RefreshResult(Outcome.FAILED, message), handle, reason, started)
     lock_id = acquire_lock(profile)
     if lock_id is None:
-        return _logged(RefreshResult("skipped-locked", ALREADY_REFRESHING), handle, reason, started)
+        return _logged(RefreshResult(Outcome.SKIPPED_LOCKED, ALREADY_REFRESHING), handle, reason, started)
     return _run_locked(profile, lock_id, reason, budget, started)
 
 
@@ -126,22 +146,23 @@ def _run_locked(profile, lock_id, reason, budget, started):
     """Refresh a profile whose lock we hold, then release the lock whatever happened."""
     calls = _ProfileCalls(budget)
     try:
+        profile.refresh(consistent_read=True)   # owner edits made before the lock decide the write
         result = _refresh(profile, lock_id, calls)
     except Exception:  # a bug or a DynamoDB outage must not kill the run or keep the lock
-        log.exception("refresh crashed", extra={"fields": {"handle": profile.handle}})
-        result = RefreshResult("failed", "The refresh stopped on an unexpected error; "
-                                         "it will be retried.")
+        log_event(log, "refresh crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
+        result = RefreshResult(Outcome.FAILED, "The refresh stopped on an unexpected error; "
+                                               "it will be retried.")
     finally:
         try:
             release_lock(profile, lock_id)
         except Exception:  # the lock expires by itself in 5 minutes
-            log.exception("refresh lock not released", extra={"fields": {"handle": profile.handle}})
+            log_event(log, "refresh lock not released", level=logging.ERROR, exc_info=True, handle=profile.handle)
     result.spotify_calls = calls.count
     return _logged(result, profile.handle, reason, started)
 
 
 def _logged(result, handle, reason, started):
-    log_event(log, "refresh", handle=handle, outcome=result.outcome, reason=reason,
+    log_event(log, "refresh", handle=handle, outcome=str(result.outcome), reason=reason,
               duration_ms=round((time.perf_counter() - started) * 1000, 1),
               spotify_calls=result.spotify_calls, ai_called=result.ai_called,
               message=result.message)
@@ -164,145 +185,171 @@ def _fetch(profile, calls):
 def _refresh(profile, lock_id, calls):
     now = clock.now()
     if not profile.spotifyConnected:
-        return RefreshResult("disconnected", "Spotify is not connected: sign in with Spotify again "
-                                             "to refresh your page.")
+        return RefreshResult(Outcome.DISCONNECTED, "Spotify is not connected: sign in with Spotify "
+                                                   "again to refresh your page.")
     try:
         data = _fetch(profile, calls)
     except (InvalidGrant, tokens.NotConnected):
         message = ("Spotify no longer accepts this connection. Your page stays as it is; "
                    "sign in with Spotify again to resume refreshing.")
-        connection.mark_disconnected(profile, message)
-        return RefreshResult("disconnected", message)
+        mark_disconnected(profile, message, lock_id)
+        return RefreshResult(Outcome.DISCONNECTED, message)
     except BudgetExhausted:
-        return RefreshResult("rate-limited", "This run's Spotify request budget ran out; "
-                                             "the profile stays due for the next run.")
+        return RefreshResult(Outcome.RATE_LIMITED, "This run's request budget ran out; "
+                                                   "the profile stays due for the next run.")
     except RateLimited as exc:
         until = max(now + timedelta(seconds=exc.retry_after), now + RATE_LIMIT_MIN_WAIT)
         message = f"Spotify asked us to slow down; the next try is after {_hhmm(until)}."
-        _write_guarded(profile, lock_id, {"lastRefreshStatus": "rate-limited",
-                                          "lastRefreshMessage": message, "nextRefreshAt": until})
-        return RefreshResult("rate-limited", message)
+        _write_locked(profile, lock_id, {"lastRefreshStatus": str(Outcome.RATE_LIMITED),
+                                         "lastRefreshMessage": message, "nextRefreshAt": until})
+        return RefreshResult(Outcome.RATE_LIMITED, message)
     except (SpotifyError, VaultError) as exc:
         return _record_failure(profile, lock_id, now, getattr(exc, "message", str(exc)))
     return _store(profile, lock_id, now, data)
 
 
 def _store(profile, lock_id, now, data):
-    """Write the data (only if what the page shows changed), the status and the next refresh."""
-    profile.refresh(consistent_read=True)   # owner edits made during the fetch decide the index
-    previous = profile.spotify
-    profile.spotify = data
-    new_hash = service.data_hash(profile)
-    changed = new_hash != profile.dataHash
-    profile.spotify = previous
-    outcome = "refreshed" if changed else "unchanged"
-    message = (f"Refreshed from Spotify at {_hhmm(now)}." if changed
-               else f"Checked Spotify at {_hhmm(now)}: nothing new since the last refresh.")
-    changes = {"lastRefreshAt": now, "lastRefreshStatus": outcome, "lastRefreshMessage": message,
-               "failureCount": 0, "nextRefreshAt": next_after_success(now)}
-    if changed:
-        changes.update(spotify=data, dataHash=new_hash)
-    if not _write_guarded(profile, lock_id, changes, bump=changed):
-        return RefreshResult("failed", "The refresh took too long and was taken over; "
-                                       "it will be retried.")
-    ai_called = False
+    """Write the data (when what the page shows changed) and the status, then the copy."""
+    changed = service.data_hash(data, profile.layout) != profile.dataHash
+    said = {}
+
+    def decide(fresh):
+        is_new = service.data_hash(data, fresh.layout) != fresh.dataHash
+        said["outcome"] = Outcome.REFRESHED if is_new else Outcome.UNCHANGED
+        said["message"] = (f"Refreshed from Spotify at {_hhmm(now)}." if is_new
+                           else f"Checked Spotify at {_hhmm(now)}: nothing new since the last refresh.")
+        changes = {"lastRefreshAt": now, "lastRefreshStatus": str(said["outcome"]),
+                   "lastRefreshMessage": said["message"], "failureCount": 0,
+                   "nextRefreshAt": now + COPY_PENDING_RETRY}
+        if is_new:
+            changes["spotify"] = data
+        return changes
+    if not _write_locked(profile, lock_id, decide, bump=changed):
+        return RefreshResult(Outcome.FAILED, "The refresh took too long and was taken over; "
+                                             "it will be retried.")
+    message, ai_called = said["message"], False
     try:
         copy = copywriting.generate(profile)
         ai_called = copy.ai_called
         if copy.status in ("failed", "limited"):
             message = f"{message} {copy.message}"
-    except Exception:  # new data is stored; the copy is retried when the data next changes
-        log.exception("copy generation crashed", extra={"fields": {"handle": profile.handle}})
+    except Exception:  # the data is stored; the copy is retried when the profile is next due
+        log_event(log, "copy generation crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
         message = f"{message} The AI copy could not be written this time."
-    return RefreshResult(outcome, message, ai_called=ai_called)
+    _write_locked(profile, lock_id, {"nextRefreshAt": next_after_success(now),
+                                     "lastRefreshMessage": message})
+    return RefreshResult(said["outcome"], message, ai_called=ai_called)
 
 
 def _record_failure(profile, lock_id, now, reason):
-    failures = (profile.failureCount or 0) + 1
-    changes = {"lastRefreshStatus": "failed", "failureCount": failures}
-    if failures >= MAX_FAILURES:
-        message = (f"Refreshing from Spotify failed {failures} times in a row ({reason}). "
-                   "Weekly refresh is now off: refresh by hand, then turn weekly refresh back on.")
-        changes.update(autoRefreshEnabled=False, lastRefreshMessage=message)
-    else:
-        retry = now + backoff_after(failures)
-        message = (f"Refreshing from Spotify failed ({reason}). "
-                   f"We will try again after {_hhmm(retry)}.")
-        changes.update(nextRefreshAt=retry, lastRefreshMessage=message)
-    _write_guarded(profile, lock_id, changes)
-    return RefreshResult("failed", message)
+    said = {"message": f"Refreshing from Spotify failed ({reason})."}
+
+    def decide(fresh):
+        failures = (fresh.failureCount or 0) + 1
+        changes = {"lastRefreshStatus": str(Outcome.FAILED), "failureCount": failures}
+        if failures >= MAX_FAILURES:
+            said["message"] = (f"Refreshing from Spotify failed {failures} times in a row ({reason}). "
+                               "Weekly refresh is now off: refresh by hand, then turn weekly refresh "
+                               "back on.")
+            changes["autoRefreshEnabled"] = False
+        else:
+            retry = now + backoff_after(failures)
+            said["message"] = (f"Refreshing from Spotify failed ({reason}). "
+                               f"We will try again after {_hhmm(retry)}.")
+            changes["nextRefreshAt"] = retry
+        return dict(changes, lastRefreshMessage=said["message"])
+    _write_locked(profile, lock_id, decide)
+    return RefreshResult(Outcome.FAILED, said["message"])
 
 
-def _write_guarded(profile, lock_id, changes, bump=False):
-    """service.write only while we still hold the lock and the profile is not deleted."""
-    guard = (ProfileModel.refreshLockId == lock_id) & ProfileModel.deletedAt.does_not_exist()
+def mark_disconnected(profile, message, lock_id=None):
+    """The source revoked the grant: drop the tokens, keep the page, leave the due index."""
+    tokens.delete(profile.ownerId)
+    changes = {"spotifyConnected": False, "lastRefreshStatus": str(Outcome.DISCONNECTED),
+               "lastRefreshMessage": message}
+    if lock_id is None:
+        return service.write(profile, changes)
+    return _write_locked(profile, lock_id, changes)
+
+
+def _write_locked(profile, lock_id, decide, bump=False):
+    """service.update while we still hold the lock and the profile is not deleted; False if not."""
+    def guarded(fresh):
+        if fresh.refreshLockId != lock_id or fresh.deletedAt is not None:
+            return None
+        return decide(fresh) if callable(decide) else dict(decide)
     try:
-        service.write(profile, changes, bump=bump, condition=guard)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        written = service.update(profile, guarded, bump=bump) is not None
+    except service.ProfileGone:
+        written = False
+    if not written:
         log_event(log, "refresh result not written: lock lost or profile deleted",
                   handle=profile.handle, lock_id=lock_id)
-        return False
-    return True
+    return written
 
 
 # -- manual refresh ----------------------------------------------------------------------------
 def manual_refresh_status(profile):
-    """("available" | "cooldown" | "running", message) for the dashboard's refresh button."""
+    """The refresh button's RefreshState on the dashboard."""
     if is_refreshing(profile):
-        return "running", "Refreshing from Spotify…"
+        return RefreshState("running", "Refreshing from Spotify…")
     now = clock.now()
     last = profile.lastManualRefreshAt
     if last is not None and now < last + MANUAL_COOLDOWN:
         ready = last + MANUAL_COOLDOWN
         minutes = max(1, math.ceil((ready - now).total_seconds() / 60))
         unit = "minute" if minutes == 1 else "minutes"
-        return "cooldown", f"Refresh available again at {_hhmm(ready)} (in {minutes} {unit})."
-    return "available", "You can refresh from Spotify now."
+        return RefreshState("cooldown", f"Refresh available again at {_hhmm(ready)} (in {minutes} {unit}).")
+    return RefreshState("available", "You can refresh from Spotify now.")
 
 
 def start_manual_refresh(profile, *, background):
     """The owner's refresh button: cooldown and lock checks, then refresh inline or in a thread."""
-    status, message = manual_refresh_status(profile)
-    if status == "cooldown":
-        return RefreshResult("cooldown", message)
-    if status == "running":
-        return RefreshResult("skipped-locked", ALREADY_REFRESHING)
+    state = manual_refresh_status(profile)
+    if state.status == "cooldown":
+        return RefreshResult(Outcome.COOLDOWN, state.message)
+    if state.status == "running":
+        return RefreshResult(Outcome.SKIPPED_LOCKED, ALREADY_REFRESHING)
     if profile.deletedAt is not None:
-        return RefreshResult("failed", "This profile is deleted; restore it before refreshing.")
+        return RefreshResult(Outcome.FAILED, "This profile is deleted; restore it before refreshing.")
+    return start_refresh(profile, "manual", background=background, first=_start_cooldown)
+
+
+def start_refresh(profile, reason, *, background, first=None):
+    """Take the lock, then refresh inline or in a thread (the lock is held before we answer).
+
+    `first(profile)` runs once the lock is held and may refuse with a RefreshResult.
+    """
     started = time.perf_counter()
     lock_id = acquire_lock(profile)
     if lock_id is None:
-        return RefreshResult("skipped-locked", ALREADY_REFRESHING)
-    if not _start_cooldown(profile):
+        return RefreshResult(Outcome.SKIPPED_LOCKED, ALREADY_REFRESHING)
+    refused = first(profile) if first else None
+    if refused is not None:
         release_lock(profile, lock_id)
-        profile.refresh(consistent_read=True)
-        return RefreshResult("cooldown", manual_refresh_status(profile)[1])
+        return refused
     if not background:
-        return _run_locked(profile, lock_id, "manual", None, started)
+        return _run_locked(profile, lock_id, reason, None, started)
     app, handle = current_app._get_current_object(), profile.handle
 
     def run():
         with app.app_context():
             fresh = service.get(handle)   # the request thread keeps its own copy
             if fresh is not None:
-                _run_locked(fresh, lock_id, "manual", None, started)
+                _run_locked(fresh, lock_id, reason, None, started)
 
     # Locked before we answer, so the dashboard's first status poll already sees "running".
     threading.Thread(target=run, name=f"refresh-{handle}", daemon=True).start()
-    return RefreshResult("running", "Refreshing from Spotify…")
+    return RefreshResult(Outcome.RUNNING, "Refreshing from Spotify…")
 
 
 def _start_cooldown(profile):
-    """Set lastManualRefreshAt unless another click already did within the hour."""
+    """Set lastManualRefreshAt unless another click already did within the hour (then refuse)."""
     now = clock.now()
-    condition = (ProfileModel.lastManualRefreshAt.does_not_exist()
-                 | (ProfileModel.lastManualRefreshAt <= now - MANUAL_COOLDOWN))
-    try:
-        service.write(profile, {"lastManualRefreshAt": now}, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+
+    def decide(fresh):
+        last = fresh.lastManualRefreshAt
+        return None if last is not None and last > now - MANUAL_COOLDOWN else {"lastManualRefreshAt": now}
+    if service.update(profile, decide) is not None:
+        return None
+    return RefreshResult(Outcome.COOLDOWN, manual_refresh_status(profile).message)

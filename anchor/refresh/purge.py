@@ -14,13 +14,12 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.models import AccountModel, ProfileModel, account_key, transaction_connection
 from anchor.profiles import tokens
+from anchor.rules import RESTORE_PERIOD
 
 log = logging.getLogger("anchor.purge")
 
-PURGE_AFTER_DAYS = 30
 
-
-def purge(now=None, days=PURGE_AFTER_DAYS):
+def purge(now=None, days=RESTORE_PERIOD.days):
     """Hard-delete profiles deleted more than `days` ago with their account and token items."""
     now = now or clock.now()
     cutoff = now - timedelta(days=days)

@@ -8,14 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from pynamodb.exceptions import PutError, UpdateError
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.models import SchedulerRunModel
+from anchor.models import SchedulerRunModel, conditional
 from anchor.profiles import index
 from anchor.refresh import engine
-from anchor.spotify.client import CallBudget
+from anchor.sources.base import CallBudget
 
 log = logging.getLogger("anchor.refresh")
 
@@ -41,41 +40,33 @@ def slot_key(now):
 
 
 def claim_slot(now):
-    """Claim this hour's run: (item, lockId), or None if another run has it or finished it."""
+    """Claim this hour's run: (item, lockId), or None if another run has it or finished it.
+
+    A slot is free when nobody claimed it, when its run crashed (lock expired while running) or
+    when a run let it go on shutdown with work left ("released").
+    """
     lock_id = uuid.uuid4().hex
     item = SchedulerRunModel(slot_key(now), lockUntil=now + SLOT_LOCK, lockId=lock_id,
                              status="running",
                              expiresAt=int((now + SLOT_RETENTION).timestamp()))
     crashed = (SchedulerRunModel.status == "running") & (SchedulerRunModel.lockUntil < now)
-    try:
-        item.save(condition=SchedulerRunModel.pk.does_not_exist() | crashed)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    released = SchedulerRunModel.status == "released"
+    if not conditional(item.save, condition=SchedulerRunModel.pk.does_not_exist() | crashed | released):
+        return None
     return item, lock_id
 
 
 def _extend(item, lock_id):
     """Push the slot lock 15 minutes on; False when another run took the slot over."""
-    try:
-        item.update(actions=[SchedulerRunModel.lockUntil.set(clock.now() + SLOT_LOCK)],
-                    condition=SchedulerRunModel.lockId == lock_id)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return conditional(item.update, actions=[SchedulerRunModel.lockUntil.set(clock.now() + SLOT_LOCK)],
+                       condition=SchedulerRunModel.lockId == lock_id)
 
 
-def _finish(item, lock_id, summary):
-    try:
-        item.update(actions=[SchedulerRunModel.status.set("done"),
-                             SchedulerRunModel.summary.set(summary)],
-                    condition=SchedulerRunModel.lockId == lock_id)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+def _finish(item, lock_id, summary, status="done"):
+    """Mark the slot done (or "released": stopped with work left, so another worker may go on)."""
+    if not conditional(item.update, actions=[SchedulerRunModel.status.set(status),
+                                             SchedulerRunModel.summary.set(summary)],
+                       condition=SchedulerRunModel.lockId == lock_id):
         log_event(log, "refresh-due slot taken over before the end", slot=summary["slot"])
 
 
@@ -106,7 +97,7 @@ class _Run:
             try:
                 result = engine.refresh_profile(handle, "scheduled", budget=self.budget)
             except Exception:
-                log.exception("refresh crashed", extra={"fields": {"handle": handle}})
+                log_event(log, "refresh crashed", level=logging.ERROR, exc_info=True, handle=handle)
                 result = engine.RefreshResult("failed", "unexpected error")
         if result.outcome == "rate-limited":
             self.stop("rate-limited")
@@ -152,6 +143,7 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
                    spotify_calls=budget.count, ai_calls=run.ai_calls,
                    stopped_early=run.stopped, scanned=scanned)
-    _finish(item, lock_id, summary)
+    # Stopped by a shutdown with profiles left: let another worker take the rest of this hour.
+    _finish(item, lock_id, summary, "released" if run.stopped == "shutting down" else "done")
     log_event(log, "refresh-due summary", **summary)
     return summary

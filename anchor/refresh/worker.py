@@ -10,7 +10,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from anchor.logs import log_event
-from anchor.refresh import scheduler as passes
+from anchor.refresh import scheduler
 
 log = logging.getLogger("anchor.worker")
 
@@ -42,29 +42,29 @@ def _schedule(app):
     from apscheduler.triggers.interval import IntervalTrigger
 
     interval = app.config["WORKER_INTERVAL_SECONDS"]
-    scheduler = BlockingScheduler(timezone=timezone.utc)
+    jobs = BlockingScheduler(timezone=timezone.utc)
 
     def job():
         with app.app_context():
             try:
-                passes.refresh_due()
+                scheduler.refresh_due()
             except Exception:  # logged; the next interval tries again
                 log.exception("refresh-due pass failed")
 
     delay = min(FIRST_RUN_DELAY_SECONDS, interval)
     first_run = datetime.now(timezone.utc) + timedelta(seconds=delay)
-    scheduler.add_job(job, IntervalTrigger(seconds=interval, jitter=min(60, interval / 10)),
+    jobs.add_job(job, IntervalTrigger(seconds=interval, jitter=min(60, interval / 10)),
                       id="refresh-due", coalesce=True, max_instances=1,
                       misfire_grace_time=MISFIRE_GRACE_SECONDS, next_run_time=first_run)
 
     def stop(signum, _frame):
         log_event(log, "worker stopping", signal=signal.Signals(signum).name)
-        passes.shutting_down.set()      # the running pass starts no new profile
-        scheduler.shutdown(wait=True)   # and we wait for the in-flight ones
+        scheduler.shutting_down.set()      # the running pass starts no new profile
+        jobs.shutdown(wait=True)   # and we wait for the in-flight ones
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     log_event(log, "worker started", role="worker", interval_seconds=interval,
               first_run=first_run.isoformat(timespec="seconds"))
-    scheduler.start()
+    jobs.start()
     log_event(log, "worker stopped", role="worker")

@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 import requests
 
+from anchor.logs import log_event
+
 from .albums import derive_top_albums, largest_image, normalize_artists, spotify_url
 from .errors import (AccessTokenRejected, BadResponse, BudgetExhausted, CallBudget, InvalidGrant, RateLimited,
                      SpotifyError, SpotifyUnavailable)
@@ -99,7 +101,8 @@ class SpotifyClient:
             try:
                 response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
-                log.warning("spotify %s: %s (attempt %d)", what, type(exc).__name__, attempt + 1)
+                log_event(log, "spotify request failed", level=logging.WARNING, what=what,
+                          error=type(exc).__name__, attempt=attempt + 1)
                 if last:
                     raise SpotifyUnavailable(f"Spotify did not answer ({what}); try again later") from None
                 self.sleep(self._backoff(attempt))
@@ -109,13 +112,15 @@ class SpotifyClient:
             if response.status_code == 429:
                 wait = _retry_after(response.headers.get("Retry-After"))
                 response.close()
-                log.warning("spotify %s: 429, retry after %.0fs (attempt %d)", what, wait, attempt + 1)
+                log_event(log, "spotify rate limited", level=logging.WARNING, what=what,
+                          retry_after=wait, attempt=attempt + 1)
                 if wait > self.max_retry_after or last:
                     raise RateLimited(wait)
                 self.sleep(wait)
                 continue
             if response.status_code >= 500:
-                log.warning("spotify %s: HTTP %d (attempt %d)", what, response.status_code, attempt + 1)
+                log_event(log, "spotify server error", level=logging.WARNING, what=what,
+                          status=response.status_code, attempt=attempt + 1)
                 response.close()
                 if last:
                     raise SpotifyUnavailable(f"Spotify is having trouble (HTTP {response.status_code}); "

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from flask_login import login_required, login_user, logout_user
 
 from anchor.extensions import oauth
+from anchor.logs import log_event
 from anchor.profiles import connection
 from anchor.profiles.accounts import Account
 from anchor.spotify.client import SpotifyError
@@ -61,7 +62,7 @@ def callback():
         if exc.error == "invalid_grant":
             return _failure("Sign-in link already used", "That sign-in code was already used or "
                             "has expired. Please start again.")
-        log.warning("oauth error", extra={"fields": {"error": exc.error}})
+        log_event(log, "oauth error", level=logging.WARNING, error=exc.error)
         return _failure("Spotify refused sign-in", "Spotify did not accept the sign-in. Please try again.")
     except (requests.RequestException, ValueError):
         return _failure("Spotify is not answering", "We could not reach Spotify to finish signing "
@@ -69,7 +70,7 @@ def callback():
     try:
         account_id, display_name, handle = connection.complete_sign_in(token)
     except SpotifyError as exc:
-        log.warning("sign-in profile fetch failed", extra={"fields": {"error": type(exc).__name__}})
+        log_event(log, "sign-in profile fetch failed", level=logging.WARNING, error=type(exc).__name__)
         return _failure("Spotify is not answering", "We could not read your Spotify profile. "
                         "Please try again in a few minutes.", 502)
     session.clear()

@@ -9,9 +9,10 @@ from anchor.profiles import connection, copywriting, editing, handles, lifecycle
 from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
-from anchor.profiles.service import StaleEdit
+from anchor.profiles.service import ProfileGone, StaleEdit
 from anchor.refresh import engine
-from anchor.web import pages
+from anchor.web import public_page
+from anchor.web.dashboard_view import dashboard_view
 from anchor.web.htmx import after_post, is_htmx, render
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -44,7 +45,7 @@ def _context(profile=None, message=None, error=None, **extra):
     context = {"profile": profile, "messages": messages,
                "display_name": session.get("display_name"), **extra}
     if profile is not None:
-        context.update(pages.dashboard_view(profile))
+        context.update(dashboard_view(profile))
         if extra.get("album_id"):
             context["album"] = next((a for a in context["albums"] if a["id"] == extra["album_id"]), None)
     return context
@@ -89,12 +90,12 @@ def _edit(action, block, *args, album_id=None):
     message = error = None
     try:
         action(profile, *args)
-        pages.forget(profile.handle)
+        public_page.forget(profile.handle)
         message = "Saved."
     except StaleEdit as exc:
         error = exc.message
         profile = service.get(profile.handle)
-    except EditRefused as exc:
+    except (EditRefused, ProfileGone) as exc:
         error = str(exc)
     return after_post(TEMPLATE, blocks, lambda **kw: _context(profile, album_id=album_id, **kw),
                       message=message, error=error)
@@ -125,9 +126,9 @@ def _body_action(action, message, *args, allow_deleted=False):
     profile = _profile(allow_deleted=allow_deleted)
     try:
         result = action(profile, *args)
-    except (EditRefused, LifecycleRefused) as exc:
+    except (EditRefused, LifecycleRefused, ProfileGone, StaleEdit) as exc:
         return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc))
-    pages.forget(profile.handle)
+    public_page.forget(profile.handle)
     text = message(result) if callable(message) else message
     return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), message=text)
 
@@ -146,7 +147,7 @@ def toggle_pinned(item_id):
 def generate_copy():
     profile = _profile()
     outcome = copywriting.generate(profile, force=True)
-    pages.forget(profile.handle)
+    public_page.forget(profile.handle)
     ok = outcome.status in ("written", "unchanged")
     return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
                       message=outcome.message if ok else None,
@@ -202,14 +203,14 @@ def export():
 @bp.get("/preview")
 def preview():
     """The public page as visitors will see it, published or not."""
-    return pages.render_public(_profile(), preview=True)
+    return public_page.render_public(_profile(), preview=True)
 
 
 @bp.post("/refresh")
 def refresh_now():
     profile = _profile()
     result = engine.start_manual_refresh(profile, background=is_htmx())
-    pages.forget(profile.handle)
+    public_page.forget(profile.handle)
     ok = result.outcome in ("running", "refreshed", "unchanged")
     return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
                       message=result.message if ok else None, error=None if ok else result.message)

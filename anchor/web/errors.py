@@ -5,6 +5,8 @@ from flask import g, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from anchor.logs import log_event
+
 log = logging.getLogger("anchor.errors")
 
 MESSAGES = {
@@ -41,5 +43,5 @@ def init_app(app):
 
     @app.errorhandler(Exception)
     def _crash(exc):
-        log.exception("unhandled error", extra={"fields": {"request_id": g.get("request_id")}})
+        log_event(log, "unhandled error", level=logging.ERROR, exc_info=True, request_id=g.get("request_id"))
         return render_error(500)

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 
 from anchor.profiles import service
 from anchor.profiles.handles import HANDLE_RE
-from anchor.web import pages, share_card
+from anchor.web import public_page, share_card
 
 bp = Blueprint("public", __name__)
 
@@ -15,13 +15,13 @@ def profile(handle):
         if HANDLE_RE.fullmatch(handle.lower()):
             return redirect(url_for("public.profile", handle=handle.lower()), code=301)
         abort(404)
-    cached = pages.cached_public(handle)
+    cached = public_page.cached_public(handle)
     if cached is not None:
         return cached
     found = service.get_public(handle)
     if found is None:
         abort(404)
-    return pages.render_public(found)
+    return public_page.render_public(found)
 
 
 @bp.get("/<handle>/og.png")

@@ -3,15 +3,16 @@ import colorsys
 import hashlib
 import io
 import threading
-from collections import OrderedDict
 from functools import lru_cache
+
+from cachetools import LRUCache
 
 from anchor.profiles import service
 
 WIDTH, HEIGHT = 1200, 630
-_cache = OrderedDict()
-_lock = threading.Lock()
 CACHE_ENTRIES = 64
+_cache = LRUCache(maxsize=CACHE_ENTRIES)      # (handle, version) → PNG bytes
+_lock = threading.Lock()
 
 FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
               "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -84,12 +85,9 @@ def render(profile):
     """PNG bytes for the profile's current card, cached by handle and version."""
     key = (profile.handle, version(profile))
     with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    png = _draw(profile)
-    with _lock:
-        _cache[key] = png
-        while len(_cache) > CACHE_ENTRIES:
-            _cache.popitem(last=False)
+        png = _cache.get(key)
+    if png is None:
+        png = _draw(profile)
+        with _lock:
+            _cache[key] = png
     return png

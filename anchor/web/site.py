@@ -4,6 +4,7 @@ import logging
 from flask import Blueprint, Response, current_app, render_template
 from pynamodb.exceptions import PynamoDBException
 
+from anchor.logs import log_event
 from anchor.models import SentinelModel
 from anchor.profiles import demo
 
@@ -28,7 +29,7 @@ def healthz():
     except SentinelModel.DoesNotExist:
         return _plain("unavailable: health sentinel missing (run `flask migrate`)", 503)
     except PynamoDBException as exc:
-        log.warning("health check failed", extra={"fields": {"error": type(exc).__name__}})
+        log_event(log, "health check failed", level=logging.WARNING, error=type(exc).__name__)
         return _plain("unavailable: DynamoDB did not answer", 503)
     return _plain("ok", 200)
 

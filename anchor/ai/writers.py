@@ -1,0 +1,22 @@
+"""`write_copy`: picks the writer (offline or Bedrock) and returns copy that passed validation."""
+from .copy import Copy
+from .offline import offline_copy
+
+PROVIDERS = ("offline", "bedrock")
+
+
+def write_copy(profile_data: dict, previous_copy: Copy | None = None, *, provider: str,
+               model_id: str | None = None, client=None) -> Copy:
+    """Write copy that passed validation, or raise CopyFailed (one retry with the reasons)."""
+    if provider == "offline":
+        return offline_copy(profile_data)
+    if provider == "bedrock":
+        if not model_id:
+            raise ValueError("provider 'bedrock' needs a model_id (set BEDROCK_MODEL_ID)")
+        from .bedrock import BedrockWriter   # boto3 loads only where Bedrock is used (memory)
+        writer = BedrockWriter(model_id, client=client)
+        try:
+            return writer.write(profile_data, previous_copy)
+        finally:
+            writer.close()
+    raise ValueError(f"unknown AI copy provider {provider!r}; use one of: {', '.join(PROVIDERS)}")

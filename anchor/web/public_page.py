@@ -1,0 +1,111 @@
+"""Rendering the public page, with its small in-process cache of rendered pages."""
+import hashlib
+import threading
+
+from cachetools import TTLCache
+from flask import current_app, make_response, render_template, request, url_for
+from flask_login import current_user
+
+from anchor.profiles import service
+from anchor.web import share_card
+
+
+class PageCache:
+    """Rendered public pages: LRU bounded in bytes, short TTL, safe across request threads."""
+
+    def __init__(self, max_bytes=4 * 1024 * 1024, ttl=20):
+        self.max_bytes, self.ttl = max_bytes, ttl
+        self._items = TTLCache(maxsize=max_bytes, ttl=max(ttl, 0.001),
+                               getsizeof=lambda entry: len(entry["body"]))
+        self._lock = threading.Lock()
+
+    def get(self, handle):
+        with self._lock:
+            return self._items.get(handle)
+
+    def put(self, handle, owner_id, etag, body):
+        if self.ttl <= 0 or len(body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            self._items[handle] = {"owner": owner_id, "etag": etag, "body": body}
+
+    def forget(self, handle):
+        with self._lock:
+            self._items.pop(handle, None)
+
+    def __len__(self):
+        with self._lock:
+            return len(self._items)
+
+
+def cache():
+    """This app's page cache."""
+    return current_app.extensions["anchor.page_cache"]
+
+
+def forget(handle):
+    """Drop a handle's cached page after its owner changed something."""
+    if handle:
+        cache().forget(handle)
+
+
+def init_app(app):
+    app.extensions["anchor.page_cache"] = PageCache(ttl=app.config["PAGE_CACHE_SECONDS"])
+
+
+def absolute_url(endpoint, **values):
+    """An absolute URL under the configured base URL (never the Host header a client sent)."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def _is_owner(owner_id):
+    """True when the signed-in owner is looking; a visitor without a session costs nothing."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False
+    return current_user.is_authenticated and current_user.id == owner_id
+
+
+def public_context(profile, preview=False):
+    """What the public template needs, built from the one profile item."""
+    shown = service.visible(profile)
+    bio = profile.bio or ""
+    name = shown["displayName"]
+    description = bio if len(bio) <= 160 else bio[:157].rsplit(" ", 1)[0] + "…"
+    if not description:
+        description = f"{name}'s top artists and albums on Anchor.band."
+    lines = profile.albumLines or {}
+    return {
+        "profile": profile, "name": name, "bio": bio, "shown": shown, "lines": lines,
+        "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
+        "og_image": absolute_url("public.share_image", handle=profile.handle, v=share_card.version(profile)),
+        "og_image_alt": f"{name} on Anchor.band: " + ", ".join(a["name"] for a in shown["artists"][:3]),
+        "updated": (profile.spotify or {}).get("fetchedAt"), "preview": preview,
+    }
+
+
+def render_public(profile, preview=False):
+    """The public page answer: ETag + short public cache, 304 on a matching If-None-Match."""
+    body = render_template("public/profile.html", **public_context(profile, preview)).encode()
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    if not preview and not _is_owner(profile.ownerId):
+        cache().put(profile.handle, profile.ownerId, etag, body)
+    return _answer(body, etag, preview)
+
+
+def cached_public(handle):
+    """A cached answer for a visitor, or None (the owner always gets a fresh render)."""
+    entry = cache().get(handle)
+    if entry is None or _is_owner(entry["owner"]):
+        return None
+    return _answer(entry["body"], entry["etag"], False)
+
+
+def _answer(body, etag, preview):
+    if not preview and request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(body)
+        response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-store" if preview else "public, max-age=300"
+    return response
