@@ -186,6 +186,8 @@ class BrainzStandIn(OAuthEndpoints, StandIn):
     def _fault_reply(self, fault: dict, headers: dict[str, str]) -> Reply:
         kind = fault["kind"]
         if kind == "429":
+            if fault.get("bare"):  # a proxy's 429 without the rate-limit headers
+                headers = {}
             reset_in = fault.get("reset_in")
             if reset_in is not None:
                 headers = {**headers, "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-In": str(reset_in),

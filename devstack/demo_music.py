@@ -27,16 +27,16 @@ SCENES: dict[str, tuple[str, str, list]] = {
     "minji_kpop": ("김민지", "Asia/Seoul", [
         ("방탄소년단", "MAP OF THE SOUL : 7"), ("아이유", "Palette"), ("NewJeans", "Get Up"),
         ("BLACKPINK", "THE ALBUM"), ("소녀시대", "Gee"), ("BIGBANG", "MADE"),
-        ("Red Velvet", "The ReVe Festival: Finale"), ("세븐틴", "FML"), ("혁오", "23"),
-        ("볼빨간사춘기", "Red Diary Page.1"), ("aespa", "Savage"), ("태연", "Purpose"),
-        (("아이유", "SUGA"), "에잇"), ("f(x)", "Pink Tape"),
+        (("아이유", "SUGA"), "에잇"), ("Red Velvet", "The ReVe Festival: Finale"), ("세븐틴", "FML"),
+        ("혁오", "23"), ("볼빨간사춘기", "Red Diary Page.1"), ("aespa", "Savage"), ("태연", "Purpose"),
+        ("f(x)", "Pink Tape"),
     ]),
     "grimnir": ("Grímnir Hallsson", "Atlantic/Reykjavik", [
         ("Metallica", "Master of Puppets"), ("Iron Maiden", "Powerslave"), ("Black Sabbath", "Paranoid"),
-        ("Motörhead", "Ace of Spades"), ("Mötley Crüe", "Dr. Feelgood"), ("Blue Öyster Cult", "Agents of Fortune"),
-        ("Sepultura", "Roots"), ("Opeth", "Blackwater Park"), ("Mayhem", "De Mysteriis Dom Sathanas"),
+        ("Motörhead", "Ace of Spades"), ("Bathory", "!Blood Fire Death (tape rip)"), ("Mötley Crüe", "Dr. Feelgood"),
+        ("Blue Öyster Cult", "Agents of Fortune"), ("Sepultura", "Roots"), ("Opeth", "Blackwater Park"), ("Mayhem", "De Mysteriis Dom Sathanas"),
         ("Gojira", "From Mars to Sirius"), ("Sólstafir", "Ótta"), ("Emperor", "In the Nightside Eclipse"),
-        ("Bathory", "!Blood Fire Death (tape rip)"), ("Ghost", "Opus Eponymous"),
+        ("Ghost", "Opus Eponymous"),
     ]),
     "punctuation_pete": ("Pete O’Neil-Smith", "America/Chicago", [
         ("AC/DC", "Back in Black"), ("Panic! At The Disco", "A Fever You Can’t Sweat Out"),
