@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from anchor.spotify import sandbox_data
 from anchor.spotify.sandbox_images import cover_png
 
-from .brainz_data import ENTITIES, computed, entity_payload
+from .brainz_data import computed, entity_payload
 from .brainz_oauth import OAuthEndpoints
 from .demo_music import get_listener, listener_names
 from .standin import Reply, Request, StandIn, json_reply, redirect

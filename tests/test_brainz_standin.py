@@ -8,6 +8,7 @@ import requests
 
 from devstack.brainz import BrainzStandIn
 from devstack.brainz_oauth import s256
+from devstack.demo_music import get_listener
 from tests.source_fixtures import MB_REDIRECT_URI, consent_form, mb_authorize_params, mb_sign_in
 
 MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -220,7 +221,6 @@ def test_control_routes(brainz_standin):
 
 def test_generated_users_are_deterministic():
     one, two = BrainzStandIn(generated=2, seed=7), BrainzStandIn(generated=2, seed=7)
-    from devstack.demo_music import get_listener
     assert get_listener("listener-00002", 2, 7) == get_listener("listener-00002", 2, 7)
     assert get_listener("listener-00002", 2, 7) != get_listener("listener-00002", 2, 8)
     assert get_listener("listener-00003", 2, 7) is None

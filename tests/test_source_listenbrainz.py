@@ -2,6 +2,7 @@
 import re
 
 import pytest
+import requests
 
 from anchor.sources.base import (BadResponse, BudgetExhausted, CallBudget, CredentialsRevoked, NotReady,
                                  RateLimited, SourceUnavailable, UnknownUser)
@@ -45,7 +46,6 @@ def test_fetch_normalises_three_ranges(brainz_standin, lb_client):
 
 
 def test_cover_urls_use_caa_release_mbid_and_resolve(brainz_standin, lb_client):
-    import requests
     raw = lb_client.top("grimnir", "release-groups", "all_time", 12)
     albums = lb_client._albums(raw)
     for item, album in zip(raw, albums):
