@@ -16,7 +16,7 @@ from anchor import clock, create_app, migrate, models  # noqa: E402
 from anchor.config import TestConfig  # noqa: E402
 from devstack.dynamodb import DynamoDBLocal  # noqa: E402
 
-pytest_plugins = ["tests.spotify_fixtures", "tests.ai_fixtures", "tests.aws_calls",
+pytest_plugins = ["tests.spotify_fixtures", "tests.source_fixtures", "tests.ai_fixtures", "tests.aws_calls",
                   "tests.browser_fixtures", "tests.refresh_fixtures"]
 
 
