@@ -12,8 +12,8 @@ import secrets
 import time
 from urllib.parse import unquote
 
-from anchor.spotify import sandbox_data
-from anchor.spotify.sandbox_images import cover_png
+from devstack import spotify_data as sandbox_data
+from devstack.spotify_images import cover_png
 
 from .brainz_data import computed, entity_payload
 from .brainz_oauth import OAuthEndpoints

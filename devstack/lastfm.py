@@ -13,7 +13,7 @@ import time
 from html import escape
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from anchor.spotify.sandbox_images import cover_png
+from devstack.spotify_images import cover_png
 
 from .demo_music import PRIVATE, get_listener, listener_names
 from .lastfm_data import ERRORS, PERIODS, PIXELS, PLACEHOLDER_HASH, error_xml, star_png, to_xml, top_list

@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from PIL import Image, ImageDraw
 
-from anchor.spotify import sandbox_data
+from devstack import spotify_data as sandbox_data
 
 from .demo_music import Album, Artist, Listener, ranked
 
