@@ -51,3 +51,9 @@ def on_starting(server):
     except ConfigError as exc:
         print(f"anchor: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
+
+
+def post_fork(server, worker):
+    """Keep one thread per process free of DynamoDB: when it hangs, cached pages still answer."""
+    from anchor import models
+    models.limit_concurrency(max(1, threads - 1))

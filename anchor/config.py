@@ -48,6 +48,7 @@ class Config:
     DEFAULT_DYNAMODB_ENDPOINT = "http://127.0.0.1:8765"
     DEFAULT_AI_PROVIDER = "offline"
     DEFAULT_SPOTIFY_RATE = 5.0          # requests/s a refresh run spreads its Spotify calls at
+    DEFAULT_SPOTIFY_WINDOW = 120        # requests per rolling 30 s a refresh run keeps to
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -83,7 +84,12 @@ class Config:
         self.REFRESH_SPOTIFY_BUDGET = _int("ANCHOR_REFRESH_SPOTIFY_BUDGET", 600)
         self.REFRESH_SPOTIFY_RATE = _float("ANCHOR_REFRESH_SPOTIFY_RATE", self.DEFAULT_SPOTIFY_RATE)
         self.SPOTIFY_MAX_RETRY_AFTER = _int("ANCHOR_SPOTIFY_MAX_RETRY_AFTER", 30)
+        # Spotify's limit is a rolling 30-second window: requests per window a pass keeps to.
+        self.REFRESH_SPOTIFY_WINDOW = (_int("ANCHOR_REFRESH_SPOTIFY_WINDOW_REQUESTS",
+                                                   self.DEFAULT_SPOTIFY_WINDOW), 30.0)
         self.WORKER_INTERVAL_SECONDS = _int("ANCHOR_WORKER_INTERVAL_SECONDS", 3600)
+        # How long a stopping worker lets in-flight profiles finish (below the platform's kill).
+        self.WORKER_SHUTDOWN_GRACE_SECONDS = _int("ANCHOR_WORKER_SHUTDOWN_GRACE_SECONDS", 20)
         self.REFRESH_INTERVAL_SECONDS = _int("ANCHOR_REFRESH_INTERVAL_SECONDS", 7 * 24 * 3600)
         self.PAGE_CACHE_SECONDS = _int("ANCHOR_PAGE_CACHE_SECONDS", 20)
         for key, value in overrides.items():
@@ -125,6 +131,7 @@ class TestConfig(Config):
     DEFAULT_SECRET_KEY = "test-secret"
     DEFAULT_TABLE_PREFIX = "test-"
     DEFAULT_SPOTIFY_RATE = 1000.0       # tests pace only where they test pacing
+    DEFAULT_SPOTIFY_WINDOW = 100_000
 
 
 class ProductionConfig(Config):

@@ -87,6 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self._send(400, {"message": "Body is not JSON."}, "ValidationException")
         behaviour = self.server.standin._record(model_id, body)
+        if self.server.standin.delay:
+            time.sleep(self.server.standin.delay)
         if behaviour in _ERRORS:
             status, code, message = _ERRORS[behaviour]
             return self._send(status, {"message": message}, code)
@@ -130,6 +132,7 @@ class BedrockStandin:
         self._lock = threading.Lock()
         self._script: deque[str] = deque()
         self.requests: list[tuple[str, dict]] = []
+        self.delay = 0.0        # seconds each answer waits: a slow model
 
     @property
     def url(self) -> str:
@@ -156,6 +159,7 @@ class BedrockStandin:
         with self._lock:
             self._script.clear()
             self.requests.clear()
+            self.delay = 0.0
 
     def _record(self, model_id: str, body: dict) -> str:
         with self._lock:
@@ -189,8 +193,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds each answer waits")
     args = parser.parse_args()
     standin = BedrockStandin(args.host, args.port)
+    standin.delay = args.delay
     print(f"Bedrock stand-in on {standin.url}", flush=True)
     try:
         standin._server.serve_forever()

@@ -110,12 +110,15 @@ class SpotifySandbox(Endpoints):
     def stats(self) -> dict:
         """Request counters: total, per path, and 429s sent."""
         with self._lock:
-            return {"requests": self._total, "paths": dict(self._paths), "status_429": self._sent_429}
+            return {"requests": self._total, "paths": dict(self._paths), "status_429": self._sent_429,
+                    "arrivals": list(self._arrivals), "last_429_at": self._last_429_at}
 
     def reset_stats(self) -> None:
         """Zero the request counters."""
         with self._lock:
             self._total, self._sent_429 = 0, 0
+            self._arrivals: list[float] = []   # time.time() of each counted request
+            self._last_429_at: float | None = None
             self._paths = {path: 0 for path in COUNTED_PATHS}
 
     def issue_tokens(self, listener_id: str) -> dict:
@@ -156,6 +159,7 @@ class SpotifySandbox(Endpoints):
             self._total += 1
             if path in self._paths:
                 self._paths[path] += 1
+                self._arrivals.append(time.time())
 
     def _take_fault(self, kinds: tuple[str, ...]) -> dict | None:
         with self._lock:
@@ -170,6 +174,7 @@ class SpotifySandbox(Endpoints):
     def _too_many(self, retry_after: float | str) -> Reply:
         with self._lock:
             self._sent_429 += 1
+            self._last_429_at = time.time()
         # A string is sent verbatim, so tests can check how clients cope with a garbled header.
         seconds = retry_after if isinstance(retry_after, str) else str(max(0, math.ceil(retry_after)))
         return api_error(429, "API rate limit exceeded", {"Retry-After": seconds})

@@ -23,7 +23,7 @@ from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
 from anchor.profiles import copywriting, service, tokens
 from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
-from anchor.sources.base import BudgetExhausted, RateLimited
+from anchor.sources.base import BudgetExhausted, CallBudget, RateLimited
 from anchor.spotify.client import AccessTokenRejected, InvalidGrant, SpotifyError
 from anchor.vault import VaultError
 
@@ -33,6 +33,7 @@ BACKOFF = (timedelta(hours=1), timedelta(hours=4), timedelta(hours=24))
 RATE_LIMIT_MIN_WAIT = timedelta(hours=1)
 COPY_PENDING_RETRY = timedelta(minutes=10)   # due again this soon if the copy step never ends
 MAX_FAILURES = 5
+COPY_PENDING = "copy-pending"
 CALLS_PER_REFRESH = 4   # token refresh + top artists + top tracks + one retry
 ALREADY_REFRESHING = "Already refreshing from Spotify…"
 
@@ -71,12 +72,20 @@ class _ProfileCalls:
     """Counts one profile's requests while charging them to the run's shared budget."""
 
     def __init__(self, shared):
-        self.shared, self.count = shared, 0
+        # Without a pass (manual refresh, first fetch) the profile gets a gate of its own, so a
+        # 429's Retry-After still holds its next request.
+        self.shared = shared if shared is not None else CallBudget(source="Spotify")
+        self.count = 0
 
     def take(self):
-        if self.shared is not None:
-            self.shared.take()
+        self.shared.take()
         self.count += 1
+
+    def pause(self, seconds):
+        self.shared.pause(seconds)
+
+    def observe(self, remaining, reset_in):
+        self.shared.observe(remaining, reset_in)
 
 
 # -- the lock ----------------------------------------------------------------------------------
@@ -218,9 +227,10 @@ def _store(profile, lock_id, now, data):
         said["outcome"] = Outcome.REFRESHED if is_new else Outcome.UNCHANGED
         said["message"] = (f"Refreshed from Spotify at {_hhmm(now)}." if is_new
                            else f"Checked Spotify at {_hhmm(now)}: nothing new since the last refresh.")
-        changes = {"lastRefreshAt": now, "lastRefreshStatus": str(said["outcome"]),
-                   "lastRefreshMessage": said["message"], "failureCount": 0,
-                   "nextRefreshAt": now + COPY_PENDING_RETRY}
+        # Until the copy step ends, the status says so and the profile falls due again soon.
+        changes = {"lastRefreshAt": now, "lastRefreshStatus": COPY_PENDING,
+                   "lastRefreshMessage": f"{said['message']} The copy is being written.",
+                   "failureCount": 0, "nextRefreshAt": now + COPY_PENDING_RETRY}
         if is_new:
             changes["spotify"] = data
         return changes
@@ -237,6 +247,7 @@ def _store(profile, lock_id, now, data):
         log_event(log, "copy generation crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
         message = f"{message} The AI copy could not be written this time."
     _write_locked(profile, lock_id, {"nextRefreshAt": next_after_success(now),
+                                     "lastRefreshStatus": str(said["outcome"]),
                                      "lastRefreshMessage": message})
     return RefreshResult(said["outcome"], message, ai_called=ai_called)
 

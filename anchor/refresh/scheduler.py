@@ -14,6 +14,7 @@ from anchor.logs import log_event
 from anchor.models import SchedulerRunModel, conditional
 from anchor.profiles import index
 from anchor.refresh import engine
+from anchor.sources import rate
 from anchor.sources.base import CallBudget
 
 log = logging.getLogger("anchor.refresh")
@@ -24,6 +25,8 @@ SLOT_RETENTION = timedelta(days=7)
 
 # Set by the worker on SIGTERM: running passes start no new profile (in-flight ones finish).
 shutting_down = threading.Event()
+# The pass running in this process, so a shutdown that cannot wait for it can hand its slot on.
+_active = {"claim": None, "summary": None}
 
 
 def slot_key(now):
@@ -115,17 +118,23 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
     cap = config["REFRESH_RUN_CAP"] if cap is None else cap
     concurrency = concurrency or config["REFRESH_CONCURRENCY"]
     budget = budget or CallBudget(limit=config["REFRESH_SPOTIFY_BUDGET"],
-                                  rate_per_second=config["REFRESH_SPOTIFY_RATE"])
+                                  rate_per_second=config["REFRESH_SPOTIFY_RATE"],
+                                  window=config["REFRESH_SPOTIFY_WINDOW"],
+                                  max_wait=config["SPOTIFY_MAX_RETRY_AFTER"], source="Spotify",
+                                  on_pause=lambda seconds: rate.record_pause("spotify", seconds))
     summary = {"slot": slot_key(now)[len("SCHEDULER#refresh-due#"):], "claimed": False,
                "processed": 0, "outcomes": {}, "duration_ms": 0, "spotify_calls": 0,
                "ai_calls": 0, "stopped_early": None, "scanned": 0}
-    claim = claim_slot(now)
+    paused = rate.paused_until("spotify", now)
+    claim = None if paused else claim_slot(now)
     if claim is None:
-        summary["stopped_early"] = "slot already claimed"
+        summary["stopped_early"] = (f"spotify paused until {clock.iso(paused)}" if paused
+                                    else "slot already claimed")
         summary["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         log_event(log, "refresh-due summary", **summary)
         return summary
     item, lock_id = claim
+    _active.update(claim=claim, summary=summary)
     run = _Run(current_app._get_current_object(), budget)
     processed = scanned = 0
     cursor = None
@@ -145,5 +154,17 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
                    stopped_early=run.stopped, scanned=scanned)
     # Stopped by a shutdown with profiles left: let another worker take the rest of this hour.
     _finish(item, lock_id, summary, "released" if run.stopped == "shutting down" else "done")
+    _active.update(claim=None, summary=None)
     log_event(log, "refresh-due summary", **summary)
     return summary
+
+
+def release_active_slot():
+    """Hand this process's running slot on (shutdown without time to finish); True if one was."""
+    claim, summary = _active["claim"], _active["summary"]
+    if claim is None:
+        return False
+    item, lock_id = claim
+    _finish(item, lock_id, dict(summary, stopped_early="shutting down"), "released")
+    _active.update(claim=None, summary=None)
+    return True

@@ -5,6 +5,7 @@ worker would run its own copy). Elastic Beanstalk starts every Procfile line in 
 environments and restarts processes that exit, so in the web role the worker idles instead.
 """
 import logging
+import os
 import signal
 import threading
 from datetime import datetime, timedelta, timezone
@@ -44,27 +45,43 @@ def _schedule(app):
     interval = app.config["WORKER_INTERVAL_SECONDS"]
     jobs = BlockingScheduler(timezone=timezone.utc)
 
+    idle = threading.Event()
+    idle.set()
+
     def job():
+        idle.clear()
         with app.app_context():
             try:
                 scheduler.refresh_due()
             except Exception:  # logged; the next interval tries again
-                log.exception("refresh-due pass failed")
+                log_event(log, "refresh-due pass failed", level=logging.ERROR, exc_info=True)
+            finally:
+                idle.set()
 
     delay = min(FIRST_RUN_DELAY_SECONDS, interval)
     first_run = datetime.now(timezone.utc) + timedelta(seconds=delay)
     jobs.add_job(job, IntervalTrigger(seconds=interval, jitter=min(60, interval / 10)),
-                      id="refresh-due", coalesce=True, max_instances=1,
-                      misfire_grace_time=MISFIRE_GRACE_SECONDS, next_run_time=first_run)
+                 id="refresh-due", coalesce=True, max_instances=1,
+                 misfire_grace_time=MISFIRE_GRACE_SECONDS, next_run_time=first_run)
 
     def stop(signum, _frame):
         log_event(log, "worker stopping", signal=signal.Signals(signum).name)
         scheduler.shutting_down.set()      # the running pass starts no new profile
-        jobs.shutdown(wait=True)   # and we wait for the in-flight ones
+        jobs.shutdown(wait=False)          # start() returns; in-flight profiles go on
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     log_event(log, "worker started", role="worker", interval_seconds=interval,
               first_run=first_run.isoformat(timespec="seconds"))
     jobs.start()
-    log_event(log, "worker stopped", role="worker")
+    grace = app.config["WORKER_SHUTDOWN_GRACE_SECONDS"]
+    if idle.wait(grace):
+        log_event(log, "worker stopped", role="worker")
+        return
+    # In-flight profiles did not finish within the grace (a slow model call): hand the slot on so
+    # another worker can go on this hour; their locks expire and their copy is finished later.
+    with app.app_context():
+        released = scheduler.release_active_slot()
+    log_event(log, "worker stopped with work in flight", level=logging.WARNING, role="worker",
+              grace_seconds=grace, slot_released=released)
+    os._exit(0)   # the pass's threads are not daemons; the platform would kill us anyway

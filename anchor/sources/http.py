@@ -9,6 +9,8 @@ from typing import Any, Callable, TypeVar
 
 import requests
 
+from anchor.logs import log_event
+
 from .base import CallBudget, RateLimited, SourceError, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,8 @@ class Transport:
             try:
                 response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
-                log.warning("%s %s: %s (attempt %d)", self.source, what, type(exc).__name__, attempt + 1)
+                log_event(log, "source call failed", level=logging.WARNING, source=self.source, what=what,
+                          error=type(exc).__name__, attempt=attempt + 1)
                 if last:
                     raise SourceUnavailable(f"{self.source} did not answer ({what}); try again later") from None
                 self.sleep(self.backoff(attempt))
@@ -79,11 +82,18 @@ class Transport:
                 with response:
                     return parse(response)
             except Retry as retry:
-                log.warning("%s %s: %s (attempt %d)", self.source, what, retry.error.message, attempt + 1)
+                log_event(log, "source call retried", level=logging.WARNING, source=self.source, what=what,
+                          error=retry.error.message, attempt=attempt + 1)
+                pause = getattr(self.budget, "pause", None)
+                if retry.wait is not None and pause is not None:
+                    pause(retry.wait)       # every thread of the pass holds, not just this one
                 too_long = retry.wait is not None and retry.wait > self.max_retry_wait
                 if last or too_long:
                     raise retry.error from None
-                self.sleep(self.backoff(attempt) if retry.wait is None else retry.wait)
+                if retry.wait is None:
+                    self.sleep(self.backoff(attempt))
+                elif pause is None:
+                    self.sleep(retry.wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def server_error(self, response: requests.Response, what: str) -> Retry:

@@ -114,9 +114,13 @@ class SpotifyClient:
                 response.close()
                 log_event(log, "spotify rate limited", level=logging.WARNING, what=what,
                           retry_after=wait, attempt=attempt + 1)
+                pause = getattr(self.budget, "pause", None)
+                if pause is not None:
+                    pause(wait)     # every thread of the pass holds; its next take() waits
                 if wait > self.max_retry_after or last:
                     raise RateLimited(wait)
-                self.sleep(wait)
+                if pause is None:
+                    self.sleep(wait)
                 continue
             if response.status_code >= 500:
                 log_event(log, "spotify server error", level=logging.WARNING, what=what,

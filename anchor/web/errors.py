@@ -1,14 +1,16 @@
 """Error pages: clear words, never a stack trace."""
 import logging
 
-from flask import g, render_template
+from flask import g, make_response, render_template
 from flask_wtf.csrf import CSRFError
+from pynamodb.exceptions import PynamoDBException
 from werkzeug.exceptions import HTTPException
 
 from anchor.logs import log_event
 
 log = logging.getLogger("anchor.errors")
 
+RETRY_AFTER_SECONDS = 30
 MESSAGES = {
     400: ("Bad request", "That request did not make sense to us."),
     403: ("Not allowed", "You are not allowed to do that."),
@@ -40,6 +42,18 @@ def init_app(app):
     @app.errorhandler(HTTPException)
     def _http(exc):
         return render_error(exc.code or 500)
+
+    @app.errorhandler(PynamoDBException)
+    def _database(exc):
+        # Condition failures are handled where they happen; what reaches here is DynamoDB not
+        # answering (timeouts, throttling, the bulkhead): say so, and when to come back.
+        log_event(log, "dynamodb unavailable", level=logging.WARNING, error=type(exc).__name__,
+                  cause=type(exc.cause).__name__ if exc.cause else None, request_id=g.get("request_id"))
+        body, status = render_error(503)
+        response = make_response(body, status)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(Exception)
     def _crash(exc):
