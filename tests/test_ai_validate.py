@@ -114,6 +114,9 @@ def test_names_from_the_data_excuse_tone_checks_but_not_markup():
     ("Zombie sits next to Radiohead in the list.", ["Radiohead"]),
     ("Radiohead's records top the list.", ["Radiohead"]),
     ("BTS tops the list.", ["BTS"]),
+    ("Miles Davis is absent, although Davis is a town.", ["Davis"]),
+    ("Producer Rudy Van Gelder and Richard D. James made it.", ["Rudy Van Gelder", "Richard", "James"]),
+    ("Hazy and warm: 坂本龍一 and “Midnight Sun”.", ["Midnight Sun", "坂本龍一"]),
     ("Kind of Blue comes next, after “Kind of Blue”.", ["Kind of Blue", "Blue", "Kind"]),
     ("Then Velvet Harbour closes the record.", ["Velvet Harbour"]),
     ("It ends with the Fela Kuti album Midnight Sun.", ["Midnight Sun"]),
@@ -130,6 +133,8 @@ def test_invented_names_are_found(text, invented):
     "Heavy drums run through it. Long tracks too.",
     "In March and June the LP count grows; Expect Nigerian and West African drummers.",
     "Warm horns open it. Dusky, slow Seventies grooves follow, Lagos to London.",
+    "Think Detroit techno; Warm New Orleans brass. Expect Puerto Rican and Soviet echoes.",
+    "Fela Kuti's “Zombie” leads; Fender Rhodes and Afrobeat horns, Fela Kuti's Second aside.",
     "Nadia plays Fela Kuti most, Alice Coltrane second.",
     "Expensive Shit and Zombie, both by Fela, came out a year apart.",
 ])

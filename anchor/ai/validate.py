@@ -52,11 +52,6 @@ def cliches() -> tuple[tuple[str, re.Pattern], ...]:
     return tuple(phrases)
 
 
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("‘", "'")
-    return " ".join(text.split()).casefold()
-
-
 def data_names(profile_data: dict) -> list[str]:
     """Every name the copy may mention: display name, handle, artists, albums, album artists."""
     names = [profile_data.get("displayName"), profile_data.get("handle")]
@@ -123,7 +118,9 @@ _FLATTERY = re.compile(
     r"selections?|picks|choices)\b|\bknows?\s+(?:(?:their|his|her|your)\s+)?(?:stuff|music|"
     r"way around)\b|\b(?:kudos|hats off|bravo)\b|\byou(?:'ve| have)\s+"
     r"(?:great|good|amazing|excellent)\b|\b(?:true|real|serious|devoted|dedicated)\s+"
-    r"(?:fan|aficionado|enthusiast|music fan)\b", re.I)
+    r"(?:fan|aficionado|enthusiast|music fan)\b"
+    rf"|\b(?:taste|ears?|palate|instincts)\s+(?:is|are)\s+(?:\w+\s+){{0,2}}"
+    rf"(?:{_PRAISE}|well[- ]trained|well[- ]tuned|spot[- ]on)\b", re.I)
 _CASELESS_RUN = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u052F]"
                            r"(?:[\s・·ー-]*[^\W\d_A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u052F])*")
 _QUOTED = re.compile(
@@ -199,7 +196,10 @@ def invented_names(text: str, names: list[str]) -> list[str]:
         if not (raw[:1].isupper() or unicodedata.category(raw[:1]) == "Lt"):
             current = []
             continue
-        if current and not _RUN_GAP.fullmatch(text[tokens[current[-1]].end():m.start()]):
+        gap = text[tokens[current[-1]].end():m.start()] if current else ""
+        initial = (current and len(tokens[current[-1]].group()) == 1 and re.fullmatch(r"\.\s*", gap)
+                   and not all(lexicon.words(tokens[k].group())[0] in known for k in current))
+        if current and not (_RUN_GAP.fullmatch(gap) or initial):   # "Richard D. James" is one run
             current = []
         if not current:
             runs.append(current)
@@ -249,8 +249,10 @@ def invented_names(text: str, names: list[str]) -> list[str]:
             if group[0] == 0 and sentence_start:
                 raw = tokens[run[0]].group()
                 if _ordinary_start(folded[0], raw, lower_words):
-                    group = group[1:]
-                    if all(place[g] or weak[g] for g in group):
+                    group = group[1:]   # "Expect Nigerian ...", but "Miles Davis" (a town)
+                    rest = tuple(folded[g] for g in group)
+                    if all(weak[g] for g in group) or (lexicon.is_region(rest) or len(rest) > 1) and all(
+                            place[g] or weak[g] for g in group):
                         continue
             if len(group) == 1 and group[0] == len(run) - 1:
                 after = text[tokens[run[-1]].end():]
@@ -332,13 +334,17 @@ def sentence_words(sentence: str) -> frozenset:
 def repeated_sentences(bio, album_lines: dict, names: list[str] = ()) -> list[str]:
     """Sentences said twice: the same sentence (or nearly: 85 % of the same words) twice in the
     bio, or in the bio and an album line; the same words in two album lines."""
-    pieces, names = [], list(names)
-    if isinstance(bio, str):   # names are blanked first: "Mr." in a name ends no sentence
-        pieces += [("bio", s) for s in _SENTENCE_SPLIT.split(_mask(bio, names).strip()) if s]
+    order = sorted({n for n in names if n.strip()}, key=len, reverse=True)
+
+    def split(text: str) -> list[str]:   # each name becomes one word first: "Mr." in a name
+        for i, name in enumerate(order):   # ends no sentence, and names still count as words
+            text = re.sub(re.escape(name), f" name{i}x ", text, flags=re.I)
+        return [s for s in _SENTENCE_SPLIT.split(text.strip()) if s]
+
+    pieces = [("bio", s) for s in split(bio)] if isinstance(bio, str) else []
     for album_id, line in album_lines.items():
         if isinstance(line, str):
-            pieces += [(f"line for album {album_id}", s)
-                       for s in _SENTENCE_SPLIT.split(_mask(line, names).strip()) if s]
+            pieces += [(f"line for album {album_id}", s) for s in split(line)]
     seen, reasons = [], []
     for where, sentence in pieces:
         words = sentence_words(sentence)
