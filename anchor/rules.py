@@ -3,7 +3,7 @@ from datetime import timedelta
 
 NAME_MAX = 60                     # display name, characters
 BIO_MIN, BIO_MAX = 200, 600       # written bio, characters (an owner's own bio may be shorter)
-LINE_MAX = 120                    # one album line, characters
+LINE_MIN, LINE_MAX = 16, 120      # one album line, characters (an owner's own may be shorter)
 MAX_ARTISTS = 10                  # artists a page shows
 MAX_ALBUMS = 12                   # albums a page shows
 

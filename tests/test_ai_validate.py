@@ -45,7 +45,7 @@ def test_realistic_copy_with_real_names_passes(bio):
 @pytest.mark.parametrize("bio, lines, expected", [
     ("Too short. " * 5, None, "it must be 200–600"),
     (GOOD_BIO + " More." * 100, None, "it must be 200–600"),
-    (None, with_line("al1", "Zombie " * 20), "at most 120"),
+    (None, with_line("al1", "Zombie " * 20), "it must be 16–120"),
     (None, with_line("al1", "   "), "is empty"),
     (None, {k: v for k, v in GOOD_LINES.items() if k != "al2"}, "album al2"),
     (None, with_line("al9", "An album that is not here."), "al9 is not one of the listed albums"),
@@ -62,16 +62,19 @@ def test_realistic_copy_with_real_names_passes(bio):
     (GOOD_BIO.replace("drummers.", "drummers.\u0007"), None, "control character"),
     (None, with_line("al1", "Zombie \u202eby Fela Kuti"), "control character"),
     (None, with_line("al1", "Zombie is loud!"), "exclamation mark"),
-    (None, with_line("al1", "Zombie 🔥🔥 every time"), "run of emoji"),
-    (None, with_line("al1", "Zombie 🎷 🥁 every time"), "run of emoji"),
+    (None, with_line("al1", "Zombie 🔥🔥 every time"), "emoji"),
+    (None, with_line("al1", "Zombie 🎷 🥁 every time"), "emoji"),
 ])
 def test_bad_copy_is_refused(bio, lines, expected):
     reasons = check(bio=bio or GOOD_BIO, lines=lines)
     assert any(expected in r for r in reasons), reasons
 
 
-def test_single_emoji_with_modifier_is_not_a_run():
-    assert check(lines=with_line("al1", "Zombie by Fela Kuti 👍🏽")) == []
+def test_a_single_emoji_is_refused_but_not_in_a_data_name():
+    assert any("emoji" in r for r in check(lines=with_line("al1", "Zombie by Fela Kuti 👍🏽")))
+    data = sample_profile_data()
+    data["albums"][0]["name"] = "Zombie 🧟"
+    assert check(lines=with_line("al1", "“Zombie 🧟” by Fela Kuti, from 1976."), data=data) == []
 
 
 @pytest.mark.parametrize("phrase", [
@@ -109,8 +112,13 @@ def test_names_from_the_data_excuse_tone_checks_but_not_markup():
     ("Nadia K. also loves “Bitches Brew” by Fela Kuti.", ["Bitches Brew"]),
     ("The list opens with Miles Davis and Fela Kuti.", ["Miles Davis"]),
     ("Zombie sits next to Radiohead in the list.", ["Radiohead"]),
-    ("Radiohead tops the list.", ["Radiohead"]),
-    ("Then Velvet Harbour closes the record.", ["Then Velvet Harbour"]),
+    ("Radiohead's records top the list.", ["Radiohead"]),
+    ("BTS tops the list.", ["BTS"]),
+    ("Miles Davis is absent, although Davis is a town.", ["Davis"]),
+    ("Producer Rudy Van Gelder and Richard D. James made it.", ["Rudy Van Gelder", "Richard", "James"]),
+    ("Hazy and warm: 坂本龍一 and “Midnight Sun”.", ["Midnight Sun", "坂本龍一"]),
+    ("Kind of Blue comes next, after “Kind of Blue”.", ["Kind of Blue", "Blue", "Kind"]),
+    ("Then Velvet Harbour closes the record.", ["Velvet Harbour"]),
     ("It ends with the Fela Kuti album Midnight Sun.", ["Midnight Sun"]),
     ("The Velvet Underground and Fela Kuti share space.", ["Velvet Underground"]),
 ])
@@ -123,7 +131,10 @@ def test_invented_names_are_found(text, invented):
     "Their list leans on Fela Kuti's long Seventies records.",
     "Tony Allen's Film of Life is the newest; Zombie is the most played.",
     "Heavy drums run through it. Long tracks too.",
-    "In March and Across June the LP count grows.",
+    "In March and June the LP count grows; Expect Nigerian and West African drummers.",
+    "Warm horns open it. Dusky, slow Seventies grooves follow, Lagos to London.",
+    "Think Detroit techno; Warm New Orleans brass. Expect Puerto Rican and Soviet echoes.",
+    "Fela Kuti's “Zombie” leads; Fender Rhodes and Afrobeat horns, Fela Kuti's Second aside.",
     "Nadia plays Fela Kuti most, Alice Coltrane second.",
     "Expensive Shit and Zombie, both by Fela, came out a year apart.",
 ])
@@ -136,7 +147,7 @@ def test_non_latin_names_are_checked_by_case_not_script():
                         "albums": [{"name": "Группа крови", "artists": ["Кино"]}]})
     assert invented_names("Кино leads, with Группа крови and 坂本龍一 close behind.", names) == []
     assert invented_names("Кино leads, ahead of Аквариум.", names) == ["Аквариум"]
-    assert invented_names("坂本龍一 and 細野晴臣 share the list.", names) == []  # no case: unchecked
+    assert invented_names("坂本龍一 and 細野晴臣 share the list.", names) == ["細野晴臣"]
 
 
 @pytest.mark.parametrize("bio, line, invented", [

@@ -9,11 +9,12 @@ and is short; otherwise the text refers to it generically ("this record").
 import hashlib
 from collections import Counter
 
-from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX
+from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX, LINE_MIN
 
 from .copy import Copy, CopyFailed
 from .prompt import compact_json, data_for_prompt
-from .validate import data_names, safety_problems, style_problems, text_problems, validate_copy
+from .validate import (data_names, safety_problems, sentence_words, style_problems, text_problems,
+                       validate_copy)
 
 
 def _plural(n: int, word: str) -> str:
@@ -182,7 +183,8 @@ def _album_line(f: _Facts, album: dict, key: int) -> str:
     generic.append("One of the albums on the list.")
     for options in (named, generic):
         fitting = [line for line in options if len(line) <= LINE_MAX
-                   and not text_problems(line, "line", f.names, max_len=LINE_MAX)]
+                   and not text_problems(line, "line", f.names, min_len=LINE_MIN,
+                                         max_len=LINE_MAX)]
         if fitting:
             return fitting[(f.seed >> (key % 200)) % min(2, len(fitting))]
     return "One of the albums on the list."
@@ -191,7 +193,15 @@ def _album_line(f: _Facts, album: dict, key: int) -> str:
 def write_offline(profile_data: dict) -> tuple[str, dict[str, str]]:
     """Return (bio, {albumId: line}) built deterministically from the data."""
     facts = _Facts(profile_data)
-    lines = {a["id"]: _album_line(facts, a, i) for i, a in enumerate(facts.albums) if "id" in a}
+    lines, used = {}, set()
+    for i, album in enumerate(facts.albums):
+        if "id" not in album:
+            continue
+        line = _album_line(facts, album, i)
+        if sentence_words(line) in used:  # same facts for two albums: say where each sits
+            line = f"Album {i + 1} of {len(facts.albums)} on the list."
+        used.add(sentence_words(line))
+        lines[album["id"]] = line
     return _bio(facts), lines
 
 

