@@ -76,14 +76,38 @@ class Config:
         self.SPOTIFY_ACCOUNTS_URL = _env(
             "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com" if real else sandbox)
         self.SPOTIFY_API_URL = _env("SPOTIFY_API_URL", "https://api.spotify.com" if real else sandbox)
+        # MusicBrainz sign-in and ListenBrainz statistics (local stand-in unless a client is set).
+        self.MUSICBRAINZ_CLIENT_ID = _env("MUSICBRAINZ_CLIENT_ID")
+        self.MUSICBRAINZ_CLIENT_SECRET = _env("MUSICBRAINZ_CLIENT_SECRET")
+        brainz = _env("ANCHOR_BRAINZ_SANDBOX_URL", "http://127.0.0.1:5056")
+        real = not self.BRAINZ_SANDBOX
+        self.MUSICBRAINZ_URL = _env("MUSICBRAINZ_URL", "https://musicbrainz.org" if real else brainz)
+        self.LISTENBRAINZ_API_URL = _env("LISTENBRAINZ_API_URL",
+                                         "https://api.listenbrainz.org" if real else brainz)
+        self.COVERART_URL = _env("COVERART_URL", "https://coverartarchive.org" if real else brainz)
+        # Last.fm web authentication and API (local stand-in unless an API key is set).
+        self.LASTFM_API_KEY = _env("LASTFM_API_KEY")
+        self.LASTFM_SHARED_SECRET = _env("LASTFM_SHARED_SECRET")
+        lastfm = _env("ANCHOR_LASTFM_SANDBOX_URL", "http://127.0.0.1:5057")
+        real = not self.LASTFM_SANDBOX
+        self.LASTFM_API_URL = _env("LASTFM_API_URL", "https://ws.audioscrobbler.com" if real else lastfm)
+        self.LASTFM_AUTH_URL = _env("LASTFM_AUTH_URL",
+                                    "https://www.last.fm/api/auth/" if real else f"{lastfm}/api/auth/")
+        # Sources whose data may reach the AI writer (their terms allow it); others get the
+        # offline writer. Spotify's Developer Policy forbids feeding its content to AI models.
+        self.AI_SOURCES = frozenset(s.strip() for s in _env("ANCHOR_AI_SOURCES", "listenbrainz,upload")
+                                    .split(",") if s.strip())
         self.AI_PROVIDER = _env("ANCHOR_AI_PROVIDER", self.DEFAULT_AI_PROVIDER)
         self.BEDROCK_MODEL_ID = _env("BEDROCK_MODEL_ID", DEFAULT_MODEL_ID)
         self.AI_DAILY_LIMIT = _int("ANCHOR_AI_DAILY_LIMIT", 10)
         self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", 200)
         self.REFRESH_CONCURRENCY = _int("ANCHOR_REFRESH_CONCURRENCY", 4)
-        self.REFRESH_SPOTIFY_BUDGET = _int("ANCHOR_REFRESH_SPOTIFY_BUDGET", 600)
+        self.REFRESH_SPOTIFY_BUDGET = _int("ANCHOR_REFRESH_SPOTIFY_BUDGET", 1600)   # 200 × 8
         self.REFRESH_SPOTIFY_RATE = _float("ANCHOR_REFRESH_SPOTIFY_RATE", self.DEFAULT_SPOTIFY_RATE)
         self.SPOTIFY_MAX_RETRY_AFTER = _int("ANCHOR_SPOTIFY_MAX_RETRY_AFTER", 30)
+        # ListenBrainz allows 30 requests per 10 s per address; a pass keeps a margin under it.
+        self.REFRESH_LISTENBRAINZ_WINDOW = (_int("ANCHOR_REFRESH_LISTENBRAINZ_WINDOW_REQUESTS", 25), 10.0)
+        self.REFRESH_LASTFM_RATE = _float("ANCHOR_REFRESH_LASTFM_RATE", 4.0)
         # Spotify's limit is a rolling 30-second window: requests per window a pass keeps to.
         self.REFRESH_SPOTIFY_WINDOW = (_int("ANCHOR_REFRESH_SPOTIFY_WINDOW_REQUESTS",
                                                    self.DEFAULT_SPOTIFY_WINDOW), 30.0)
@@ -100,10 +124,28 @@ class Config:
         """True when no real Spotify app is configured: the local sandbox stands in."""
         return not self.SPOTIFY_CLIENT_ID
 
+    @property
+    def BRAINZ_SANDBOX(self):
+        """True when no MusicBrainz OAuth client is configured: the local stand-in answers."""
+        return not self.MUSICBRAINZ_CLIENT_ID
+
+    @property
+    def LASTFM_SANDBOX(self):
+        """True when no Last.fm API account is configured: the local stand-in answers."""
+        return not self.LASTFM_API_KEY
+
+    @property
+    def DEMO_MODE(self):
+        """Every source is a local stand-in: demo pages can be seeded."""
+        return self.SPOTIFY_SANDBOX and self.BRAINZ_SANDBOX and self.LASTFM_SANDBOX
+
     def validate(self):
         """Refuse settings that would be unsafe or cannot work."""
         if self.ROLE not in ("web", "worker"):
             raise ConfigError(f"ANCHOR_ROLE must be 'web' or 'worker', got {self.ROLE!r}")
+        unknown = self.AI_SOURCES - {"spotify", "listenbrainz", "lastfm", "upload"}
+        if unknown:
+            raise ConfigError(f"ANCHOR_AI_SOURCES names unknown sources: {', '.join(sorted(unknown))}")
         if self.AI_PROVIDER not in ("offline", "bedrock"):
             raise ConfigError(
                 f"ANCHOR_AI_PROVIDER must be 'offline' or 'bedrock', got {self.AI_PROVIDER!r}")
@@ -151,6 +193,10 @@ class ProductionConfig(Config):
             "SECRET_KEY": self.SECRET_KEY,
             "SPOTIFY_CLIENT_ID": self.SPOTIFY_CLIENT_ID,
             "SPOTIFY_CLIENT_SECRET": self.SPOTIFY_CLIENT_SECRET,
+            "MUSICBRAINZ_CLIENT_ID": self.MUSICBRAINZ_CLIENT_ID,
+            "MUSICBRAINZ_CLIENT_SECRET": self.MUSICBRAINZ_CLIENT_SECRET,
+            "LASTFM_API_KEY": self.LASTFM_API_KEY,
+            "LASTFM_SHARED_SECRET": self.LASTFM_SHARED_SECRET,
             "ANCHOR_KMS_KEY_ID": self.KMS_KEY_ID,
         }
         missing = [name for name, value in required.items() if not value]

@@ -42,7 +42,7 @@ class _ProfilesTable(Model):
 
 
 class ProfileModel(_ProfilesTable):
-    """`USER#<handle>`: the public profile with its cached Spotify data and copy."""
+    """`USER#<handle>`: the public profile with its cached listening data and copy."""
 
     class Meta(_ProfilesTable.Meta):
         pass
@@ -51,7 +51,10 @@ class ProfileModel(_ProfilesTable):
     ownerId = UnicodeAttribute()
     displayName = UnicodeAttribute(null=True)
     isPublic = BooleanAttribute(default=False)
-    spotify = JSONAttribute(null=True)
+    source = UnicodeAttribute(null=True)       # the source the page shows (None: spotify)
+    links = JSONAttribute(null=True)           # {source: that source's user id} linked to the owner
+    listening = JSONAttribute(null=True)       # normalised data, every range (anchor/sources/base.py)
+    spotify = JSONAttribute(null=True)         # before sources: one range of Spotify data (read only)
     layout = JSONAttribute(null=True)          # {"hidden": [ids], "pinned": [ids]}
     dataHash = UnicodeAttribute(null=True)
     bio = UnicodeAttribute(null=True)

@@ -25,3 +25,9 @@ def save_profiles(profiles):
     with ProfileModel.batch_write() as batch:
         for profile in profiles:
             batch.save(profile)
+
+
+def items(profile):
+    """Every artist and album of a profile's default range, as the dashboard lists them."""
+    from anchor.profiles import service
+    return service.items(profile)

@@ -8,6 +8,7 @@ import pytest
 
 from anchor import clock
 from anchor.profiles import handles, index, service, tokens
+from anchor.profiles.accounts import current_id
 from anchor.spotify.client import SpotifyClient, TokenSet
 
 T0 = datetime(2025, 3, 10, 13, 28, tzinfo=timezone.utc)
@@ -25,7 +26,7 @@ def refresh_app(app, spotify_sandbox, monkeypatch):
 
 def connect(sandbox, handle, listener, *, account=None, due=True, expired=False, public=True):
     """A claimed, published, connected profile whose tokens belong to `listener`."""
-    account = account or listener
+    account = current_id(account or listener)
     profile = handles.claim(account, handle)
     grant = sandbox.issue_tokens(listener)
     expires = int(time.time()) - 600 if expired else int(time.time()) + 3600

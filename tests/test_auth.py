@@ -6,6 +6,7 @@ import requests
 
 from anchor.models import ProfileModel, TokenModel
 from tests.web_helpers import claim, consent, post, sign_in
+from tests.factories import items
 
 
 def test_login_redirect_carries_state_and_pkce(client, spotify_sandbox):
@@ -28,11 +29,11 @@ def test_first_sign_in_asks_for_a_handle_then_claim_caches_data(app, client):
     result = post(client, "/dashboard/claim", {"handle": "Nadia"})
     assert result.status_code == 303
     profile = ProfileModel.get("USER#nadia")
-    assert profile.ownerId == "nadia"
-    assert len(profile.spotify["albums"]) >= 8 and len(profile.spotify["artists"]) >= 10
+    assert profile.ownerId == "spotify:nadia"
+    assert len(items(profile)["albums"]) >= 8 and len(items(profile)["artists"]) >= 10
     assert profile.dataHash and profile.bio and profile.copyHash == profile.dataHash
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "anchor.band/nadia" in page and profile.spotify["albums"][0]["name"].split("&")[0] in page
+    assert "anchor.band/nadia" in page and items(profile)["albums"][0]["name"].split("&")[0] in page
 
 
 def test_second_sign_in_goes_to_dashboard_with_profile(app, client):
@@ -46,8 +47,8 @@ def test_second_sign_in_goes_to_dashboard_with_profile(app, client):
 def test_tokens_sealed_never_in_cookie_or_logs(app, client, caplog):
     caplog.set_level(logging.DEBUG)
     claim(client, "aiko")
-    item = TokenModel.get("ACCOUNT#aiko")
-    tokens = app.extensions["anchor.vault"].open("aiko", item.blob)
+    item = TokenModel.get("ACCOUNT#spotify:aiko")
+    tokens = app.extensions["anchor.vault"].open("spotify:aiko", item.blob)
     access, refresh = tokens["access_token"], tokens["refresh_token"]
     assert access not in item.blob and refresh not in item.blob
     cookies = " ".join(c.value for c in client._cookies.values())

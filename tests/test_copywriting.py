@@ -7,13 +7,16 @@ from anchor import create_app, migrate
 from anchor.models import ProfileModel
 from tests.conftest import drop_tables
 from tests.web_helpers import claim, post
+from tests.factories import items
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 
 @pytest.fixture
 def bedrock_app(make_config, bedrock_standin):
-    application = create_app(make_config(AI_PROVIDER="bedrock", BEDROCK_MODEL_ID=MODEL, AI_DAILY_LIMIT=3))
+    # The demo profiles come from the Spotify stand-in: opt its data in, as an operator could.
+    application = create_app(make_config(AI_PROVIDER="bedrock", BEDROCK_MODEL_ID=MODEL, AI_DAILY_LIMIT=3,
+                                         AI_SOURCES=frozenset({"spotify", "listenbrainz", "upload"})))
     migrate.run(application.config, echo=lambda _line: None)
     yield application
     drop_tables(application)
@@ -40,7 +43,7 @@ def test_claim_writes_copy_once_and_same_data_costs_nothing(bedrock_app, bedrock
 def test_hidden_album_is_not_in_the_prompt(bedrock_app, bedrock_standin):
     client = bedrock_app.test_client()
     claim(client, "nadia")
-    hidden = _profile().spotify["albums"][0]
+    hidden = items(_profile())["albums"][0]
     post(client, f"/dashboard/items/{hidden['id']}/hide", {})
     bedrock_standin.reset()
     post(client, "/dashboard/copy", {})

@@ -5,6 +5,7 @@ import pytest
 
 from anchor.models import ProfileModel
 from tests.web_helpers import claim, csrf_token, post, sign_in
+from tests.factories import items
 
 
 def _profile(handle="nadia"):
@@ -44,7 +45,7 @@ def test_other_user_cannot_touch_the_owners_profile(app, path, data):
     assert after.version == before.version and after.displayName == before.displayName
     assert after.deletedAt is None
     page = intruder.get("/dashboard").get_data(as_text=True)
-    assert "Claim your handle" in page and before.spotify["albums"][0]["id"] not in page
+    assert "Claim your handle" in page and items(before)["albums"][0]["id"] not in page
 
 
 def test_owner_plain_form_redirects_after_post(app, client):
@@ -100,7 +101,7 @@ def test_bad_name_refused_without_write(app, client, bad, message):
 def test_edited_line_is_locked_and_survives_regeneration(app, client):
     claim(client, "nadia")
     profile = _profile()
-    album = profile.spotify["albums"][0]["id"]
+    album = items(profile)["albums"][0]["id"]
     post(client, f"/dashboard/albums/{album}/line", {"line": "My own words.", "version": profile.version})
     post(client, "/dashboard/copy", {})
     regenerated = _profile()
@@ -115,7 +116,7 @@ def test_edited_line_is_locked_and_survives_regeneration(app, client):
 def test_hide_and_pin_change_the_visible_data(app, client):
     claim(client, "nadia")
     profile = _profile()
-    first, second = profile.spotify["albums"][0]["id"], profile.spotify["albums"][1]["id"]
+    first, second = items(profile)["albums"][0]["id"], items(profile)["albums"][1]["id"]
     post(client, f"/dashboard/items/{first}/hide", {})
     post(client, f"/dashboard/items/{second}/pin", {})
     after = _profile()
@@ -157,7 +158,7 @@ def test_delete_needs_the_handle_typed_then_restore(app, client):
     assert client.get("/nadia").status_code == 404
     from anchor.models import TokenModel
     with pytest.raises(TokenModel.DoesNotExist):
-        TokenModel.get("ACCOUNT#nadia")
+        TokenModel.get("ACCOUNT#spotify:nadia")
     post(client, "/dashboard/restore", {})
     assert _profile().deletedAt is None and not _profile().isPublic
 
@@ -167,11 +168,11 @@ def test_export_has_everything_but_tokens(app, client):
     response = client.get("/dashboard/export")
     assert response.headers["Content-Disposition"].startswith("attachment")
     data = response.get_json()
-    assert data["profile"]["handle"] == "nadia" and data["account"]["spotifyUserId"] == "nadia"
+    assert data["profile"]["handle"] == "nadia" and data["account"]["id"] == "spotify:nadia"
     text = response.get_data(as_text=True)
     from anchor.models import TokenModel
-    blob = TokenModel.get("ACCOUNT#nadia").blob
-    tokens = app.extensions["anchor.vault"].open("nadia", blob)
+    blob = TokenModel.get("ACCOUNT#spotify:nadia").blob
+    tokens = app.extensions["anchor.vault"].open("spotify:nadia", blob)
     assert blob not in text and tokens["access_token"] not in text and tokens["refresh_token"] not in text
 
 
@@ -213,12 +214,12 @@ def test_refresh_now_then_cooldown_message(app, client, spotify_sandbox):
     before = spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"]
     response = post(client, "/dashboard/refresh", {})
     assert response.status_code == 303
-    assert spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"] == before + 1
+    assert spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"] == before + 3     # three ranges
     assert _profile().lastManualRefreshAt is not None
     again = post(client, "/dashboard/refresh", {}, htmx=True)
     body = again.get_data(as_text=True)
     assert "available again at" in body and "minutes" in body
-    assert spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"] == before + 1
+    assert spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"] == before + 3
 
 
 def test_refresh_status_poll_reloads_when_done(app, client):
@@ -246,4 +247,4 @@ def test_claim_when_spotify_is_down_says_so(app, client, spotify_sandbox):
     response = post(client, "/dashboard/claim", {"handle": "nadia"}, htmx=True)
     body = response.get_data(as_text=True)
     assert "Spotify did not answer yet" in body
-    assert _profile().handle == "nadia" and not _profile().spotify
+    assert _profile().handle == "nadia" and not _profile().listening

@@ -36,17 +36,24 @@ KNOWN_NAMESPACES = {
     "aws:elasticbeanstalk:command",
     "aws:ec2:instances",
 }
-SECRET_NAMES = {"SECRET_KEY", "SPOTIFY_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"}
+SECRET_NAMES = {"SECRET_KEY", "SPOTIFY_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+                "MUSICBRAINZ_CLIENT_SECRET", "LASTFM_SHARED_SECRET"}
 PRODUCTION_SECRETS = {
     "SECRET_KEY": "x" * 48,
     "SPOTIFY_CLIENT_ID": "client-id-for-import-test",
     "SPOTIFY_CLIENT_SECRET": "client-secret-for-import-test",
+    "MUSICBRAINZ_CLIENT_ID": "musicbrainz-id-for-import-test",
+    "MUSICBRAINZ_CLIENT_SECRET": "musicbrainz-secret-for-import-test",
+    "LASTFM_API_KEY": "lastfm-key-for-import-test",
+    "LASTFM_SHARED_SECRET": "lastfm-secret-for-import-test",
     "ANCHOR_KMS_KEY_ID": "1234abcd-12ab-34cd-56ef-1234567890ab",
     "ANCHOR_BASE_URL": "https://anchor.example",
 }
 APP_ENV_NAMES = ("ANCHOR_ENV", "SECRET_KEY", "ANCHOR_BASE_URL", "ANCHOR_ROLE", "ANCHOR_TABLE_PREFIX",
                  "ANCHOR_KMS_KEY_ID", "ANCHOR_AI_PROVIDER", "SPOTIFY_CLIENT_ID",
-                 "SPOTIFY_CLIENT_SECRET", "AWS_ENDPOINT_URL_DYNAMODB", "ANCHOR_DATA_DIR")
+                 "SPOTIFY_CLIENT_SECRET", "AWS_ENDPOINT_URL_DYNAMODB", "ANCHOR_DATA_DIR",
+                 "MUSICBRAINZ_CLIENT_ID", "MUSICBRAINZ_CLIENT_SECRET", "LASTFM_API_KEY",
+                 "LASTFM_SHARED_SECRET")
 
 
 def ebextensions():

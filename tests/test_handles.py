@@ -17,8 +17,8 @@ def _items():
 def test_claim_writes_profile_and_account(app):
     profile = handles.claim("sp-1", "  Nadia_K ", display_name="Nadia K.")
     assert profile.handle == "nadia_k"
-    assert ProfileModel.get("USER#nadia_k").ownerId == "sp-1"
-    assert AccountModel.get("ACCOUNT#sp-1").handle == "nadia_k"
+    assert ProfileModel.get("USER#nadia_k").ownerId == "spotify:sp-1"
+    assert AccountModel.get("ACCOUNT#spotify:sp-1").handle == "nadia_k"
 
 
 def test_fifty_threads_claim_one_handle(app):

@@ -21,6 +21,7 @@ from devstack.dynamodb import DynamoDBLocal
 from tests.conftest import drop_tables
 from tests.refresh_fixtures import connect, flask_command, subprocess_env
 from tests.web_helpers import claim, post
+from tests.factories import items
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
@@ -29,7 +30,7 @@ MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 def slow_model_app(make_config, bedrock_standin, spotify_sandbox, monkeypatch):
     """Copy from the Bedrock stand-in (slowed by each test), app context pushed."""
     application = create_app(make_config(AI_PROVIDER="bedrock", BEDROCK_MODEL_ID=MODEL,
-                                         AI_DAILY_LIMIT=100))
+                                         AI_DAILY_LIMIT=100, AI_SOURCES=frozenset({"spotify"})))
     migrate.run(application.config, echo=lambda _line: None)
     monkeypatch.setattr(tokens, "cache", tokens._TokenCache())
     with application.app_context():
@@ -45,7 +46,7 @@ def violations():
         expected = index.index_keys(item.handle, index.state_of(item)) or (None, None)
         if (item.gsi1pk, item.gsi1sk) != expected:
             found.append(f"{item.handle}: index {(item.gsi1pk, item.gsi1sk)} != {expected}")
-        if item.spotify and item.dataHash != service.current_hash(item):
+        if item.listening and item.dataHash != service.current_hash(item):
             found.append(f"{item.handle}: dataHash does not match its data")
     return found
 
@@ -113,7 +114,7 @@ def test_owner_action_racing_the_copy_phase(slow_model_app, spotify_sandbox, bed
 def test_concurrent_toggles_are_never_lost(slow_model_app, spotify_sandbox):
     connect(spotify_sandbox, "nadia", "nadia")
     engine.refresh_profile("nadia", "first")
-    ids = [a["id"] for a in service.get("nadia").spotify["artists"][:6]]
+    ids = [a["id"] for a in items(service.get("nadia"))["artists"][:6]]
     stale = [service.get("nadia") for _ in ids]   # six tabs loaded before any click
 
     def hide(item_id, copy):
@@ -132,7 +133,8 @@ def test_sigkill_in_the_copy_phase_is_repaired_by_the_next_pass(slow_model_app, 
                                                                 bedrock_standin):
     connect(spotify_sandbox, "nadia", "nadia")
     env = subprocess_env(slow_model_app, spotify_sandbox)
-    env.update(ANCHOR_AI_PROVIDER="bedrock", BEDROCK_MODEL_ID=MODEL, ANCHOR_ROLE="worker")
+    env.update(ANCHOR_AI_PROVIDER="bedrock", BEDROCK_MODEL_ID=MODEL, ANCHOR_ROLE="worker",
+               ANCHOR_AI_SOURCES="spotify")
     bedrock_standin.delay = 30
     process = subprocess.Popen(flask_command("refresh-due"), env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -143,7 +145,7 @@ def test_sigkill_in_the_copy_phase_is_repaired_by_the_next_pass(slow_model_app, 
         process.wait(10)
     killed = service.get("nadia")
     assert killed.lastRefreshStatus == engine.COPY_PENDING
-    assert killed.spotify and killed.copyHash != killed.dataHash
+    assert killed.listening and killed.copyHash != killed.dataHash
     assert killed.nextRefreshAt <= clock.now() + engine.COPY_PENDING_RETRY
     assert killed.gsi1pk, "a half-written profile stays in the due index"
     bedrock_standin.delay = 0
@@ -179,14 +181,15 @@ def test_a_long_retry_after_holds_the_next_pass(slow_model_app, spotify_sandbox)
     connect(spotify_sandbox, "tomas", "tomas")
     spotify_sandbox.fail_next("429", retry_after=7200)
     first = scheduler.refresh_due(concurrency=1)
-    assert first["stopped_early"] == "rate-limited"
+    assert first["outcomes"] == {"rate-limited": 1, "source-paused": 1}
     assert rate.paused_until("spotify") is not None
     spotify_sandbox.reset_stats()
     later = clock.now() + timedelta(hours=1)
     second = scheduler.refresh_due(later)
-    assert second["stopped_early"].startswith("spotify paused until")
-    assert second["claimed"] is False and spotify_sandbox.stats()["requests"] == 0
-    assert scheduler.refresh_due(clock.now() + timedelta(hours=3))["claimed"] is True
+    assert "spotify" in second["paused"] and second["outcomes"] == {"source-paused": 1}
+    assert spotify_sandbox.stats()["requests"] == 0              # nothing was sent to Spotify
+    third = scheduler.refresh_due(clock.now() + timedelta(hours=3))
+    assert third["outcomes"] == {"refreshed": 2} and not third["paused"]
 
 
 def test_shutdown_mid_pass_leaves_the_slot_to_another_worker(slow_model_app, spotify_sandbox,

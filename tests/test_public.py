@@ -9,6 +9,7 @@ from botocore.client import BaseClient
 from anchor import clock
 from anchor.models import ProfileModel
 from tests.web_helpers import claim, post
+from tests.factories import items
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_page_shows_the_profile(published, visitor):
     assert response.status_code == 200
     assert "<script" not in body
     assert published.bio.split(".")[0].replace("'", "&#39;") in body
-    for album in published.spotify["albums"][:3]:
+    for album in items(published)["albums"][:3]:
         assert album["url"] in body
     assert "Data from" in body and "Spotify" in body
     assert len(response.data) <= 30 * 1024
@@ -168,9 +169,10 @@ def test_markup_in_names_is_inert(app, visitor):
 
 def test_items_without_a_safe_link_render_unlinked(published, visitor, app):
     profile = ProfileModel.get("USER#nadia")
-    data = dict(profile.spotify)
-    data["artists"] = [dict(data["artists"][0], url=None)] + data["artists"][1:]
-    profile.update(actions=[ProfileModel.spotify.set(data)])
+    data = profile.listening
+    shown = data["ranges"]["half_year"]
+    shown["artists"] = [dict(shown["artists"][0], url=None)] + shown["artists"][1:]
+    profile.update(actions=[ProfileModel.listening.set(data)])
     app.extensions["anchor.page_cache"].forget("nadia")
     body = visitor.get("/nadia").get_data(as_text=True)
-    assert 'href="None"' not in body and data["artists"][0]["name"].replace("'", "&#39;") in body
+    assert 'href="None"' not in body and shown["artists"][0]["name"].replace("'", "&#39;") in body

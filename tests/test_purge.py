@@ -26,13 +26,13 @@ def test_purge_after_30_days_frees_the_handle(refresh_app, spotify_sandbox):
     kept = connect(spotify_sandbox, "aiko", "aiko")
     clock.freeze(T0)
     assert purge() == 1
-    assert _gone(ProfileModel, "USER#nadia") and _gone(AccountModel, "ACCOUNT#nadia")
-    assert _gone(TokenModel, "ACCOUNT#nadia")
+    assert _gone(ProfileModel, "USER#nadia") and _gone(AccountModel, "ACCOUNT#spotify:nadia")
+    assert _gone(TokenModel, "ACCOUNT#spotify:nadia")
     assert service.get("tomas").deletedAt == T0 - timedelta(days=29)
-    assert AccountModel.get("ACCOUNT#tomas").handle == "tomas"
+    assert AccountModel.get("ACCOUNT#spotify:tomas").handle == "tomas"
     assert service.get("aiko").deletedAt is None and kept.handle == "aiko"
     assert handles.is_available("nadia")[0]
-    assert handles.claim("someone-else", "nadia").ownerId == "someone-else"
+    assert handles.claim("someone-else", "nadia").ownerId == "spotify:someone-else"
     assert handles.claim("nadia", "nadia-again").handle == "nadia-again"   # the account is free too
     assert purge() == 0
 

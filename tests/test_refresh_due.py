@@ -13,7 +13,7 @@ from anchor.models import SchedulerRunModel
 from anchor.profiles import service, tokens
 from anchor.refresh import scheduler
 from anchor.spotify.client import CallBudget, TokenSet
-from tests.factories import make_profile, save_profiles
+from tests.factories import items, make_profile, save_profiles
 from tests.refresh_fixtures import T0, connect, due_handles, flask_command, subprocess_env
 
 SLOT = "SCHEDULER#refresh-due#2025-03-10T13"
@@ -35,7 +35,7 @@ def test_cap_of_200_leaves_the_rest_due_and_reads_only_due_items(refresh_app, sp
     assert summary["claimed"] and summary["processed"] == 200
     assert summary["outcomes"] == {"refreshed": 200}
     assert summary["scanned"] == 200 and summary["stopped_early"] is None
-    assert summary["spotify_calls"] == 400 and summary["ai_calls"] == 0
+    assert summary["spotify_calls"] == 1200 and summary["ai_calls"] == 0     # 3 ranges × 2
     assert due_handles(T0) == [f"due-{n:03d}" for n in range(99, -1, -1)]   # the latest 100
     assert len(due_handles(T0 + timedelta(days=1))) == 800
     item = SchedulerRunModel.get(SLOT)
@@ -87,23 +87,23 @@ def test_same_slot_twice_runs_once_and_a_crashed_slot_is_taken_over(refresh_app,
     assert SchedulerRunModel.get(crashed).status == "done"
 
 
-def test_long_retry_after_stops_the_run_early_and_reschedules(refresh_app, spotify_sandbox):
+def test_long_retry_after_pauses_the_source_and_reschedules(refresh_app, spotify_sandbox):
     clock.freeze(T0)
     _due_profiles(spotify_sandbox, 3)
     spotify_sandbox.fail_next("429", retry_after=3600)
     summary = scheduler.refresh_due(concurrency=1)
-    assert summary["stopped_early"] == "rate-limited"
-    assert summary["processed"] == 1 and summary["outcomes"] == {"rate-limited": 1}
+    assert summary["outcomes"] == {"rate-limited": 1, "source-paused": 2}
+    assert spotify_sandbox.stats()["status_429"] == 1 and summary["spotify_calls"] == 1
     assert sorted(due_handles(T0)) == ["fan-1", "fan-2"]          # the rest stay due
     assert service.get("fan-0").nextRefreshAt >= T0 + timedelta(seconds=3600)
 
 
-def test_spotify_budget_stops_the_run_before_it_runs_out(refresh_app, spotify_sandbox):
+def test_spotify_budget_leaves_profiles_due_before_it_runs_out(refresh_app, spotify_sandbox):
     clock.freeze(T0)
     _due_profiles(spotify_sandbox, 4)
-    summary = scheduler.refresh_due(concurrency=1, budget=CallBudget(limit=7))
-    assert summary["processed"] == 2 and summary["spotify_calls"] == 4
-    assert summary["stopped_early"] == "spotify-budget"
+    summary = scheduler.refresh_due(concurrency=1, budget=CallBudget(limit=16))
+    assert summary["outcomes"] == {"refreshed": 2, "source-paused": 2}
+    assert summary["spotify_calls"] == 12         # a third refresh could need 8: not started
     assert len(due_handles(T0)) == 2
 
 
@@ -133,14 +133,14 @@ def test_worker_killed_mid_refresh_loses_nothing(refresh_app, spotify_sandbox):
             proc.kill()
     stranded = service.get("nadia")
     assert stranded.refreshLockId and stranded.gsi1pk == "AUTO#1" and stranded.gsi1sk == sort_key
-    assert stranded.spotify is None and stranded.lastRefreshStatus is None
+    assert stranded.listening is None and stranded.lastRefreshStatus is None
     assert "nadia" in due_handles()
     spotify_sandbox.reset()
     clock.freeze(clock.now() + timedelta(minutes=16))             # past the lock and slot expiry
     summary = scheduler.refresh_due()
     assert summary["claimed"] and summary["outcomes"] == {"refreshed": 1}
     refreshed = service.get("nadia")
-    assert refreshed.spotify["albums"] and refreshed.refreshLockId is None
+    assert items(refreshed)["albums"] and refreshed.refreshLockId is None
     assert refreshed.nextRefreshAt > clock.now() + timedelta(days=6) and profile.handle == "nadia"
 
 

@@ -11,6 +11,7 @@ from anchor.profiles import service, tokens
 from anchor.refresh import engine
 from anchor.spotify.client import TokenSet
 from tests.refresh_fixtures import T0, connect, due_handles
+from tests.factories import items
 
 def top_tracks_calls(sandbox):
     return sandbox.stats()["paths"]["/v1/me/top/tracks"]
@@ -20,9 +21,9 @@ def test_refresh_stores_data_and_schedules_a_week_later(refresh_app, spotify_san
     clock.freeze(T0)
     connect(spotify_sandbox, "nadia", "nadia")
     result = engine.refresh_profile("nadia", "scheduled")
-    assert result.outcome == "refreshed" and result.spotify_calls == 2
+    assert result.outcome == "refreshed" and result.spotify_calls == 6   # two calls a range
     profile = service.get("nadia")
-    assert profile.spotify["albums"] and profile.dataHash == service.current_hash(profile)
+    assert items(profile)["albums"] and profile.dataHash == service.current_hash(profile)
     assert profile.lastRefreshStatus == "refreshed" and profile.lastRefreshAt == T0
     assert T0 + timedelta(days=6, hours=12) <= profile.nextRefreshAt <= T0 + timedelta(days=7, hours=12)
     assert profile.gsi1sk == f"{clock.iso(profile.nextRefreshAt)}#nadia"
@@ -46,7 +47,7 @@ def test_twenty_threads_fetch_once(refresh_app, spotify_sandbox):
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert top_tracks_calls(spotify_sandbox) == 1
+    assert top_tracks_calls(spotify_sandbox) == 3      # once per range
     assert sorted(outcomes) == ["refreshed"] + ["skipped-locked"] * 19
 
 
@@ -69,7 +70,7 @@ def test_dead_workers_lock_is_taken_over_and_stale_release_is_harmless(refresh_a
 
 def test_unchanged_data_makes_no_ai_call_changed_data_makes_one(refresh_app, spotify_sandbox,
                                                                  bedrock_standin):
-    refresh_app.config.update(AI_PROVIDER="bedrock")
+    refresh_app.config.update(AI_PROVIDER="bedrock", AI_SOURCES=frozenset({"spotify"}))
     connect(spotify_sandbox, "nadia", "nadia")
     first = engine.refresh_profile("nadia", "first")
     assert (first.outcome, first.ai_called, bedrock_standin.count) == ("refreshed", True, 1)
@@ -86,7 +87,7 @@ def test_invalid_grant_disconnects_keeps_the_page_and_leaves_the_index(refresh_a
     connect(spotify_sandbox, "nadia", "nadia")
     assert engine.refresh_profile("nadia", "first").outcome == "refreshed"
     grant = spotify_sandbox.issue_tokens("nadia")
-    tokens.save("nadia", TokenSet(grant["access_token"], grant["refresh_token"],
+    tokens.save("spotify:nadia", TokenSet(grant["access_token"], grant["refresh_token"],
                                   int(time.time()) - 600, grant["scope"]))   # forces a refresh grant
     service.write(service.get("nadia"), {"nextRefreshAt": clock.now() - timedelta(minutes=1)})
     assert "nadia" in due_handles()
@@ -94,11 +95,11 @@ def test_invalid_grant_disconnects_keeps_the_page_and_leaves_the_index(refresh_a
     result = engine.refresh_profile("nadia", "scheduled")
     assert result.outcome == "disconnected" and "sign in with Spotify again" in result.message
     profile = service.get("nadia")
-    assert profile.spotify["albums"] and profile.bio and profile.isPublic   # page kept
+    assert items(profile)["albums"] and profile.bio and profile.isPublic   # page kept
     assert not profile.spotifyConnected and profile.gsi1pk is None
     assert "nadia" not in due_handles(clock.now() + timedelta(days=30))
     with pytest.raises(TokenModel.DoesNotExist):
-        TokenModel.get("ACCOUNT#nadia")
+        TokenModel.get("ACCOUNT#spotify:nadia")
 
 
 def test_persistent_5xx_backs_off_then_turns_auto_refresh_off(refresh_app, spotify_sandbox):
@@ -181,7 +182,7 @@ def test_two_clicks_start_one_manual_refresh(refresh_app, spotify_sandbox):
     first, second = service.get("nadia"), service.get("nadia")
     assert engine.start_manual_refresh(first, background=False).outcome == "refreshed"
     assert engine.start_manual_refresh(second, background=False).outcome == "cooldown"
-    assert top_tracks_calls(spotify_sandbox) == 1
+    assert top_tracks_calls(spotify_sandbox) == 3      # once per range
     assert profile.handle == "nadia"
 
 
@@ -195,5 +196,5 @@ def test_background_manual_refresh_is_visible_until_it_lands(refresh_app, spotif
     while engine.is_refreshing(service.get("nadia")) and time.monotonic() < deadline:
         time.sleep(0.05)
     profile = service.get("nadia")
-    assert profile.lastRefreshStatus == "refreshed" and profile.spotify["albums"]
+    assert profile.lastRefreshStatus == "refreshed" and items(profile)["albums"]
     assert ProfileModel.get("USER#nadia").refreshLockId is None

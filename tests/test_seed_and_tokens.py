@@ -103,4 +103,4 @@ def test_signing_in_again_reconnects_after_invalid_grant(app, client, spotify_sa
     sign_in(client, "tomas")
     back = ProfileModel.get("USER#tomas")
     assert back.spotifyConnected and back.gsi1pk == "AUTO#1"
-    assert TokenModel.get("ACCOUNT#tomas").blob
+    assert TokenModel.get("ACCOUNT#spotify:tomas").blob

@@ -48,7 +48,7 @@ def test_landing_page(client):
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Your music, one page." in body
-    assert "demo Spotify" in body
+    assert "local stand-ins" in body
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 

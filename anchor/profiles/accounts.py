@@ -1,14 +1,14 @@
-"""Signed-in accounts: flask-login users keyed by the Spotify user id."""
+"""Signed-in accounts: flask-login users keyed by `<source>:<user id>` (e.g. `listenbrainz:maya`)."""
 from flask_login import UserMixin
 
 from anchor.models import AccountModel, account_key
 
 
 class Account(UserMixin):
-    """The signed-in Spotify account. Loading it costs no read; `handle` reads once when asked."""
+    """The signed-in account. Loading it costs no read; `handle` reads once when asked."""
 
     def __init__(self, account_id):
-        self.id = account_id
+        self.id = current_id(account_id)
         self._handle = ...
 
     @property
@@ -23,12 +23,26 @@ class Account(UserMixin):
         self._handle = value
 
 
+def current_id(account_id):
+    """Account ids name their source; a bare id is a Spotify account from before sources."""
+    return account_id if ":" in account_id else f"spotify:{account_id}"
+
+
+def split_id(account_id):
+    """(source, user id at that source) of an account id."""
+    source, _, user = current_id(account_id).partition(":")
+    return source, user
+
+
 def owned_handle(account_id):
-    """The handle an account owns, or None."""
-    try:
-        return AccountModel.get(account_key(account_id), consistent_read=True).handle
-    except AccountModel.DoesNotExist:
-        return None
+    """The handle an account owns (through any linked source), or None."""
+    account_id = current_id(account_id)
+    for key in dict.fromkeys((account_key(account_id), account_key(account_id.removeprefix("spotify:")))):
+        try:
+            return AccountModel.get(key, consistent_read=True).handle
+        except AccountModel.DoesNotExist:
+            continue
+    return None
 
 
 def load_account(account_id):

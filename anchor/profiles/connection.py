@@ -1,9 +1,10 @@
-"""Signing in, claiming (with the first fetch), reconnecting and disconnecting Spotify."""
+"""Signing in with a source, claiming (with the first fetch), linking, switching and disconnecting."""
 import logging
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.profiles import handles, service, tokens
+from anchor.models import AccountModel, account_key, conditional
+from anchor.profiles import handles, listening, service, tokens
 from anchor.profiles.accounts import owned_handle
 from anchor.refresh import engine
 from anchor.spotify.client import TokenSet
@@ -11,23 +12,43 @@ from anchor.spotify.client import TokenSet
 log = logging.getLogger("anchor.connection")
 
 
+class LinkRefused(Exception):
+    """A source account cannot be linked to this profile (message shown as is)."""
+
+
 def complete_sign_in(token):
-    """Store the new tokens and return (account_id, display_name, handle or None)."""
+    """Spotify: store the new tokens and return (account_id, display_name, handle or None)."""
     client = tokens.spotify_client()
     token_set = TokenSet(token["access_token"], token.get("refresh_token"),
                          int(token.get("expires_at") or clock.now().timestamp() + 3600),
                          token.get("scope"))
-    me = client.me(token_set.access_token)
-    account_id = me["id"]
+    try:
+        me = client.me(token_set.access_token)
+    finally:
+        client.close()
+    account_id = f"spotify:{me['id']}"
     tokens.save(account_id, token_set)
+    handle = _signed_in(account_id, "spotify")
+    return account_id, me["display_name"], handle
+
+
+def sign_in(source, user, display_name=None):
+    """A source without stored credentials (ListenBrainz, Last.fm): (account_id, name, handle)."""
+    account_id = f"{source}:{user}"
+    return account_id, display_name or user, _signed_in(account_id, source)
+
+
+def _signed_in(account_id, source):
+    """The account's handle; a profile showing this source that had lost it is reconnected."""
     handle = owned_handle(account_id)
     if handle:
         profile = service.get(handle)
-        if profile and profile.deletedAt is None and not profile.spotifyConnected:
+        if (profile and profile.deletedAt is None and not profile.spotifyConnected
+                and service.source_of(profile) == source):
             service.write(profile, {"spotifyConnected": True, "failureCount": 0,
                                     "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
-    log_event(log, "signed in", account=account_id, has_handle=bool(handle))
-    return account_id, me["display_name"], handle
+    log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle))
+    return handle
 
 
 def claim(account_id, raw_handle, display_name=None):
@@ -37,9 +58,45 @@ def claim(account_id, raw_handle, display_name=None):
     return service.get(profile.handle)
 
 
+def link(profile, account_id):
+    """Link another source's account to this profile (one person, one handle)."""
+    source, _, user = account_id.partition(":")
+    owner_of = owned_handle(account_id)
+    if owner_of not in (None, profile.handle):
+        raise LinkRefused(f"This {listening.label(source)} account already belongs to another "
+                          "Anchor.band page. Sign in with it to manage that page.")
+    linked_user = (profile.links or {}).get(source)
+    if linked_user not in (None, user):
+        raise LinkRefused(f"Another {listening.label(source)} account is linked to this page. "
+                          "Unlink it first.")
+    if owner_of is None:
+        item = AccountModel(account_key(account_id), handle=profile.handle, createdAt=clock.now())
+        if not conditional(item.save, condition=AccountModel.pk.does_not_exist()):
+            raise LinkRefused(f"This {listening.label(source)} account was just linked elsewhere.")
+
+    def decide(fresh):
+        return {"links": dict(fresh.links or {}, **{source: user})}
+    service.update(profile, decide, bump=True)
+    log_event(log, "source linked", handle=profile.handle, source=source)
+    return profile
+
+
+def show_source(profile, source):
+    """Show another linked source on the page; its data comes with the next refresh."""
+    if listening.external_id(profile, source) is None:
+        raise LinkRefused(f"Link {listening.label(source)} first.")
+    connected = source != "spotify" or tokens.has_tokens(listening.account_id(profile, "spotify"))
+    return service.write(profile, {"source": source, "spotifyConnected": connected,
+                                   "failureCount": 0, "lastRefreshMessage": None}, bump=True)
+
+
 def disconnect(profile):
-    """The owner disconnects Spotify: tokens deleted, auto-refresh stopped, page kept."""
-    tokens.delete(profile.ownerId)
+    """The owner disconnects the page's source: tokens deleted, auto-refresh stopped, page kept."""
+    source = service.source_of(profile)
+    account = listening.account_id(profile, source)
+    if account:
+        tokens.delete(account)
     return service.write(profile, {"spotifyConnected": False, "autoRefreshEnabled": False,
                                    "lastRefreshStatus": "disconnected",
-                                   "lastRefreshMessage": "You disconnected Spotify."}, bump=True)
+                                   "lastRefreshMessage": f"You disconnected {listening.label(source)}."},
+                         bump=True)

@@ -55,25 +55,32 @@ def _reserve(profile):
     return profile.aiDay != today and _reserve(profile)   # the day rolled over meanwhile
 
 
+def writer_for(profile):
+    """The configured writer, or the offline one when the page's source keeps its data from AI."""
+    source = service.source_of(profile)
+    allowed = source in current_app.config["AI_SOURCES"]
+    return current_app.config["AI_PROVIDER"] if allowed else "offline"
+
+
 def generate(profile, *, force=False):
     """Write new copy if the visible data changed since the last copy, or if forced."""
     shown = service.visible(profile)
     if not shown["albums"] and not shown["artists"]:
-        return CopyOutcome("nodata", "There is no Spotify data to write about yet.")
+        return CopyOutcome("nodata", "There is no listening data to write about yet.")
     current_hash = service.current_hash(profile)
     if not force and profile.bio and profile.copyHash == current_hash:
         return CopyOutcome("unchanged", "The copy is already up to date.")
+    config = current_app.config
+    provider = writer_for(profile)
     # The cap is about model cost: the offline writer is free and never counted.
-    if current_app.config["AI_PROVIDER"] != "offline" and not _reserve(profile):
-        limit = current_app.config["AI_DAILY_LIMIT"]
+    if provider != "offline" and not _reserve(profile):
+        limit = config["AI_DAILY_LIMIT"]
         return CopyOutcome("limited", f"Daily limit reached: copy can be written {limit} times a "
                                       "day. Try again tomorrow (UTC).")
-    config = current_app.config
     # The old copy may name items the owner has since hidden; hidden items never reach the model.
     previous = None if service.layout(profile)["hidden"] else previous_copy(profile)
     try:
-        copy = write_copy(shown, previous, provider=config["AI_PROVIDER"],
-                          model_id=config["BEDROCK_MODEL_ID"])
+        copy = write_copy(shown, previous, provider=provider, model_id=config["BEDROCK_MODEL_ID"])
     except CopyFailed as exc:
         reason = "; ".join(exc.reasons)
         log_event(log, "copy rejected", level=logging.WARNING, handle=profile.handle, reasons=reason)

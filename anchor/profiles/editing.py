@@ -1,6 +1,7 @@
 """Owner edits: names, bio and album lines (with optimistic concurrency), layout, publishing."""
 from anchor import clock
 from anchor.rules import BIO_MAX, LINE_MAX, NAME_MAX
+from anchor.sources.base import RANGES
 from anchor.ai.validate import safety_problems
 from anchor.profiles import service
 from anchor.profiles.copywriting import locks
@@ -50,7 +51,7 @@ def edit_bio(profile, raw, version):
 
 def edit_line(profile, album_id, raw, version):
     """Save one album line and lock it (empty = release it to the writer)."""
-    if album_id not in {a["id"] for a in (profile.spotify or {}).get("albums", [])}:
+    if album_id not in {a["id"] for a in service.items(profile)["albums"]}:
         raise EditRefused("That album is not on this profile.")
     line = _clean(raw, LINE_MAX, "album line", allow_empty=True)
     kept = locks(profile)
@@ -66,8 +67,9 @@ def edit_line(profile, album_id, raw, version):
 
 
 def _item_ids(profile):
-    data = profile.spotify or {}
-    return {i["id"] for i in data.get("artists", []) + data.get("albums", [])}
+    data = service.listening(profile)
+    return {item["id"] for name in RANGES for part in service.range_data(data, name).values()
+            for item in part}
 
 
 def _hide(arrangement, item_id):
@@ -111,8 +113,8 @@ def publish(profile):
     now = clock.now()
 
     def decide(fresh):
-        if not (fresh.spotify or {}).get("albums") and not (fresh.spotify or {}).get("artists"):
-            raise EditRefused("There is no Spotify data yet. Refresh from Spotify first.")
+        if not service.has_data(fresh):
+            raise EditRefused("There is no listening data yet. Refresh it first.")
         if not fresh.bio:
             raise EditRefused("Write the copy first (press “Write copy”), then publish.")
         changes = {"isPublic": True, "publishedAt": now}

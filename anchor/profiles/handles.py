@@ -9,13 +9,15 @@ from pynamodb.transactions import TransactWrite
 from anchor import clock
 from anchor.models import (AccountModel, ProfileModel, account_key, profile_key,
                            transaction_connection)
+from anchor.profiles.accounts import current_id, split_id
 
 HANDLE_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 RESERVED = frozenset("""
     login logout auth dashboard static healthz admin api robots.txt favicon.ico about help
     support settings account accounts signup signin register terms privacy legal docs blog
     www mail root anchor band null undefined og sitemap sitemap.xml security status new
-    edit delete export spotify callback public demo
+    edit delete export spotify callback public demo listenbrainz lastfm musicbrainz upload
+    feed card
 """.split())
 
 
@@ -60,11 +62,13 @@ def is_available(raw):
 def claim(account_id, raw_handle, display_name=None):
     """Write the profile and the account item in one transaction; return the new profile."""
     handle = check(raw_handle)
+    account_id = current_id(account_id)
+    source, user = split_id(account_id)
     moment = clock.now()
     profile = ProfileModel(
         profile_key(handle), handle=handle, ownerId=account_id, displayName=display_name or handle,
-        isPublic=False, autoRefreshEnabled=True, spotifyConnected=True,
-        createdAt=moment, updatedAt=moment, version=1)
+        source=source, links={source: user}, isPublic=False, autoRefreshEnabled=True,
+        spotifyConnected=True, createdAt=moment, updatedAt=moment, version=1)
     account = AccountModel(account_key(account_id), handle=handle,
                            spotifyDisplayName=display_name, createdAt=moment)
     connection = transaction_connection()
@@ -77,7 +81,7 @@ def claim(account_id, raw_handle, display_name=None):
         except TransactWriteError as exc:
             reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise HandleError("has_handle", "This Spotify account already has a handle.") from None
+                raise HandleError("has_handle", "This account already has a handle.") from None
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise HandleError("taken", f"“{handle}” is taken. Please pick another handle.") from None
             if "TransactionConflict" not in reasons or attempt == 3:

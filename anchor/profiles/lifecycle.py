@@ -1,10 +1,8 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
+from anchor.models import AccountModel, ProfileModel, account_key
+from anchor.profiles import listening, service, tokens
 from anchor.rules import RESTORE_PERIOD
-from anchor.models import AccountModel, ProfileModel, TokenModel, account_key
-from anchor.profiles import service, tokens
-
-
 
 class LifecycleRefused(Exception):
     """The owner asked for something the rules do not allow (message shown as is)."""
@@ -14,7 +12,8 @@ def soft_delete(profile, typed_handle):
     """Hide the page at once, leave the index, delete the tokens; restorable for 30 days."""
     if (typed_handle or "").strip().lower() != profile.handle:
         raise LifecycleRefused("Type your handle exactly to confirm deletion.")
-    tokens.delete(profile.ownerId)
+    for source in linked_sources(profile):
+        tokens.delete(listening.account_id(profile, source))
     return service.write(profile, {"isPublic": False, "deletedAt": clock.now(),
                                    "spotifyConnected": False}, bump=True)
 
@@ -29,17 +28,16 @@ def restore(profile):
         raise LifecycleRefused("This profile is not deleted.")
     if clock.now() > restore_deadline(profile):
         raise LifecycleRefused(f"The {RESTORE_PERIOD.days} days to restore this profile have passed.")
-    connected = _has_tokens(profile.ownerId)
+    source = service.source_of(profile)
+    connected = source != "spotify" or tokens.has_tokens(listening.account_id(profile, "spotify"))
     return service.write(profile, {"deletedAt": None, "isPublic": False,
                                    "spotifyConnected": connected}, bump=True, allow_deleted=True)
 
 
-def _has_tokens(account_id):
-    try:
-        TokenModel.get(account_key(account_id), attributes_to_get=["pk"])
-        return True
-    except TokenModel.DoesNotExist:
-        return False
+def linked_sources(profile):
+    """Every source linked to the profile (its owner's first one included)."""
+    return sorted(set(profile.links or {}) | {profile.ownerId.partition(":")[0] if ":" in profile.ownerId
+                                              else "spotify"})
 
 
 # Everything on the profile item is the owner's, except what only the machinery reads: the
@@ -55,22 +53,31 @@ def export_fields():
 
 def export(account_id, profile):
     """Everything stored about the account, minus secrets (token blobs are never exported)."""
-    account = AccountModel.get(account_key(account_id), consistent_read=True)
-    token_info = None
-    try:
-        item = TokenModel.get(account_key(account_id))
+    account = _account(account_id)
+    spotify = listening.account_id(profile, "spotify") if profile else (
+        account_id if account_id.startswith("spotify:") else None)
+    token_info = {"stored": False}
+    item = tokens.stored_item(spotify) if spotify else None
+    if item is not None:
         token_info = {"stored": True, "scopes": item.scopes, "keyId": item.keyId,
                       "note": "Spotify tokens are stored encrypted and are not exported."}
-    except TokenModel.DoesNotExist:
-        token_info = {"stored": False}
     return {
         "exportedAt": clock.iso(clock.now()),
-        "account": {"spotifyUserId": account_id, "handle": account.handle,
-                    "spotifyDisplayName": account.spotifyDisplayName,
-                    "createdAt": clock.iso(account.createdAt)},
+        "account": {"id": account_id, "handle": account.handle if account else None,
+                    "displayName": account.spotifyDisplayName if account else None,
+                    "createdAt": clock.iso(account.createdAt) if account else None},
         "profile": {name: _plain(getattr(profile, name)) for name in export_fields()} if profile else None,
         "spotifyTokens": token_info,
     }
+
+
+def _account(account_id):
+    for key in dict.fromkeys((account_key(account_id), account_key(tokens.legacy_id(account_id)))):
+        try:
+            return AccountModel.get(key, consistent_read=True)
+        except AccountModel.DoesNotExist:
+            continue
+    return None
 
 
 def _plain(value):

@@ -16,6 +16,7 @@ from anchor import clock
 from anchor.models import ProfileModel, conditional, profile_key
 from anchor.profiles import index
 from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
+from anchor.sources.base import DEFAULT_RANGE, RANGES
 
 WRITE_ATTEMPTS = 5
 
@@ -85,21 +86,68 @@ def data_hash(data, layout):
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
+def range_data(listening, name=DEFAULT_RANGE):
+    """One range ({"artists", "albums"}) of normalised listening data; empty when absent."""
+    found = ((listening or {}).get("ranges") or {}).get(name) or {}
+    return {"artists": list(found.get("artists") or []), "albums": list(found.get("albums") or [])}
+
+
+def legacy_listening(spotify):
+    """Data stored before sources (one Spotify range) in the normalised shape, or None."""
+    if not spotify:
+        return None
+    return {"source": "spotify", "fetchedAt": spotify.get("fetchedAt"),
+            "ranges": {DEFAULT_RANGE: {"artists": spotify.get("artists") or [],
+                                       "albums": spotify.get("albums") or []}}}
+
+
+def hash_of(listening, layout):
+    """data_hash of the default range: what the copy is written from."""
+    return data_hash(range_data(listening), layout)
+
+
 # -- views of a profile -------------------------------------------------------------------------
 def layout(profile):
     """The profile's layout with defaults."""
     return normal_layout(profile.layout)
 
 
-def visible(profile):
+def listening(profile):
+    """The profile's normalised listening data (older items read through), or None."""
+    return profile.listening or legacy_listening(profile.spotify)
+
+
+def source_of(profile):
+    """The source the page shows."""
+    return profile.source or "spotify"
+
+
+def items(profile, name=DEFAULT_RANGE):
+    """Every artist and album of one range, hidden ones included (the dashboard's list)."""
+    return range_data(listening(profile), name)
+
+
+def has_data(profile):
+    """True when the default range holds at least one artist or album."""
+    shown = items(profile)
+    return bool(shown["artists"] or shown["albums"])
+
+
+def available_ranges(profile):
+    """The ranges that hold data, in the order the page offers them."""
+    data = listening(profile)
+    return [name for name in RANGES if any(range_data(data, name).values())]
+
+
+def visible(profile, name=DEFAULT_RANGE):
     """What the public page shows and the AI writes about, with the names to head it."""
     return {"handle": profile.handle, "displayName": profile.displayName or profile.handle,
-            **arrange(profile.spotify, profile.layout)}
+            **arrange(range_data(listening(profile), name), profile.layout)}
 
 
 def current_hash(profile):
-    """data_hash of the profile's stored data and layout."""
-    return data_hash(profile.spotify, profile.layout)
+    """data_hash of the profile's stored default range and layout."""
+    return hash_of(listening(profile), profile.layout)
 
 
 # -- the one write path -------------------------------------------------------------------------
@@ -145,11 +193,14 @@ def _read_revision(profile):
 
 def _actions(profile, changes, bump):
     """UpdateItem actions for `changes` plus every field derived from the resulting state."""
-    state = {name: getattr(profile, name) for name in index.INDEX_INPUTS + ("spotify", "layout")}
+    state = {name: getattr(profile, name) for name in index.INDEX_INPUTS + ("layout",)}
+    state["listening"] = listening(profile)
     state.update({k: v for k, v in changes.items() if k in state})
     changes = dict(changes)
-    if "spotify" in changes or "layout" in changes:
-        changes["dataHash"] = data_hash(state["spotify"], state["layout"])
+    if "listening" in changes:
+        changes["spotify"] = None          # the normalised data replaces the older attribute
+    if "listening" in changes or "layout" in changes:
+        changes["dataHash"] = hash_of(state["listening"], state["layout"])
     keys = index.index_keys(profile.handle, state)
     changes["gsi1pk"], changes["gsi1sk"] = keys if keys else (None, None)
     changes["updatedAt"] = clock.now()

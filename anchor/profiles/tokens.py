@@ -8,6 +8,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import TokenModel, account_key
+from anchor.sources.base import CredentialsRevoked
 from anchor.spotify.client import InvalidGrant, SpotifyClient, TokenSet
 
 log = logging.getLogger("anchor.tokens")
@@ -15,8 +16,8 @@ CACHE_SECONDS = 15 * 60
 EXPIRY_MARGIN = 60
 
 
-class NotConnected(Exception):
-    """The account has no usable Spotify tokens: the owner must sign in again."""
+class NotConnected(CredentialsRevoked):
+    """The account has no usable tokens: the owner must sign in again."""
 
 
 class _TokenCache:
@@ -72,9 +73,12 @@ def load(account_id):
         return cached
     try:
         item = TokenModel.get(account_key(account_id), consistent_read=True)
+        bound_to = account_id
     except TokenModel.DoesNotExist:
-        raise NotConnected("Spotify is not connected for this account") from None
-    raw = current_app.extensions["anchor.vault"].open(account_id, item.blob)
+        item, bound_to = _legacy_item(account_id), legacy_id(account_id)
+        if item is None:
+            raise NotConnected("Spotify is not connected for this account") from None
+    raw = current_app.extensions["anchor.vault"].open(bound_to, item.blob)
     tokens = TokenSet(raw["access_token"], raw.get("refresh_token"), int(raw["expires_at"]),
                       raw.get("scope"))
     cache.put(account_id, tokens)
@@ -99,9 +103,35 @@ def access_token(account_id, client, force_refresh=False):
 
 
 def delete(account_id):
-    """Forget the account's tokens everywhere."""
+    """Forget the account's tokens everywhere (the key from before sources too)."""
     cache.drop(account_id)
+    for key in {account_key(account_id), account_key(legacy_id(account_id))}:
+        TokenModel(key).delete()
+
+
+def stored_item(account_id):
+    """The account's token item (metadata only is read from it by callers), or None."""
     try:
-        TokenModel(account_key(account_id)).delete()
+        return TokenModel.get(account_key(account_id), consistent_read=True)
     except TokenModel.DoesNotExist:
-        pass
+        return _legacy_item(account_id)
+
+
+def has_tokens(account_id):
+    """True when tokens are stored for the account."""
+    return account_id is not None and stored_item(account_id) is not None
+
+
+def legacy_id(account_id):
+    """The id a Spotify account had before ids named their source (`spotify:abc` → `abc`)."""
+    return account_id.removeprefix("spotify:")
+
+
+def _legacy_item(account_id):
+    """Tokens stored under the id from before sources, while the migration has not run yet."""
+    if legacy_id(account_id) == account_id:
+        return None
+    try:
+        return TokenModel.get(account_key(legacy_id(account_id)), consistent_read=True)
+    except TokenModel.DoesNotExist:
+        return None

@@ -21,10 +21,10 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import copywriting, service, tokens
+from anchor.profiles import copywriting, listening, service, tokens
 from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
-from anchor.sources.base import BudgetExhausted, CallBudget, RateLimited
-from anchor.spotify.client import AccessTokenRejected, InvalidGrant, SpotifyError
+from anchor.sources.base import (BudgetExhausted, CallBudget, CredentialsRevoked, NotReady, RateLimited,
+                                 SourceError)
 from anchor.vault import VaultError
 
 log = logging.getLogger("anchor.refresh")
@@ -34,8 +34,7 @@ RATE_LIMIT_MIN_WAIT = timedelta(hours=1)
 COPY_PENDING_RETRY = timedelta(minutes=10)   # due again this soon if the copy step never ends
 MAX_FAILURES = 5
 COPY_PENDING = "copy-pending"
-CALLS_PER_REFRESH = 4   # token refresh + top artists + top tracks + one retry
-ALREADY_REFRESHING = "Already refreshing from Spotify…"
+ALREADY_REFRESHING = "Already refreshing…"
 
 
 class Outcome(StrEnum):
@@ -47,6 +46,7 @@ class Outcome(StrEnum):
     RATE_LIMITED = "rate-limited"
     DISCONNECTED = "disconnected"
     FAILED = "failed"
+    SOURCE_PAUSED = "source-paused"
     COOLDOWN = "cooldown"
     RUNNING = "running"
 
@@ -71,10 +71,10 @@ class RefreshState(NamedTuple):
 class _ProfileCalls:
     """Counts one profile's requests while charging them to the run's shared budget."""
 
-    def __init__(self, shared):
+    def __init__(self, shared, source="spotify"):
         # Without a pass (manual refresh, first fetch) the profile gets a gate of its own, so a
         # 429's Retry-After still holds its next request.
-        self.shared = shared if shared is not None else CallBudget(source="Spotify")
+        self.shared = shared if shared is not None else CallBudget(source=listening.label(source))
         self.count = 0
 
     def take(self):
@@ -137,23 +137,39 @@ def _hhmm(moment):
 
 
 # -- refresh -----------------------------------------------------------------------------------
-def refresh_profile(handle, reason, *, budget=None):
-    """Refresh one profile from its source (reason: scheduled | manual | first)."""
+def refresh_profile(handle, reason, *, budget=None, budgets=None):
+    """Refresh one profile from its source (reason: scheduled | manual | first).
+
+    `budgets` maps a source to the pass's shared CallBudget for it; `budget` alone is Spotify's.
+    """
     started = time.perf_counter()
     profile = service.get(handle)
     if profile is None or profile.deletedAt is not None:
         message = ("This profile no longer exists." if profile is None
                    else "This profile is deleted; restore it before refreshing.")
         return _logged(RefreshResult(Outcome.FAILED, message), handle, reason, started)
+    source = service.source_of(profile)
+    gate = (budgets or {}).get(source) or (budget if source == "spotify" else None)
+    if gate is not None and closed(gate, source):
+        # The source asked the whole pass to wait, or its budget is spent: stay due, write nothing.
+        return _logged(RefreshResult(Outcome.SOURCE_PAUSED, f"{listening.label(source)} is paused "
+                                     "for this run; the profile stays due."), handle, reason, started)
     lock_id = acquire_lock(profile)
     if lock_id is None:
         return _logged(RefreshResult(Outcome.SKIPPED_LOCKED, ALREADY_REFRESHING), handle, reason, started)
-    return _run_locked(profile, lock_id, reason, budget, started)
+    return _run_locked(profile, lock_id, reason, gate, started)
+
+
+def closed(gate, source):
+    """True when a pass's gate for `source` holds longer than it waits, or lacks the calls."""
+    remaining = gate.remaining
+    return (getattr(gate, "paused_for", 0) > getattr(gate, "max_wait", float("inf"))
+            or (remaining is not None and remaining < listening.CALLS_PER_FETCH.get(source, 1)))
 
 
 def _run_locked(profile, lock_id, reason, budget, started):
     """Refresh a profile whose lock we hold, then release the lock whatever happened."""
-    calls = _ProfileCalls(budget)
+    calls = _ProfileCalls(budget, service.source_of(profile))
     try:
         profile.refresh(consistent_read=True)   # owner edits made before the lock decide the write
         result = _refresh(profile, lock_id, calls)
@@ -165,7 +181,8 @@ def _run_locked(profile, lock_id, reason, budget, started):
         try:
             release_lock(profile, lock_id)
         except Exception:  # the lock expires by itself in 5 minutes
-            log_event(log, "refresh lock not released", level=logging.ERROR, exc_info=True, handle=profile.handle)
+            log_event(log, "refresh lock not released", level=logging.ERROR, exc_info=True,
+                      handle=profile.handle)
     result.spotify_calls = calls.count
     return _logged(result, profile.handle, reason, started)
 
@@ -173,66 +190,59 @@ def _run_locked(profile, lock_id, reason, budget, started):
 def _logged(result, handle, reason, started):
     log_event(log, "refresh", handle=handle, outcome=str(result.outcome), reason=reason,
               duration_ms=round((time.perf_counter() - started) * 1000, 1),
-              spotify_calls=result.spotify_calls, ai_called=result.ai_called,
+              source_calls=result.spotify_calls, ai_called=result.ai_called,
               message=result.message)
     return result
 
 
-def _fetch(profile, calls):
-    client = tokens.spotify_client(budget=calls)
-    try:
-        access = tokens.access_token(profile.ownerId, client)
-        try:
-            return client.fetch_profile_data(access)
-        except AccessTokenRejected:
-            access = tokens.access_token(profile.ownerId, client, force_refresh=True)
-            return client.fetch_profile_data(access)
-    finally:
-        client.close()
-
-
 def _refresh(profile, lock_id, calls):
     now = clock.now()
+    name = listening.label(service.source_of(profile))
     if not profile.spotifyConnected:
-        return RefreshResult(Outcome.DISCONNECTED, "Spotify is not connected: sign in with Spotify "
+        return RefreshResult(Outcome.DISCONNECTED, f"{name} is not connected: sign in with {name} "
                                                    "again to refresh your page.")
     try:
-        data = _fetch(profile, calls)
-    except (InvalidGrant, tokens.NotConnected):
-        message = ("Spotify no longer accepts this connection. Your page stays as it is; "
-                   "sign in with Spotify again to resume refreshing.")
+        data = listening.fetch(profile, calls)
+    except CredentialsRevoked:
+        message = (f"{name} no longer accepts this connection. Your page stays as it is; "
+                   f"sign in with {name} again to resume refreshing.")
         mark_disconnected(profile, message, lock_id)
         return RefreshResult(Outcome.DISCONNECTED, message)
     except BudgetExhausted:
-        return RefreshResult(Outcome.RATE_LIMITED, "This run's request budget ran out; "
-                                                   "the profile stays due for the next run.")
+        return RefreshResult(Outcome.SOURCE_PAUSED, "This run's request budget ran out; "
+                                                    "the profile stays due for the next run.")
     except RateLimited as exc:
         until = max(now + timedelta(seconds=exc.retry_after), now + RATE_LIMIT_MIN_WAIT)
-        message = f"Spotify asked us to slow down; the next try is after {_hhmm(until)}."
+        message = f"{name} asked us to slow down; the next try is after {_hhmm(until)}."
         _write_locked(profile, lock_id, {"lastRefreshStatus": str(Outcome.RATE_LIMITED),
                                          "lastRefreshMessage": message, "nextRefreshAt": until})
         return RefreshResult(Outcome.RATE_LIMITED, message)
-    except (SpotifyError, VaultError) as exc:
+    except NotReady:
+        return _record_failure(profile, lock_id, now, f"{name} has not computed your statistics "
+                               "yet; this usually happens within a day of your first listens")
+    except (SourceError, VaultError) as exc:
         return _record_failure(profile, lock_id, now, getattr(exc, "message", str(exc)))
     return _store(profile, lock_id, now, data)
 
 
 def _store(profile, lock_id, now, data):
     """Write the data (when what the page shows changed) and the status, then the copy."""
-    changed = service.data_hash(data, profile.layout) != profile.dataHash
+    name = listening.label(service.source_of(profile))
+    changed = service.hash_of(data, profile.layout) != profile.dataHash
     said = {}
 
     def decide(fresh):
-        is_new = service.data_hash(data, fresh.layout) != fresh.dataHash
+        # Any range may have moved; the version (and the copy) follow the default range only.
+        is_new = _essence(data) != _essence(service.listening(fresh))
         said["outcome"] = Outcome.REFRESHED if is_new else Outcome.UNCHANGED
-        said["message"] = (f"Refreshed from Spotify at {_hhmm(now)}." if is_new
-                           else f"Checked Spotify at {_hhmm(now)}: nothing new since the last refresh.")
+        said["message"] = (f"Refreshed from {name} at {_hhmm(now)}." if is_new
+                           else f"Checked {name} at {_hhmm(now)}: nothing new since the last refresh.")
         # Until the copy step ends, the status says so and the profile falls due again soon.
         changes = {"lastRefreshAt": now, "lastRefreshStatus": COPY_PENDING,
                    "lastRefreshMessage": f"{said['message']} The copy is being written.",
                    "failureCount": 0, "nextRefreshAt": now + COPY_PENDING_RETRY}
         if is_new:
-            changes["spotify"] = data
+            changes["listening"] = data
         return changes
     if not _write_locked(profile, lock_id, decide, bump=changed):
         return RefreshResult(Outcome.FAILED, "The refresh took too long and was taken over; "
@@ -252,20 +262,26 @@ def _store(profile, lock_id, now, data):
     return RefreshResult(said["outcome"], message, ai_called=ai_called)
 
 
+def _essence(data):
+    """Listening data without its fetch time, to tell whether anything moved."""
+    return {k: v for k, v in (data or {}).items() if k != "fetchedAt"}
+
+
 def _record_failure(profile, lock_id, now, reason):
-    said = {"message": f"Refreshing from Spotify failed ({reason})."}
+    name = listening.label(service.source_of(profile))
+    said = {"message": f"Refreshing from {name} failed ({reason})."}
 
     def decide(fresh):
         failures = (fresh.failureCount or 0) + 1
         changes = {"lastRefreshStatus": str(Outcome.FAILED), "failureCount": failures}
         if failures >= MAX_FAILURES:
-            said["message"] = (f"Refreshing from Spotify failed {failures} times in a row ({reason}). "
+            said["message"] = (f"Refreshing from {name} failed {failures} times in a row ({reason}). "
                                "Weekly refresh is now off: refresh by hand, then turn weekly refresh "
                                "back on.")
             changes["autoRefreshEnabled"] = False
         else:
             retry = now + backoff_after(failures)
-            said["message"] = (f"Refreshing from Spotify failed ({reason}). "
+            said["message"] = (f"Refreshing from {name} failed ({reason}). "
                                f"We will try again after {_hhmm(retry)}.")
             changes["nextRefreshAt"] = retry
         return dict(changes, lastRefreshMessage=said["message"])
@@ -275,7 +291,9 @@ def _record_failure(profile, lock_id, now, reason):
 
 def mark_disconnected(profile, message, lock_id=None):
     """The source revoked the grant: drop the tokens, keep the page, leave the due index."""
-    tokens.delete(profile.ownerId)
+    account = listening.account_id(profile, service.source_of(profile))
+    if account:
+        tokens.delete(account)
     changes = {"spotifyConnected": False, "lastRefreshStatus": str(Outcome.DISCONNECTED),
                "lastRefreshMessage": message}
     if lock_id is None:
@@ -302,8 +320,9 @@ def _write_locked(profile, lock_id, decide, bump=False):
 # -- manual refresh ----------------------------------------------------------------------------
 def manual_refresh_status(profile):
     """The refresh button's RefreshState on the dashboard."""
+    name = listening.label(service.source_of(profile))
     if is_refreshing(profile):
-        return RefreshState("running", "Refreshing from Spotify…")
+        return RefreshState("running", f"Refreshing from {name}…")
     now = clock.now()
     last = profile.lastManualRefreshAt
     if last is not None and now < last + MANUAL_COOLDOWN:
@@ -311,7 +330,7 @@ def manual_refresh_status(profile):
         minutes = max(1, math.ceil((ready - now).total_seconds() / 60))
         unit = "minute" if minutes == 1 else "minutes"
         return RefreshState("cooldown", f"Refresh available again at {_hhmm(ready)} (in {minutes} {unit}).")
-    return RefreshState("available", "You can refresh from Spotify now.")
+    return RefreshState("available", f"You can refresh from {name} now.")
 
 
 def start_manual_refresh(profile, *, background):
@@ -351,7 +370,7 @@ def start_refresh(profile, reason, *, background, first=None):
 
     # Locked before we answer, so the dashboard's first status poll already sees "running".
     threading.Thread(target=run, name=f"refresh-{handle}", daemon=True).start()
-    return RefreshResult(Outcome.RUNNING, "Refreshing from Spotify…")
+    return RefreshResult(Outcome.RUNNING, f"Refreshing from {listening.label(service.source_of(profile))}…")
 
 
 def _start_cooldown(profile):

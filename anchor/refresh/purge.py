@@ -13,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import AccountModel, ProfileModel, account_key, transaction_connection
-from anchor.profiles import tokens
+from anchor.profiles import lifecycle, listening, tokens
 from anchor.rules import RESTORE_PERIOD
 
 log = logging.getLogger("anchor.purge")
@@ -30,21 +30,27 @@ def purge(now=None, days=RESTORE_PERIOD.days):
 
 
 def _purge_one(profile, cutoff):
-    """Delete the profile and its account item together, then the tokens; False if restored."""
+    """Delete the profile and every account item that names it together, then the tokens."""
+    accounts = [listening.account_id(profile, source) for source in lifecycle.linked_sources(profile)]
+    owned = []
+    for account_id in accounts:
+        for key in dict.fromkeys((account_key(account_id), account_key(tokens.legacy_id(account_id)))):
+            try:
+                item = AccountModel.get(key, consistent_read=True)
+            except AccountModel.DoesNotExist:
+                continue
+            if item.handle == profile.handle:
+                owned.append(item)
     try:
-        account = AccountModel.get(account_key(profile.ownerId), consistent_read=True)
-    except AccountModel.DoesNotExist:
-        account = None
-    connection = transaction_connection()
-    try:
-        with TransactWrite(connection=connection) as tx:
+        with TransactWrite(connection=transaction_connection()) as tx:
             # Restored meanwhile (deletedAt removed): the condition fails and nothing is deleted.
             tx.delete(profile, condition=ProfileModel.deletedAt < cutoff)
-            if account is not None and account.handle == profile.handle:
-                tx.delete(account, condition=AccountModel.handle == profile.handle)
+            for item in owned:
+                tx.delete(item, condition=AccountModel.handle == profile.handle)
     except TransactWriteError:
         log_event(log, "purge skipped", handle=profile.handle)
         return False
-    tokens.delete(profile.ownerId)
+    for account_id in accounts:
+        tokens.delete(account_id)
     log_event(log, "purged", handle=profile.handle, account=profile.ownerId)
     return True

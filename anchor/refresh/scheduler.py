@@ -74,10 +74,10 @@ def _finish(item, lock_id, summary, status="done"):
 
 
 class _Run:
-    """One claimed pass: shared budget, counters, and the reason to stop early (if any)."""
+    """One claimed pass: a request gate per source, counters, and the reason to stop early."""
 
-    def __init__(self, app, budget):
-        self.app, self.budget = app, budget
+    def __init__(self, app, budgets):
+        self.app, self.budgets = app, budgets
         self.outcomes, self.ai_calls = Counter(), 0
         self.stopped = None
         self._lock = threading.Lock()
@@ -92,22 +92,40 @@ class _Run:
             self.stop("shutting down")
         if self.stopped:
             return None
-        remaining = self.budget.remaining
-        if remaining is not None and remaining < engine.CALLS_PER_REFRESH:
-            self.stop("spotify-budget")
-            return None
         with self.app.app_context():   # Flask's app context is per thread
             try:
-                result = engine.refresh_profile(handle, "scheduled", budget=self.budget)
+                result = engine.refresh_profile(handle, "scheduled", budgets=self.budgets)
             except Exception:
                 log_event(log, "refresh crashed", level=logging.ERROR, exc_info=True, handle=handle)
-                result = engine.RefreshResult("failed", "unexpected error")
-        if result.outcome == "rate-limited":
-            self.stop("rate-limited")
+                result = engine.RefreshResult(engine.Outcome.FAILED, "unexpected error")
+        if all(engine.closed(gate, source) for source, gate in self.budgets.items()):
+            self.stop("every source paused or out of budget")
         with self._lock:
-            self.outcomes[result.outcome] += 1
+            self.outcomes[str(result.outcome)] += 1
             self.ai_calls += int(result.ai_called)
         return result
+
+
+def pass_budgets(config, spotify=None):
+    """A request gate per source for one pass; a pause one thread meets holds the others.
+
+    Spotify's limit is per application (pace and a rolling window); ListenBrainz allows 30
+    requests per 10 s per address and Last.fm about 5 per second: each pass keeps under them.
+    """
+    def persist(source):
+        return lambda seconds: rate.record_pause(source, seconds)
+    budgets = {
+        "spotify": spotify or CallBudget(limit=config["REFRESH_SPOTIFY_BUDGET"],
+                                         rate_per_second=config["REFRESH_SPOTIFY_RATE"],
+                                         window=config["REFRESH_SPOTIFY_WINDOW"],
+                                         max_wait=config["SPOTIFY_MAX_RETRY_AFTER"], source="Spotify",
+                                         on_pause=persist("spotify")),
+        "listenbrainz": CallBudget(window=config["REFRESH_LISTENBRAINZ_WINDOW"], max_wait=30,
+                                   source="ListenBrainz", on_pause=persist("listenbrainz")),
+        "lastfm": CallBudget(rate_per_second=config["REFRESH_LASTFM_RATE"], max_wait=30,
+                             source="Last.fm", on_pause=persist("lastfm")),
+    }
+    return budgets
 
 
 def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
@@ -117,25 +135,25 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
     config = current_app.config
     cap = config["REFRESH_RUN_CAP"] if cap is None else cap
     concurrency = concurrency or config["REFRESH_CONCURRENCY"]
-    budget = budget or CallBudget(limit=config["REFRESH_SPOTIFY_BUDGET"],
-                                  rate_per_second=config["REFRESH_SPOTIFY_RATE"],
-                                  window=config["REFRESH_SPOTIFY_WINDOW"],
-                                  max_wait=config["SPOTIFY_MAX_RETRY_AFTER"], source="Spotify",
-                                  on_pause=lambda seconds: rate.record_pause("spotify", seconds))
+    budgets = pass_budgets(config, budget)
     summary = {"slot": slot_key(now)[len("SCHEDULER#refresh-due#"):], "claimed": False,
                "processed": 0, "outcomes": {}, "duration_ms": 0, "spotify_calls": 0,
-               "ai_calls": 0, "stopped_early": None, "scanned": 0}
-    paused = rate.paused_until("spotify", now)
-    claim = None if paused else claim_slot(now)
+               "source_calls": {}, "ai_calls": 0, "stopped_early": None, "scanned": 0, "paused": {}}
+    # A long pause a source asked for in an earlier pass holds this one too (no request sent).
+    for source, gate in budgets.items():
+        until = rate.paused_until(source, now)
+        if until is not None:
+            summary["paused"][source] = clock.iso(until)
+            gate.hold((until - now).total_seconds())
+    claim = claim_slot(now)
     if claim is None:
-        summary["stopped_early"] = (f"spotify paused until {clock.iso(paused)}" if paused
-                                    else "slot already claimed")
+        summary["stopped_early"] = "slot already claimed"
         summary["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         log_event(log, "refresh-due summary", **summary)
         return summary
     item, lock_id = claim
     _active.update(claim=claim, summary=summary)
-    run = _Run(current_app._get_current_object(), budget)
+    run = _Run(current_app._get_current_object(), budgets)
     processed = scanned = 0
     cursor = None
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="refresh") as pool:
@@ -150,8 +168,9 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
                 run.stop("slot taken over")
     summary.update(claimed=True, processed=processed, outcomes=dict(run.outcomes),
                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                   spotify_calls=budget.count, ai_calls=run.ai_calls,
-                   stopped_early=run.stopped, scanned=scanned)
+                   spotify_calls=budgets["spotify"].count,
+                   source_calls={source: gate.count for source, gate in budgets.items()},
+                   ai_calls=run.ai_calls, stopped_early=run.stopped, scanned=scanned)
     # Stopped by a shutdown with profiles left: let another worker take the rest of this hour.
     _finish(item, lock_id, summary, "released" if run.stopped == "shutting down" else "done")
     _active.update(claim=None, summary=None)

@@ -114,10 +114,14 @@ class CallBudget:
         if slot > now:
             self._sleep(slot - now)
 
-    def pause(self, seconds: float) -> None:
-        """Hold every thread of the pass for `seconds` (a 429's Retry-After or reset header)."""
+    def hold(self, seconds: float) -> None:
+        """Pause without telling `on_pause` (a pause read back from an earlier pass)."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+
+    def pause(self, seconds: float) -> None:
+        """Hold every thread of the pass for `seconds` (a 429's Retry-After or reset header)."""
+        self.hold(seconds)
         if self.on_pause is not None:
             self.on_pause(seconds)
 

@@ -1,23 +1,34 @@
-"""Sign in with Spotify (authorization code + PKCE + state), sign out."""
+"""Sign in with Spotify, MusicBrainz (for ListenBrainz) or Last.fm; link more sources; sign out.
+
+Spotify and MusicBrainz use the authorization code flow with state and PKCE (Authlib). Last.fm's
+web authentication has no state parameter, so the callback URL carries a signed, single-use
+nonce that must match one this browser's session started.
+"""
 import logging
+import secrets
 
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from anchor.extensions import oauth
 from anchor.logs import log_event
-from anchor.profiles import connection
+from anchor.profiles import connection, listening, service
 from anchor.profiles.accounts import Account
-from anchor.spotify.client import SpotifyError
+from anchor.sources import lastfm
+from anchor.sources.base import SourceError
+from anchor.sources.listenbrainz import userinfo
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("anchor.auth")
+NONCE_AGE = 3600          # Last.fm's tokens live an hour; so does a sign-in started here
+PENDING_NONCES = 5        # sign-ins a browser may have started at once (oldest dropped)
 
 
 def init_oauth(app):
-    """Register the Spotify client with Authlib (real Spotify or the sandbox)."""
+    """Register the OAuth clients with Authlib (real services or the local stand-ins)."""
     oauth.init_app(app)
     accounts = app.config["SPOTIFY_ACCOUNTS_URL"].rstrip("/")
     oauth.register(
@@ -31,52 +42,163 @@ def init_oauth(app):
                        "default_timeout": 10},
         overwrite=True,
     )
+    brainz = app.config["MUSICBRAINZ_URL"].rstrip("/")
+    oauth.register(
+        "musicbrainz",
+        client_id=app.config["MUSICBRAINZ_CLIENT_ID"] or "anchor-demo",
+        client_secret=app.config["MUSICBRAINZ_CLIENT_SECRET"] or "anchor-demo-secret",
+        authorize_url=f"{brainz}/oauth2/authorize",
+        access_token_url=f"{brainz}/oauth2/token",
+        token_endpoint_auth_method="client_secret_post",
+        # `profile` gives the user name (= the ListenBrainz user); `online` access asks for no
+        # refresh token, since the statistics are public and nothing is stored.
+        authorize_params={"access_type": "online"},
+        client_kwargs={"scope": "profile", "code_challenge_method": "S256", "default_timeout": 10},
+        overwrite=True,
+    )
 
 
-def _callback_url():
-    return current_app.config["BASE_URL"] + url_for("auth.callback")
+def _callback_url(endpoint, **values):
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def _failure(title, text, status=400):
     return render_template("auth/failed.html", title=title, text=text), status
 
 
-@bp.get("/login")
-def login():
-    """Send the browser to Spotify's consent page."""
-    return oauth.spotify.authorize_redirect(_callback_url())
+def _finish(source, account_id, display_name):
+    """Sign the account in, or link it to the signed-in owner's page when they asked to link."""
+    if session.pop("linking", None) == source and current_user.is_authenticated:
+        profile = service.get(current_user.handle) if current_user.handle else None
+        if profile is None or profile.deletedAt is not None:
+            flash("Claim a handle before linking more sources.", "error")
+        else:
+            try:
+                connection.link(profile, account_id)
+                flash(f"{listening.label(source)} is linked. Choose it under “Sources” to show it.", "ok")
+            except connection.LinkRefused as exc:
+                flash(str(exc), "error")
+        return redirect(url_for("dashboard.home"))
+    session.clear()
+    login_user(Account(account_id))
+    session["display_name"] = display_name
+    return redirect(url_for("dashboard.home"))
 
 
-@bp.get("/auth/spotify/callback")
-def callback():
-    """Spotify sends the browser back here with a code (or an error)."""
+def _oauth_token(client, name):
+    """Exchange the callback's code; a failure page (tuple) or the token dict."""
     try:
-        token = oauth.spotify.authorize_access_token()
+        return client.authorize_access_token()
     except MismatchingStateError:
         return _failure("Sign-in expired", "This sign-in link is stale or was not started here. "
                         "Please start again.")
     except OAuthError as exc:
         if exc.error == "access_denied":
-            return _failure("Sign-in cancelled", "You chose not to connect Spotify, so nothing was "
+            return _failure("Sign-in cancelled", f"You chose not to connect {name}, so nothing was "
                             "saved. You can try again whenever you like.", 200)
         if exc.error == "invalid_grant":
             return _failure("Sign-in link already used", "That sign-in code was already used or "
                             "has expired. Please start again.")
-        log_event(log, "oauth error", level=logging.WARNING, error=exc.error)
-        return _failure("Spotify refused sign-in", "Spotify did not accept the sign-in. Please try again.")
+        log_event(log, "oauth error", level=logging.WARNING, source=name, error=str(exc.error)[:64])
+        return _failure(f"{name} refused sign-in", f"{name} did not accept the sign-in. Please try again.")
     except (requests.RequestException, ValueError):
-        return _failure("Spotify is not answering", "We could not reach Spotify to finish signing "
+        return _failure(f"{name} is not answering", f"We could not reach {name} to finish signing "
                         "you in. Please try again in a few minutes.", 502)
+
+
+# -- Spotify ------------------------------------------------------------------------------------
+@bp.get("/login")
+def login():
+    """Send the browser to Spotify's consent page."""
+    return oauth.spotify.authorize_redirect(_callback_url("auth.callback"))
+
+
+@bp.get("/auth/spotify/callback")
+def callback():
+    """Spotify sends the browser back here with a code (or an error)."""
+    token = _oauth_token(oauth.spotify, "Spotify")
+    if isinstance(token, tuple):
+        return token
     try:
-        account_id, display_name, handle = connection.complete_sign_in(token)
-    except SpotifyError as exc:
-        log_event(log, "sign-in profile fetch failed", level=logging.WARNING, error=type(exc).__name__)
+        account_id, display_name, _handle = connection.complete_sign_in(token)
+    except SourceError as exc:
+        log_event(log, "sign-in profile fetch failed", level=logging.WARNING, source="spotify",
+                  error=type(exc).__name__)
         return _failure("Spotify is not answering", "We could not read your Spotify profile. "
                         "Please try again in a few minutes.", 502)
-    session.clear()
-    login_user(Account(account_id))
-    session["display_name"] = display_name
-    return redirect(url_for("dashboard.home"))
+    return _finish("spotify", account_id, display_name)
+
+
+# -- MusicBrainz / ListenBrainz ------------------------------------------------------------------
+@bp.get("/login/listenbrainz")
+def login_listenbrainz():
+    """Send the browser to MusicBrainz's consent page (the account ListenBrainz uses)."""
+    return oauth.musicbrainz.authorize_redirect(_callback_url("auth.listenbrainz_callback"))
+
+
+@bp.get("/auth/listenbrainz/callback")
+def listenbrainz_callback():
+    """MusicBrainz sends the browser back with a code; its user name is the ListenBrainz user."""
+    token = _oauth_token(oauth.musicbrainz, "MusicBrainz")
+    if isinstance(token, tuple):
+        return token
+    try:
+        user = userinfo(current_app.config["MUSICBRAINZ_URL"], token["access_token"], timeout=(3.05, 10))
+    except (SourceError, KeyError) as exc:
+        log_event(log, "sign-in profile fetch failed", level=logging.WARNING, source="listenbrainz",
+                  error=type(exc).__name__)
+        return _failure("MusicBrainz is not answering", "We could not read your MusicBrainz user "
+                        "name. Please try again in a few minutes.", 502)
+    account_id, display_name, _handle = connection.sign_in("listenbrainz", user)
+    return _finish("listenbrainz", account_id, display_name)
+
+
+# -- Last.fm -------------------------------------------------------------------------------------
+def _nonces():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="anchor.lastfm-login")
+
+
+@bp.get("/login/lastfm")
+def login_lastfm():
+    """Send the browser to Last.fm with a callback that carries a signed, single-use nonce."""
+    nonce = secrets.token_urlsafe(16)
+    pending = [n for n in session.get("lastfm_nonces", []) if isinstance(n, str)]
+    session["lastfm_nonces"] = (pending + [nonce])[-PENDING_NONCES:]
+    config = current_app.config
+    callback_url = _callback_url("auth.lastfm_callback", n=_nonces().dumps(nonce))
+    return redirect(lastfm.auth_url(config["LASTFM_AUTH_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
+                                    callback_url))
+
+
+@bp.get("/auth/lastfm/callback")
+def lastfm_callback():
+    """Last.fm sends the browser back with `token`; our nonce proves this browser started it."""
+    try:
+        nonce = _nonces().loads(request.args.get("n", ""), max_age=NONCE_AGE)
+    except BadSignature:
+        nonce = None
+    pending = session.get("lastfm_nonces", [])
+    if not nonce or nonce not in pending:
+        return _failure("Sign-in expired", "This sign-in link is stale, was already used or was "
+                        "not started here. Please start again.")
+    session["lastfm_nonces"] = [n for n in pending if n != nonce]      # single use
+    token = request.args.get("token", "")
+    if not (len(token) == 32 and token.isalnum()):
+        return _failure("Sign-in cancelled", "Last.fm did not send a sign-in token, so nothing was "
+                        "saved. You can try again whenever you like.", 200)
+    config = current_app.config
+    try:
+        with lastfm.LastfmClient(config["LASTFM_API_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
+                                 config["LASTFM_SHARED_SECRET"] or "anchor-demo-secret",
+                                 allow_loopback=config["LASTFM_SANDBOX"]) as client:
+            user, _session_key = client.get_session(token)   # the key is not kept: lists are public
+    except SourceError as exc:
+        log_event(log, "sign-in session failed", level=logging.WARNING, source="lastfm",
+                  error=type(exc).__name__)
+        return _failure("Last.fm refused sign-in", "Last.fm did not accept the sign-in (it may have "
+                        "been used already). Please start again.")
+    account_id, display_name, _handle = connection.sign_in("lastfm", user)
+    return _finish("lastfm", account_id, display_name)
 
 
 @bp.post("/logout")

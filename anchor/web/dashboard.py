@@ -1,18 +1,19 @@
 """The owner's dashboard: claim, edit, arrange, write copy, publish, refresh, delete."""
 import json
 
-from flask import Blueprint, Response, abort, current_app, get_flashed_messages, request, session
+from flask import (Blueprint, Response, abort, current_app, get_flashed_messages, redirect, request, session,
+                   url_for)
 from flask_login import current_user, login_required
 
 from anchor import clock
-from anchor.profiles import connection, copywriting, editing, handles, lifecycle, service
+from anchor.profiles import connection, copywriting, editing, handles, lifecycle, listening, service
 from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
 from anchor.profiles.service import ProfileGone, StaleEdit
 from anchor.refresh import engine
 from anchor.web import public_page
-from anchor.web.dashboard_view import dashboard_view
+from anchor.web.dashboard_view import SIGN_IN, dashboard_view
 from anchor.web.htmx import after_post, is_htmx, render
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -75,12 +76,13 @@ def claim():
         return after_post(TEMPLATE, BODY, lambda **kw: _context(
             **kw, typed_handle=request.form.get("handle", "")), error=exc.message)
     current_user.handle = profile.handle
+    name = listening.label(service.source_of(profile))
     if profile.lastRefreshStatus == "failed":
         return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
-                          error=f"You are anchor.band/{profile.handle}, but Spotify did not answer "
-                                f"yet ({profile.lastRefreshMessage}). Try “Refresh from Spotify now”.")
+                          error=f"You are anchor.band/{profile.handle}, but {name} did not answer "
+                                f"yet ({profile.lastRefreshMessage}). Try “Refresh from {name} now”.")
     return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
-                      message=f"You are anchor.band/{profile.handle}. Your Spotify data is in.")
+                      message=f"You are anchor.band/{profile.handle}. Your {name} data is in.")
 
 
 def _edit(action, block, *args, album_id=None):
@@ -115,7 +117,7 @@ def edit_bio():
 @bp.post("/albums/<album_id>/line")
 def edit_line(album_id):
     profile = _profile()
-    album = next((a for a in (profile.spotify or {}).get("albums", []) if a["id"] == album_id), None)
+    album = next((a for a in service.items(profile)["albums"] if a["id"] == album_id), None)
     if album is None:
         abort(404)
     return _edit(editing.edit_line, "line_form", album_id, request.form.get("line"),
@@ -171,9 +173,37 @@ def auto_refresh():
                         "Weekly refresh is on." if enabled else "Weekly refresh is off.", enabled)
 
 
+@bp.post("/link/<source>")
+def link_source(source):
+    """Start a sign-in with another source; its callback links it to this page."""
+    if source not in SIGN_IN:
+        abort(404)
+    _profile()
+    session["linking"] = source
+    return redirect(url_for(SIGN_IN[source]), code=303)
+
+
+@bp.post("/source")
+def show_source():
+    """Show another linked source on the page, then refresh from it."""
+    profile = _profile()
+    source = request.form.get("source", "")
+    if source not in SIGN_IN:
+        return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
+                          error="That is not a source Anchor.band knows.")
+    try:
+        connection.show_source(profile, source)
+    except (connection.LinkRefused, StaleEdit, ProfileGone) as exc:
+        return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc))
+    result = engine.start_refresh(service.get(profile.handle), "manual", background=is_htmx())
+    public_page.forget(profile.handle)
+    return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
+                      message=f"Your page now shows {listening.label(source)}. {result.message}")
+
+
 @bp.post("/disconnect")
 def disconnect():
-    return _body_action(connection.disconnect, "Spotify is disconnected. Your page stays as it is; "
+    return _body_action(connection.disconnect, "Disconnected. Your page stays as it is; "
                                                "sign in again to reconnect.")
 
 

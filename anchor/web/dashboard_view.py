@@ -1,5 +1,7 @@
 """The dashboard's view of a profile: every item with its state, copy provenance, refresh state."""
-from anchor.profiles import copywriting, lifecycle, service
+from flask import current_app
+
+from anchor.profiles import copywriting, lifecycle, listening, service
 from anchor.refresh import engine
 
 PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
@@ -7,7 +9,7 @@ PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
 
 def dashboard_view(profile):
     """Everything the dashboard template shows about the owner's profile."""
-    data = profile.spotify or {}
+    data = service.items(profile)
     arrangement = service.layout(profile)
     hidden, pinned = set(arrangement["hidden"]), set(arrangement["pinned"])
     kept = copywriting.locks(profile)
@@ -24,4 +26,27 @@ def dashboard_view(profile):
         "copy_stale": bool(profile.bio) and profile.copyHash != profile.dataHash,
         "restore_until": lifecycle.restore_deadline(profile),
         "refresh_state": engine.manual_refresh_status(profile),
+        **source_view(profile),
+    }
+
+
+SIGN_IN = {"spotify": "auth.login", "listenbrainz": "auth.login_listenbrainz", "lastfm": "auth.login_lastfm"}
+SANDBOX_FLAG = {"spotify": "SPOTIFY_SANDBOX", "listenbrainz": "BRAINZ_SANDBOX", "lastfm": "LASTFM_SANDBOX"}
+NOTES = {"spotify": "Top artists and tracks; Spotify's terms keep its data from AI models.",
+         "listenbrainz": "Open (CC0) statistics, with cover art from the Cover Art Archive; "
+                         "sign in with your MusicBrainz account.",
+         "lastfm": "Top artists and albums of your scrobbles."}
+
+
+def source_view(profile):
+    """The page's source and every source the owner can link or show."""
+    shown = service.source_of(profile)
+    config = current_app.config
+    return {
+        "source_label": listening.label(shown), "source_login": SIGN_IN.get(shown, "auth.login"),
+        "source_demo": config.get(SANDBOX_FLAG.get(shown, ""), False),
+        "ai_allowed": copywriting.writer_for(profile) != "offline" or config["AI_PROVIDER"] == "offline",
+        "sources": [{"name": name, "label": listening.label(name), "shown": name == shown,
+                     "user": listening.external_id(profile, name), "note": NOTES[name]}
+                    for name in SIGN_IN],
     }

@@ -6,7 +6,7 @@ from cachetools import TTLCache
 from flask import current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from anchor.profiles import service
+from anchor.profiles import copywriting, listening, service
 from anchor.web import share_card
 
 
@@ -58,6 +58,15 @@ def absolute_url(endpoint, **values):
     return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
+def copy_writer(profile):
+    """Who wrote the words the page shows: owner, bedrock, offline (or None without copy)."""
+    if not profile.bio:
+        return None
+    if copywriting.locks(profile)["bio"]:
+        return "owner"
+    return (profile.copyMeta or {}).get("provider", "offline")
+
+
 def _is_owner(owner_id):
     """True when the signed-in owner is looking; a visitor without a session costs nothing."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
@@ -79,7 +88,9 @@ def public_context(profile, preview=False):
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
         "og_image": absolute_url("public.share_image", handle=profile.handle, v=share_card.version(profile)),
         "og_image_alt": f"{name} on Anchor.band: " + ", ".join(a["name"] for a in shown["artists"][:3]),
-        "updated": (profile.spotify or {}).get("fetchedAt"), "preview": preview,
+        "updated": (service.listening(profile) or {}).get("fetchedAt"), "preview": preview,
+        "source": service.source_of(profile), "source_label": listening.label(service.source_of(profile)),
+        "writer": copy_writer(profile),
     }
 
 

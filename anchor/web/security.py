@@ -1,17 +1,30 @@
 """Security headers on every answer."""
+from urllib.parse import urlsplit
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' {images}; "
        "font-src 'self'; connect-src 'self'; form-action 'self' {forms}; base-uri 'none'; "
        "object-src 'none'; frame-ancestors 'none'")
 
 
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def init_app(app):
     """Attach CSP, nosniff, referrer and framing headers."""
-    images = "https://i.scdn.co https://*.scdn.co https://mosaic.scdn.co"
-    forms = app.config["SPOTIFY_ACCOUNTS_URL"]
-    if app.config["SPOTIFY_SANDBOX"]:
-        images += " " + app.config["SPOTIFY_API_URL"]
-    policy = CSP.format(images=images, forms=forms)
+    config = app.config
+    # Spotify's image CDN; the Cover Art Archive, which redirects to archive.org's file hosts;
+    # Last.fm's image CDN. The local stand-ins serve their own images.
+    images = ["https://i.scdn.co", "https://*.scdn.co", "https://coverartarchive.org",
+              "https://archive.org", "https://*.archive.org", "https://lastfm.freetls.fastly.net"]
+    for flag, url in (("SPOTIFY_SANDBOX", "SPOTIFY_API_URL"), ("BRAINZ_SANDBOX", "COVERART_URL"),
+                      ("LASTFM_SANDBOX", "LASTFM_API_URL")):
+        if config[flag]:
+            images.append(_origin(config[url]))
+    # Sign-in forms post here and are redirected on to each service's consent page.
+    forms = [_origin(config[name]) for name in ("SPOTIFY_ACCOUNTS_URL", "MUSICBRAINZ_URL", "LASTFM_AUTH_URL")]
+    policy = CSP.format(images=" ".join(dict.fromkeys(images)), forms=" ".join(dict.fromkeys(forms)))
 
     @app.after_request
     def _headers(response):
