@@ -19,6 +19,21 @@ class MigrationContext:
     profiles_table: str
     tokens_table: str
     due_index: str = models.DUE_INDEX
+    config: dict | None = None
+
+    @property
+    def vault(self):
+        """The token vault of the configuration (steps that re-seal tokens use it)."""
+        from anchor.vault import make_vault
+        return make_vault(self.config)
+
+    def scan(self, table, prefix):
+        """Every item of `table` whose pk starts with `prefix` (operator step, paginated)."""
+        pages = self.client.get_paginator("scan").paginate(
+            TableName=table, ConsistentRead=True, FilterExpression="begins_with(pk, :p)",
+            ExpressionAttributeValues={":p": {"S": prefix}})
+        for page in pages:
+            yield from page.get("Items", [])
 
     def table_exists(self, name):
         try:
@@ -53,7 +68,7 @@ def dynamodb_client(config):
 def run(config, echo=print):
     """Apply every step; each says what it did or that it was already done."""
     profiles, tokens = models.table_names()
-    ctx = MigrationContext(dynamodb_client(config), profiles, tokens)
+    ctx = MigrationContext(dynamodb_client(config), profiles, tokens, config=config)
     results = []
     for name, module in steps():
         message = module.apply(ctx)

@@ -11,6 +11,8 @@ from devstack.ports import wait_for_port
 
 DYNAMODB_PORT = int(os.environ.get("ANCHOR_DYNAMODB_PORT", "8765"))
 SANDBOX_PORT = int(os.environ.get("ANCHOR_SANDBOX_PORT", "5055"))
+BRAINZ_PORT = int(os.environ.get("ANCHOR_BRAINZ_PORT", "5056"))
+LASTFM_PORT = int(os.environ.get("ANCHOR_LASTFM_PORT", "5057"))
 WEB_PORT = 5000
 
 
@@ -23,6 +25,8 @@ def local_environment(endpoint):
     env.setdefault("AWS_REGION", "us-east-1")
     env["AWS_ENDPOINT_URL_DYNAMODB"] = env.get("AWS_ENDPOINT_URL_DYNAMODB") or endpoint
     env.setdefault("ANCHOR_SPOTIFY_SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}")
+    env.setdefault("ANCHOR_BRAINZ_SANDBOX_URL", f"http://127.0.0.1:{BRAINZ_PORT}")
+    env.setdefault("ANCHOR_LASTFM_SANDBOX_URL", f"http://127.0.0.1:{LASTFM_PORT}")
     env.setdefault("ANCHOR_WORKER_INTERVAL_SECONDS", "120")
     # Demo pace: published profiles fall due after 10 minutes instead of a week.
     env.setdefault("ANCHOR_REFRESH_INTERVAL_SECONDS", "600")
@@ -53,12 +57,17 @@ def main():
     env = local_environment(database.endpoint)
     try:
         subprocess.run(flask("migrate"), env=env, cwd=ROOT, check=True)
-        if not env.get("SPOTIFY_CLIENT_ID"):
-            processes.append(("Spotify sandbox", subprocess.Popen(
-                [sys.executable, "-m", "devstack.spotify_sandbox", "--port", str(SANDBOX_PORT),
-                 "--generated", "1000"],
-                env=env, cwd=ROOT, start_new_session=True)))
-            wait_for_port(SANDBOX_PORT)
+        stand_ins = [("Spotify sandbox", "SPOTIFY_CLIENT_ID", "devstack.spotify_sandbox", SANDBOX_PORT),
+                     ("MusicBrainz/ListenBrainz stand-in", "MUSICBRAINZ_CLIENT_ID", "devstack.brainz",
+                      BRAINZ_PORT),
+                     ("Last.fm stand-in", "LASTFM_API_KEY", "devstack.lastfm", LASTFM_PORT)]
+        for name, setting, module, port in stand_ins:
+            if not env.get(setting):
+                processes.append((name, subprocess.Popen(
+                    [sys.executable, "-m", module, "--port", str(port), "--generated", "1000"],
+                    env=env, cwd=ROOT, start_new_session=True)))
+                wait_for_port(port)
+        if not any(env.get(setting) for _name, setting, _module, _port in stand_ins):
             subprocess.run(flask("seed-demo"), env=env, cwd=ROOT, check=False)
         processes.append(("web", subprocess.Popen(
             flask("run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"),
@@ -72,9 +81,10 @@ def main():
         print(f"    DynamoDB Local   {database.endpoint}  (data in .data/dynamodb)")
         print(f"    worker           refresh pass every {env['ANCHOR_WORKER_INTERVAL_SECONDS']} s; "
               f"profiles due {env['ANCHOR_REFRESH_INTERVAL_SECONDS']} s after a refresh")
+        ports = {name: port for name, _setting, _module, port in stand_ins}
         for name, _proc in processes:
-            if name == "Spotify sandbox":
-                print(f"    demo Spotify     http://127.0.0.1:{SANDBOX_PORT}")
+            if name in ports:
+                print(f"    {name:<36} http://127.0.0.1:{ports[name]}")
         print("  Press Ctrl-C to stop everything.\n", flush=True)
         _watch(processes)
     except KeyboardInterrupt:

@@ -150,13 +150,18 @@ class StandIn:
         """Names of the demo users (subclasses say which)."""
         raise NotImplementedError
 
+    def demo_listeners(self) -> list[str]:
+        """The hand-made users a seeding script may publish (no special or generated ones)."""
+        from .demo_music import SCENES
+        return list(SCENES)
+
     def control(self, request: Request, body: bytes) -> Reply:
         """GET /_control/stats|listeners, POST /_control/<action> with the method's arguments as JSON."""
         action = request.path[len("/_control/"):]
         if request.method == "GET" and action == "stats":
             return json_reply(200, self.stats())
         if request.method == "GET" and action == "listeners":
-            return json_reply(200, {"listeners": self.listeners()})
+            return json_reply(200, {"listeners": self.listeners(), "demo": self.demo_listeners()})
         actions = self.control_actions()
         if request.method != "POST" or action not in actions:
             return json_reply(404, {"error": f"unknown control action {action}"})

@@ -29,14 +29,17 @@ def dynamodb_local():
 
 
 @pytest.fixture
-def make_config(dynamodb_local, spotify_sandbox, tmp_path):
-    """Build a TestConfig with a fresh table prefix and the sandbox; keyword overrides win."""
+def make_config(dynamodb_local, spotify_sandbox, brainz_standin_server, lastfm_standin_server, tmp_path):
+    """Build a TestConfig with a fresh table prefix and the stand-ins; keyword overrides win."""
     prefix = f"t{uuid.uuid4().hex[:10]}-"
+    brainz, lastfm = brainz_standin_server.url, lastfm_standin_server.url
 
     def _make(**overrides):
         settings = dict(TABLE_PREFIX=prefix, DYNAMODB_ENDPOINT=dynamodb_local.endpoint,
                         DATA_DIR=tmp_path / "data", QUIET_REQUEST_LOG=True,
-                        SPOTIFY_ACCOUNTS_URL=spotify_sandbox.url, SPOTIFY_API_URL=spotify_sandbox.url)
+                        SPOTIFY_ACCOUNTS_URL=spotify_sandbox.url, SPOTIFY_API_URL=spotify_sandbox.url,
+                        MUSICBRAINZ_URL=brainz, LISTENBRAINZ_API_URL=brainz, COVERART_URL=brainz,
+                        LASTFM_API_URL=lastfm, LASTFM_AUTH_URL=f"{lastfm}/api/auth/")
         settings.update(overrides)
         return TestConfig(**settings)
     return _make

@@ -88,8 +88,12 @@ def lastfm_sign_in(standin: LastfmStandIn, user: str = "grimnir", callback: str 
 
 @pytest.fixture(scope="session")
 def brainz_standin_server():
-    """One brainz stand-in for the whole run (3 generated listeners)."""
-    standin = BrainzStandIn(generated=3).start()
+    """One brainz stand-in for the whole run (3 generated listeners).
+
+    Its rate limit is high unless a test sets one: the whole run shares one client address, and
+    the product's own pacing is tested where a test sets the real limit.
+    """
+    standin = BrainzStandIn(generated=3, rate_limit=100_000).start()
     yield standin
     standin.stop()
 

@@ -11,18 +11,25 @@ from anchor.refresh import engine
 from anchor.spotify.client import InvalidGrant, TokenSet
 
 
-def test_seed_demo_publishes_one_page_per_listener(app, runner, client):
+def test_seed_demo_publishes_pages_from_every_source(app, runner, client):
     result = runner.invoke(args=["seed-demo", "--count", "2"])
     assert result.exit_code == 0, result.output
-    assert "seed-demo: 8 published" in result.output
+    assert "seed-demo: 18 published" in result.output       # 6 + 2 Spotify, 5 ListenBrainz, 5 Last.fm
     for handle in ("nadia", "tomas", "aiko", "marcus", "lena", "ifeoma", "listener-00001", "listener-00002"):
         profile = ProfileModel.get(f"USER#{handle}")
         assert profile.isPublic and profile.bio and profile.gsi1pk == "AUTO#1"
+        assert profile.source == "spotify" and profile.ownerId == f"spotify:{handle}"
+    brainz, fm = ProfileModel.get("USER#ella_bluenote"), ProfileModel.get("USER#grimnir-fm")
+    assert (brainz.source, brainz.ownerId, brainz.isPublic) == ("listenbrainz", "listenbrainz:ella_bluenote", True)
+    assert (fm.source, fm.ownerId, fm.isPublic) == ("lastfm", "lastfm:grimnir", True)
+    assert set(brainz.listening["ranges"]) == {"month", "half_year", "all_time"}
+    assert "ListenBrainz" in client.get("/ella_bluenote").get_data(as_text=True)
+    assert "Last.fm" in client.get("/grimnir-fm").get_data(as_text=True)
     assert client.get("/marcus").status_code == 200
     landing = client.get("/").get_data(as_text=True)
-    assert 'href="/nadia"' in landing and "xss-probe" not in landing
+    assert 'href="/nadia"' in landing and 'href="/ella_bluenote"' in landing and "xss-probe" not in landing
     again = runner.invoke(args=["seed-demo"])
-    assert "seed-demo: 6 exists" in again.output
+    assert "seed-demo: 16 exists" in again.output
 
 
 def _connect(app, sandbox, listener, expired=False):

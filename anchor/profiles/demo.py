@@ -1,7 +1,8 @@
 """Demo content: published profiles for the local stand-ins' demo listeners.
 
-Demo data reaches the product the way real data does: the listeners are listed by the stand-in
-over HTTP, signed in with tokens it issues, and fetched through the same refresh path as anyone.
+Demo data reaches the product the way real data does: the listeners are listed by each stand-in
+over HTTP, signed in with tokens it issues (and the same userinfo / getSession calls a browser
+sign-in makes), and fetched through the same refresh path as anyone.
 """
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,8 @@ from flask import current_app
 from anchor.models import DEMO_PAGES_KEY, DemoPagesModel
 from anchor.profiles import connection, editing, service
 from anchor.profiles.handles import HandleError
+from anchor.sources import lastfm, listenbrainz
+from anchor.sources.base import SourceError
 
 
 class DemoUnavailable(Exception):
@@ -22,11 +25,15 @@ def _sandbox_url():
     return current_app.config["SPOTIFY_ACCOUNTS_URL"].rstrip("/")
 
 
-def demo_listeners(count=0):
-    """The stand-in's hand-made demo listeners, plus `count` of its generated ones."""
-    answer = requests.get(f"{_sandbox_url()}/_control/listeners", timeout=10)
+def _listed(base_url):
+    answer = requests.get(f"{base_url.rstrip('/')}/_control/listeners", timeout=10)
     answer.raise_for_status()
-    listed = answer.json()
+    return answer.json()
+
+
+def demo_listeners(count=0):
+    """The Spotify stand-in's hand-made demo listeners, plus `count` of its generated ones."""
+    listed = _listed(_sandbox_url())
     generated = min(count, int(listed.get("generated") or 0))
     return list(listed["demo"]) + [f"listener-{n:05d}" for n in range(1, generated + 1)]
 
@@ -39,19 +46,51 @@ def demo_pages():
         return []
 
 
-def seed_one(listener):
-    """Sign the listener in through the stand-in, claim its handle, fetch, write copy, publish."""
-    if service.get(listener) is not None:
-        return "exists"
-    answer = requests.post(f"{_sandbox_url()}/_control/issue_tokens",
-                           json={"listener_id": listener}, timeout=10)
+def _control(base_url, action, **args):
+    answer = requests.post(f"{base_url.rstrip('/')}/_control/{action}", json=args, timeout=10)
     if answer.status_code != 200:
-        return f"sandbox refused: {answer.text[:80]}"
-    token = answer.json()
+        raise DemoUnavailable(f"the stand-in refused {action}: {answer.text[:80]}")
+    return answer.json()
+
+
+def _spotify_sign_in(listener):
+    token = _control(_sandbox_url(), "issue_tokens", listener_id=listener)
     token["expires_at"] = int(time.time()) + int(token.get("expires_in", 3600))
     account_id, display_name, _ = connection.complete_sign_in(token)
+    return account_id, display_name
+
+
+def _listenbrainz_sign_in(user):
+    """Tokens from the stand-in, then the user name from /oauth2/userinfo, as a sign-in does."""
+    config = current_app.config
+    token = _control(config["MUSICBRAINZ_URL"], "issue_tokens", user=user, offline=False)
+    name = listenbrainz.userinfo(config["MUSICBRAINZ_URL"], token["access_token"])
+    account_id, display_name, _ = connection.sign_in("listenbrainz", name)
+    return account_id, display_name
+
+
+def _lastfm_sign_in(user):
+    """An approved web-auth token from the stand-in, then auth.getSession, as a sign-in does."""
+    config = current_app.config
+    token = _control(config["LASTFM_API_URL"], "issue_token", user=user)["token"]
+    with lastfm.LastfmClient(config["LASTFM_API_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
+                             config["LASTFM_SHARED_SECRET"] or "anchor-demo-secret") as client:
+        name, _key = client.get_session(token)
+    account_id, display_name, _ = connection.sign_in("lastfm", name)
+    return account_id, display_name
+
+
+SIGN_INS = {"spotify": _spotify_sign_in, "listenbrainz": _listenbrainz_sign_in, "lastfm": _lastfm_sign_in}
+
+
+def seed_one(source, listener, handle=None):
+    """Sign the listener in through its stand-in, claim a handle, fetch, write copy, publish."""
+    handle = handle or listener
+    if service.get(handle) is not None:
+        return "exists"
+    account_id, display_name = SIGN_INS[source](listener)
     try:
-        profile = connection.claim(account_id, listener, display_name=display_name)
+        profile = connection.claim(account_id, handle, display_name=display_name)
     except HandleError as exc:
         return exc.code
     try:
@@ -61,26 +100,36 @@ def seed_one(listener):
     return "published"
 
 
+def _plan(count):
+    """(source, listener, handle) for every demo page."""
+    config = current_app.config
+    plan = [("spotify", name, name) for name in demo_listeners(count)]
+    plan += [("listenbrainz", name, name) for name in _listed(config["MUSICBRAINZ_URL"])["demo"]]
+    plan += [("lastfm", name, f"{name}-fm") for name in _listed(config["LASTFM_API_URL"])["demo"]]
+    return plan
+
+
 def seed(count=0, workers=4):
-    """Seed the demo profiles in parallel; returns {handle: outcome}."""
-    if not current_app.config["SPOTIFY_SANDBOX"]:
-        raise DemoUnavailable("seed-demo works only with the local stand-ins (SPOTIFY_CLIENT_ID unset)")
+    """Seed the demo profiles of every source in parallel; returns {handle: outcome}."""
+    if not current_app.config["DEMO_MODE"]:
+        raise DemoUnavailable("seed-demo works only with the local stand-ins (no real source configured)")
     app = current_app._get_current_object()
     try:
-        listeners = demo_listeners(count)
+        plan = _plan(count)
     except (requests.RequestException, ValueError, KeyError) as exc:
-        raise DemoUnavailable(f"the Spotify stand-in did not list its listeners ({type(exc).__name__})") from None
+        raise DemoUnavailable(f"a stand-in did not list its listeners ({type(exc).__name__})") from None
 
-    def run(listener):
+    def run(entry):
+        source, listener, handle = entry
         with app.app_context():
             try:
-                return listener, seed_one(listener)
-            except requests.RequestException as exc:
-                return listener, f"sandbox unreachable: {type(exc).__name__}"
+                return handle, seed_one(source, listener, handle)
+            except (requests.RequestException, SourceError, DemoUnavailable) as exc:
+                return handle, f"{source} stand-in failed: {type(exc).__name__}"
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = dict(pool.map(run, listeners))
-    shown = [h for h, outcome in results.items() if outcome in ("published", "exists")
-             and not h.startswith("listener-")]
+        results = dict(pool.map(run, plan))
+    shown = [h for (_source, _listener, h) in plan
+             if results.get(h) in ("published", "exists") and not h.startswith("listener-")]
     DemoPagesModel(DEMO_PAGES_KEY, handles=shown).save()
     return results

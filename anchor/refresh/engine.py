@@ -72,9 +72,9 @@ class _ProfileCalls:
     """Counts one profile's requests while charging them to the run's shared budget."""
 
     def __init__(self, shared, source="spotify"):
-        # Without a pass (manual refresh, first fetch) the profile gets a gate of its own, so a
-        # 429's Retry-After still holds its next request.
-        self.shared = shared if shared is not None else CallBudget(source=listening.label(source))
+        # Without a pass (manual refresh, first fetch) the process's gate for the source paces
+        # the request and holds it after a 429, as a pass's gate does for its threads.
+        self.shared = shared if shared is not None else process_gate(source)
         self.count = 0
 
     def take(self):
@@ -86,6 +86,22 @@ class _ProfileCalls:
 
     def observe(self, remaining, reset_in):
         self.shared.observe(remaining, reset_in)
+
+
+_gates_lock = threading.Lock()
+
+
+def process_gate(source):
+    """This process's request gate for a source, shared by refreshes outside a pass."""
+    gates = current_app.extensions.setdefault("anchor.gates", {})
+    with _gates_lock:
+        if source not in gates:
+            from anchor.refresh.scheduler import pass_budgets
+            made = pass_budgets(current_app.config)
+            gates[source] = made.get(source) or CallBudget(source=listening.label(source))
+            if gates[source].limit is not None:        # a process has no per-run ceiling
+                gates[source].limit = None
+        return gates[source]
 
 
 # -- the lock ----------------------------------------------------------------------------------

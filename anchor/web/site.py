@@ -16,7 +16,7 @@ SENTINEL_KEY = "HEALTH#sentinel"
 @bp.get("/")
 def landing():
     """What Anchor.band is, and the way in."""
-    sandbox = current_app.config["SPOTIFY_SANDBOX"]
+    sandbox = current_app.config["DEMO_MODE"]
     return render_template("site/landing.html", demo_spotify=sandbox,
                            demo_handles=demo.demo_pages() if sandbox else [])
 
