@@ -7,7 +7,7 @@ from anchor.spotify.albums import derive_top_albums, normalize_artists, release_
 
 def album(album_id, name=None, images=None, release="2001-02-03", artists=("Band",)):
     return {"id": album_id, "name": name or album_id.upper(), "release_date": release,
-            "images": images if images is not None else [{"url": f"https://i/{album_id}", "width": 300,
+            "images": images if images is not None else [{"url": f"https://i.scdn.co/{album_id}", "width": 300,
                                                            "height": 300}],
             "external_urls": {"spotify": f"https://open.spotify.com/album/{album_id}"},
             "artists": [{"id": n.lower(), "name": n} for n in artists]}
@@ -28,7 +28,7 @@ def test_ranks_by_track_count_then_best_rank():
 def test_output_shape():
     [result] = derive_top_albums([track("t1", album("a", release="1977-03", artists=("Kraftwerk", "Guest")))])
     assert result == {"id": "a", "name": "A", "artists": ["Kraftwerk", "Guest"], "year": 1977,
-                      "image": "https://i/a", "url": "https://open.spotify.com/album/a",
+                      "image": "https://i.scdn.co/a", "url": "https://open.spotify.com/album/a",
                       "trackCount": 1, "bestRank": 1}
 
 
@@ -47,12 +47,12 @@ def test_missing_album_and_missing_ids_are_skipped_but_ranks_keep_positions():
 
 
 def test_images_largest_or_none():
-    sizes = [{"url": "https://i.example/small", "width": 64, "height": 64}, {"url": "https://i.example/big", "width": 640, "height": 640},
-             {"url": "https://i.example/mid", "width": 300, "height": 300}]
-    no_dims = [{"url": "https://i.example/only", "width": None, "height": None}]
+    sizes = [{"url": "https://i.scdn.co/small", "width": 64, "height": 64}, {"url": "https://i.scdn.co/big", "width": 640, "height": 640},
+             {"url": "https://i.scdn.co/mid", "width": 300, "height": 300}]
+    no_dims = [{"url": "https://i.scdn.co/only", "width": None, "height": None}]
     result = derive_top_albums([track("t1", album("a", images=sizes)), track("t2", album("b", images=[])),
                                 track("t3", album("c", images=no_dims)), track("t4", {"id": "d"})])
-    assert [x["image"] for x in result] == ["https://i.example/big", None, "https://i.example/only", None]
+    assert [x["image"] for x in result] == ["https://i.scdn.co/big", None, "https://i.scdn.co/only", None]
     assert result[3] == {"id": "d", "name": "", "artists": [], "year": None, "image": None, "url": None,
                          "trackCount": 1, "bestRank": 4}
 
@@ -77,20 +77,25 @@ def test_release_year():
 
 def test_normalize_artists():
     items = [{"id": "x", "name": "X", "external_urls": {"spotify": "https://open.spotify.com/artist/x"},
-              "images": [{"url": "https://i.example/s", "width": 64, "height": 64},
-                         {"url": "https://i.example/l", "width": 640, "height": 640}]},
+              "images": [{"url": "https://i.scdn.co/s", "width": 64, "height": 64},
+                         {"url": "https://i.scdn.co/l", "width": 640, "height": 640}]},
              {"id": "x", "name": "X again"}, {"name": "no id"}, None, {"id": "y", "name": "Y"},
              {"id": "z", "name": "Z"}]
     result = normalize_artists(items, limit=2)
     assert result == [{"id": "x", "name": "X", "url": "https://open.spotify.com/artist/x",
-                       "image": "https://i.example/l", "rank": 1},
+                       "image": "https://i.scdn.co/l", "rank": 1},
                       {"id": "y", "name": "Y", "url": None, "image": None, "rank": 2}]
     assert normalize_artists(None) == []
 
 
 @pytest.mark.parametrize("url,kept", [
     ("https://open.spotify.com/album/1", True),
-    ("http://127.0.0.1:5055/images/a.png", True),
+    ("https://i.scdn.co/image/ab67616d0000b273", True),
+    ("http://127.0.0.1:5055/images/a.png", False),          # loopback only for the sandbox
+    ("https://evil.example/x.png", False),                  # https alone is not enough
+    ("http://localhost:80@evil.example/", False),
+    ("https://open.spotify.com@evil.example/album/1", False),
+    ("https://open.spotify.com.evil.example/album/1", False),
     ("javascript:alert(1)", False),
     ("JaVaScRiPt:alert(1)", False),
     ("data:text/html,<script>alert(1)</script>", False),
@@ -102,6 +107,8 @@ def test_normalize_artists():
 def test_only_safe_urls_survive(url, kept):
     from anchor.spotify.albums import safe_url
     assert (safe_url(url) is not None) is kept
+    assert safe_url("http://127.0.0.1:5055/images/a.png", allow_loopback=True)
+    assert safe_url("http://localhost:80@evil.example/", allow_loopback=True) is None
     track = {"id": "t1", "name": "T", "album": {"id": "al", "name": "A", "external_urls": {"spotify": url},
                                                  "images": [{"url": url, "width": 300, "height": 300}]}}
     album = derive_top_albums([track])[0]

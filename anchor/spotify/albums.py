@@ -3,34 +3,28 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+
+from anchor.sources.base import safe_url as _allowed
 
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-LOOPBACK_HOSTS = ("127.0.0.1", "[::1]", "localhost")
+# Where Spotify's links and images live; anything else in an answer is dropped.
+HOSTS = ("open.spotify.com", ".scdn.co", ".spotifycdn.com")
 
 
-def safe_url(value: Any) -> str | None:
-    """The URL if it is one a page may link to: https, or http on loopback (the sandbox)."""
-    url = _str(value)
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.netloc:
-        return url
-    if parts.scheme == "http" and parts.hostname and parts.netloc.split(":")[0] in LOOPBACK_HOSTS:
-        return url
-    return None
+def safe_url(value: Any, allow_loopback: bool = False) -> str | None:
+    """The URL if a page may link to it or load it: https on a Spotify host (loopback: sandbox)."""
+    return _allowed(value, HOSTS, allow_loopback=allow_loopback)
 
 
-def largest_image(images: Any) -> str | None:
+def largest_image(images: Any, allow_loopback: bool = False) -> str | None:
     """URL of the largest image in a Spotify image list (None when there is none)."""
     best, best_area = None, -1
     for image in images if isinstance(images, list) else []:
-        if not isinstance(image, dict) or not safe_url(image.get("url")):
+        if not isinstance(image, dict) or not safe_url(image.get("url"), allow_loopback):
             continue
         width, height = image.get("width"), image.get("height")
         area = width * height if isinstance(width, int) and isinstance(height, int) else 0
@@ -39,10 +33,10 @@ def largest_image(images: Any) -> str | None:
     return best
 
 
-def spotify_url(item: dict) -> str | None:
+def spotify_url(item: dict, allow_loopback: bool = False) -> str | None:
     """The open.spotify.com link of an object, if present."""
     urls = item.get("external_urls")
-    return safe_url(urls.get("spotify")) if isinstance(urls, dict) else None
+    return safe_url(urls.get("spotify"), allow_loopback) if isinstance(urls, dict) else None
 
 
 def release_year(release_date: Any) -> int | None:
@@ -56,7 +50,7 @@ def _artist_names(artists: Any) -> list[str]:
         if isinstance(artists, list) else []
 
 
-def derive_top_albums(tracks: list[dict], limit: int = 12) -> list[dict]:
+def derive_top_albums(tracks: list[dict], limit: int = 12, allow_loopback: bool = False) -> list[dict]:
     """Rank albums by how many top tracks they hold, then by their best (lowest) track rank."""
     albums: dict[str, dict] = {}
     seen_tracks: set[str] = set()
@@ -73,7 +67,8 @@ def derive_top_albums(tracks: list[dict], limit: int = 12) -> list[dict]:
             albums[album["id"]] = {
                 "id": album["id"], "name": album.get("name") if isinstance(album.get("name"), str) else "",
                 "artists": names, "year": release_year(album.get("release_date")),
-                "image": largest_image(album.get("images")), "url": spotify_url(album),
+                "image": largest_image(album.get("images"), allow_loopback),
+                "url": spotify_url(album, allow_loopback),
                 "trackCount": 1, "bestRank": rank,
             }
         else:
@@ -83,7 +78,7 @@ def derive_top_albums(tracks: list[dict], limit: int = 12) -> list[dict]:
     return ordered[:max(0, limit)]
 
 
-def normalize_artists(items: list[dict], limit: int = 20) -> list[dict]:
+def normalize_artists(items: list[dict], limit: int = 20, allow_loopback: bool = False) -> list[dict]:
     """Artists in rank order as {id, name, url, image, rank}; malformed or repeated ones skipped."""
     result: list[dict] = []
     seen: set[str] = set()
@@ -95,6 +90,6 @@ def normalize_artists(items: list[dict], limit: int = 20) -> list[dict]:
         if item["id"] in seen:
             continue
         seen.add(item["id"])
-        result.append({"id": item["id"], "name": item["name"], "url": spotify_url(item),
-                       "image": largest_image(item.get("images")), "rank": len(result) + 1})
+        result.append({"id": item["id"], "name": item["name"], "url": spotify_url(item, allow_loopback),
+                       "image": largest_image(item.get("images"), allow_loopback), "rank": len(result) + 1})
     return result

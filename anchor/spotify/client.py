@@ -8,10 +8,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import requests
 
 from anchor.logs import log_event
+from anchor.sources.base import LOOPBACK_HOSTS
 
 from .albums import derive_top_albums, largest_image, normalize_artists, spotify_url
 from .errors import (AccessTokenRejected, BadResponse, BudgetExhausted, CallBudget, InvalidGrant, RateLimited,
@@ -64,6 +66,8 @@ class SpotifyClient:
         self.client_id, self._client_secret = client_id, client_secret
         self.timeout, self.max_retries, self.max_retry_after = timeout, max_retries, max_retry_after
         self.backoff_base, self.sleep, self.budget = backoff_base, sleep, budget
+        # Loopback links and images are kept only when the client talks to a local sandbox.
+        self.allow_loopback = urlsplit(self.api_url).hostname in LOOPBACK_HOSTS
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "Anchor.band/1.0"
         self._rng = random.Random()
@@ -198,7 +202,8 @@ class SpotifyClient:
             raise BadResponse("Spotify's profile answer has no user id")
         name = data.get("display_name")
         return {"id": data["id"], "display_name": name if isinstance(name, str) and name else data["id"],
-                "url": spotify_url(data), "image": largest_image(data.get("images"))}
+                "url": spotify_url(data, self.allow_loopback),
+                "image": largest_image(data.get("images"), self.allow_loopback)}
 
     @staticmethod
     def _items(page: dict, what: str) -> list[dict]:
@@ -226,7 +231,7 @@ class SpotifyClient:
         limit = max(1, min(50, int(limit)))
         page = self._get(access_token, f"{self.api_url}/v1/me/top/artists", "top artists",
                          {"limit": limit, "offset": 0, "time_range": time_range})
-        return normalize_artists(self._items(page, "top artists"), limit)
+        return normalize_artists(self._items(page, "top artists"), limit, self.allow_loopback)
 
     def top_tracks(self, access_token: str, limit: int = 50, time_range: str = "medium_term") -> list[dict]:
         """Raw top track objects in rank order, following `next` pages when limit > 50."""
@@ -248,4 +253,4 @@ class SpotifyClient:
         artists = self.top_artists(access_token, limit=20, time_range=time_range)
         tracks = self.top_tracks(access_token, limit=50, time_range=time_range)
         return {"fetchedAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeRange": time_range,
-                "artists": artists, "albums": derive_top_albums(tracks, 12)}
+                "artists": artists, "albums": derive_top_albums(tracks, 12, self.allow_loopback)}
