@@ -1,9 +1,13 @@
 """Settings read from the environment, one class per environment."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 class ConfigError(RuntimeError):
@@ -158,6 +162,15 @@ class Config:
             raise ConfigError("ANCHOR_REFRESH_INTERVAL_SECONDS must be at least 60")
         if self.PAGE_CACHE_SECONDS > 30:
             raise ConfigError("ANCHOR_PAGE_CACHE_SECONDS must be 30 or less")
+        if self.SECRET_KEY == Config.DEFAULT_SECRET_KEY:
+            real = [name for name in ("SPOTIFY_CLIENT_ID", "MUSICBRAINZ_CLIENT_ID", "LASTFM_API_KEY", "KMS_KEY_ID")
+                    if getattr(self, name)]
+            if real:
+                raise ConfigError("Refusing the public development SECRET_KEY: real credentials are set ("
+                                  + ", ".join(real) + "); set a SECRET_KEY of your own")
+            if urlsplit(self.BASE_URL).hostname not in LOOPBACK_HOSTS:
+                raise ConfigError("Refusing the public development SECRET_KEY for a site beyond this "
+                                  "machine (ANCHOR_BASE_URL); set a SECRET_KEY of your own")
 
     def as_dict(self):
         """Upper-case settings, for app.config.from_mapping."""
@@ -203,8 +216,11 @@ class ProductionConfig(Config):
         if missing:
             raise ConfigError("Refusing to start in production: missing " + ", ".join(missing)
                               + " (set them with `eb setenv`, see docs/deploy.md)")
-        if len(self.SECRET_KEY) < 32:
-            raise ConfigError("Refusing to start in production: SECRET_KEY must be at least 32 characters")
+        if not strong_key(self.SECRET_KEY):
+            raise ConfigError("Refusing to start in production: SECRET_KEY must be at least 32 random "
+                              "bytes, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        if _env("FLASK_DEBUG", "0").lower() not in ("0", "false", "no", ""):
+            raise ConfigError("Refusing to start in production with FLASK_DEBUG set: the debugger runs code")
         if not self.BASE_URL.startswith("https://"):
             raise ConfigError("Refusing to start in production: ANCHOR_BASE_URL must be https://")
 
@@ -212,9 +228,18 @@ class ProductionConfig(Config):
 CONFIGS = {"development": Config, "test": TestConfig, "production": ProductionConfig}
 
 
+def strong_key(key):
+    """At least 32 random bytes written out: 43+ characters with 20+ different ones."""
+    return bool(key) and len(key) >= 43 and len(set(key)) >= 20
+
+
 def load_config(name=None, **overrides):
-    """Build the config object for ANCHOR_ENV (or the name given)."""
-    name = name or _env("ANCHOR_ENV", "development")
+    """Build the config object for ANCHOR_ENV (or the name given).
+
+    Without ANCHOR_ENV the production rules apply: development is chosen only explicitly, so a
+    forgotten setting can never sign sessions with the key in this repository.
+    """
+    name = name or _env("ANCHOR_ENV", "production")
     if name not in CONFIGS:
         raise ConfigError(f"ANCHOR_ENV must be one of {', '.join(CONFIGS)}, got {name!r}")
     return CONFIGS[name](**overrides)

@@ -18,7 +18,7 @@ from devstack.dynamodb import DynamoDBLocal
 from devstack.ports import free_port, wait_for_port
 
 TABLE_PREFIX = "bench-"
-SECRET_KEY = "bench-secret-key-not-used-anywhere-0123456"   # 42 chars, production needs >= 32
+SECRET_KEY = "bench-only-key-8f3KqZ2xLw9RtYv7NcJ1mPa5UeHd4GsB0oTiXnQ"   # not secret: the bench's own tables
 # Names that would change how the app behaves if the caller's shell happened to set them.
 _SCRUB = ("ANCHOR_ENV", "SECRET_KEY", "ANCHOR_BASE_URL", "ANCHOR_TABLE_PREFIX", "ANCHOR_KMS_KEY_ID",
           "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_ACCOUNTS_URL", "SPOTIFY_API_URL",
@@ -79,6 +79,8 @@ class Stack:
         return self.base_env(
             ANCHOR_ENV="production", SECRET_KEY=SECRET_KEY, SPOTIFY_CLIENT_ID="bench-dummy-client",
             SPOTIFY_CLIENT_SECRET="bench-dummy-secret", SPOTIFY_ACCOUNTS_URL=self.sandbox_url,
+            MUSICBRAINZ_CLIENT_ID="bench-dummy-mb", MUSICBRAINZ_CLIENT_SECRET="bench-dummy-mb-secret",
+            LASTFM_API_KEY="bench-dummy-key", LASTFM_SHARED_SECRET="bench-dummy-lastfm-secret",
             SPOTIFY_API_URL=self.sandbox_url, ANCHOR_KMS_KEY_ID="alias/anchor-bench-dummy",
             ANCHOR_BASE_URL="https://bench.anchor.band", **extra)
 

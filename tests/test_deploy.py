@@ -39,7 +39,7 @@ KNOWN_NAMESPACES = {
 SECRET_NAMES = {"SECRET_KEY", "SPOTIFY_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
                 "MUSICBRAINZ_CLIENT_SECRET", "LASTFM_SHARED_SECRET"}
 PRODUCTION_SECRETS = {
-    "SECRET_KEY": "x" * 48,
+    "SECRET_KEY": "test-only-key-Zq8Lw2Rt9Yv7Nc1Jm5Pa3Ue6Hd4Gs0BoTiXnKfQ",
     "SPOTIFY_CLIENT_ID": "client-id-for-import-test",
     "SPOTIFY_CLIENT_SECRET": "client-secret-for-import-test",
     "MUSICBRAINZ_CLIENT_ID": "musicbrainz-id-for-import-test",

@@ -8,6 +8,8 @@ stale copy. Pure functions over data (`arrange`, `data_hash`) stay free of model
 """
 import hashlib
 import json
+import random
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -18,7 +20,7 @@ from anchor.profiles import index
 from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
 from anchor.sources.base import DEFAULT_RANGE, RANGES
 
-WRITE_ATTEMPTS = 5
+WRITE_ATTEMPTS = 8
 
 
 class StaleEdit(Exception):
@@ -160,7 +162,9 @@ def update(profile, decide, *, bump=False, expect_version=None, allow_deleted=Fa
     StaleEdit. A deleted profile refuses every change unless `allow_deleted` (ProfileGone).
     Returns the updated profile, or None when `decide` gave up.
     """
-    for _attempt in range(WRITE_ATTEMPTS):
+    for attempt in range(WRITE_ATTEMPTS):
+        if attempt:   # another writer won the last round: let the crowd spread out a little
+            time.sleep(random.uniform(0, 0.01 * attempt))
         if profile.deletedAt is not None and not allow_deleted:
             raise ProfileGone(ProfileGone.message)
         if expect_version is not None and profile.version != expect_version:
