@@ -7,7 +7,9 @@ from anchor.models import AccountModel, account_key, conditional
 from anchor.profiles import handles, listening, service, tokens
 from anchor.profiles.accounts import owned_handle
 from anchor.refresh import engine
+from anchor.rules import NAME_MAX
 from anchor.spotify.client import TokenSet
+from anchor.text import clean_name
 
 log = logging.getLogger("anchor.connection")
 
@@ -29,13 +31,13 @@ def complete_sign_in(token):
     account_id = f"spotify:{me['id']}"
     tokens.save(account_id, token_set)
     handle = _signed_in(account_id, "spotify")
-    return account_id, me["display_name"], handle
+    return account_id, clean_name(me["display_name"], NAME_MAX) or me["id"], handle
 
 
 def sign_in(source, user, display_name=None):
     """A source without stored credentials (ListenBrainz, Last.fm): (account_id, name, handle)."""
     account_id = f"{source}:{user}"
-    return account_id, display_name or user, _signed_in(account_id, source)
+    return account_id, clean_name(display_name or user, NAME_MAX) or user, _signed_in(account_id, source)
 
 
 def _signed_in(account_id, source):

@@ -2,6 +2,7 @@
 from anchor import clock
 from anchor.rules import BIO_MAX, LINE_MAX, NAME_MAX
 from anchor.sources.base import RANGES
+from anchor.text import clean_name
 from anchor.ai.validate import safety_problems
 from anchor.profiles import service
 from anchor.profiles.copywriting import locks
@@ -13,7 +14,7 @@ class EditRefused(Exception):
 
 
 def _clean(text, limit, what, allow_empty=False):
-    text = " ".join((text or "").split())
+    text = clean_name(text, limit * 4)
     if not text and not allow_empty:
         raise EditRefused(f"The {what} cannot be empty.")
     if len(text) > limit:

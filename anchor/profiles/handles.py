@@ -10,6 +10,8 @@ from anchor import clock
 from anchor.models import (AccountModel, ProfileModel, account_key, profile_key,
                            transaction_connection)
 from anchor.profiles.accounts import current_id, split_id
+from anchor.rules import NAME_MAX
+from anchor.text import clean_name
 
 HANDLE_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 RESERVED = frozenset("""
@@ -64,6 +66,7 @@ def claim(account_id, raw_handle, display_name=None):
     handle = check(raw_handle)
     account_id = current_id(account_id)
     source, user = split_id(account_id)
+    display_name = clean_name(display_name, NAME_MAX)
     moment = clock.now()
     profile = ProfileModel(
         profile_key(handle), handle=handle, ownerId=account_id, displayName=display_name or handle,

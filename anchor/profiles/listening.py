@@ -10,6 +10,7 @@ from anchor.profiles import service, tokens
 from anchor.sources import lastfm, listenbrainz
 from anchor.sources import spotify as spotify_source
 from anchor.sources.base import AccessTokenRejected, SourceError
+from anchor.text import clean_listening
 
 LABELS = {"spotify": "Spotify", "listenbrainz": "ListenBrainz", "lastfm": "Last.fm",
           "upload": "your Spotify data download"}
@@ -51,7 +52,11 @@ def ai_allowed(source):
 
 
 def fetch(profile, calls):
-    """Normalised data for every range from the profile's source; SourceError subclasses on failure."""
+    """Normalised data for every range from the profile's source, every name cleaned."""
+    return clean_listening(_fetch(profile, calls))
+
+
+def _fetch(profile, calls):
     source = service.source_of(profile)
     config = current_app.config
     if source == "spotify":

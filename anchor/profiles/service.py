@@ -19,6 +19,7 @@ from anchor.models import ProfileModel, conditional, profile_key
 from anchor.profiles import index
 from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
 from anchor.sources.base import DEFAULT_RANGE, RANGES
+from anchor.text import clean_name
 
 WRITE_ATTEMPTS = 8
 
@@ -143,7 +144,7 @@ def available_ranges(profile):
 
 def visible(profile, name=DEFAULT_RANGE):
     """What the public page shows and the AI writes about, with the names to head it."""
-    return {"handle": profile.handle, "displayName": profile.displayName or profile.handle,
+    return {"handle": profile.handle, "displayName": clean_name(profile.displayName) or profile.handle,
             **arrange(range_data(listening(profile), name), profile.layout)}
 
 

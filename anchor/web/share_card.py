@@ -8,6 +8,7 @@ from functools import lru_cache
 from cachetools import LRUCache
 
 from anchor.profiles import service
+from anchor.text import clean_name
 
 WIDTH, HEIGHT = 1200, 630
 CACHE_ENTRIES = 64
@@ -30,12 +31,18 @@ def _font(size, bold=True):
 
 
 def _fit(draw, text, font, width):
-    """Cut text with an ellipsis so it fits in `width` pixels."""
+    """Cut text with an ellipsis so it fits in `width` pixels (any string: cleaned and capped first)."""
+    text = clean_name(text, 300)
     if draw.textlength(text, font=font) <= width:
         return text
-    while text and draw.textlength(text + "…", font=font) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    low, high = 0, len(text)          # the longest prefix that fits with the ellipsis
+    while low < high:
+        middle = (low + high + 1) // 2
+        if draw.textlength(text[:middle] + "…", font=font) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
 
 
 def _palette(handle):

@@ -1,0 +1,47 @@
+"""The one cleaning path for every name that reaches a page, a card or a log.
+
+Names come from Spotify, ListenBrainz, Last.fm, uploaded files and the owner. Each is normalised
+(NFC), stripped of control, format (bidi overrides, zero-width) and unassigned characters,
+whitespace-collapsed and capped, so a newline or a right-to-left override in a source's answer can
+never break a share card, flip a page title or forge a log line.
+"""
+import unicodedata
+
+NAME_LIMIT = 200
+_DROP = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def clean_name(value, limit=NAME_LIMIT):
+    """A name as the product shows it ("" for anything that is not text)."""
+    if not isinstance(value, str):
+        return ""
+    text = unicodedata.normalize("NFC", value[: limit * 4])
+    text = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch) not in _DROP)
+    return " ".join(text.split())[:limit].rstrip()
+
+
+def clean_listening(data):
+    """Normalised listening data with every artist and album name cleaned (nameless items dropped)."""
+    if not isinstance(data, dict):
+        return data
+    ranges = {}
+    for name, part in (data.get("ranges") or {}).items():
+        part = part if isinstance(part, dict) else {}
+        ranges[name] = {kind: _clean_items(part.get(kind)) for kind in ("artists", "albums")}
+    return {**data, "ranges": ranges}
+
+
+def _clean_items(items):
+    cleaned = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        name = clean_name(item.get("name"))
+        if not name:
+            continue
+        entry = dict(item, name=name)
+        if "artists" in item:
+            entry["artists"] = [a for a in (clean_name(x) for x in item.get("artists") or []) if a]
+        cleaned.append(entry)
+    return cleaned
