@@ -1,0 +1,309 @@
+"""Counting plays of a Spotify data download into the normalised data (top artists and albums).
+
+Music plays of 30 s or more count; podcast episodes and audiobook chapters never do. Ranges are
+relative to the day of the LAST counted play (UTC calendar days, that day included):
+month = the last 28 days, half_year = 182 days, year = 365 days, all_time = everything.
+
+Plays are tallied as packed integers (plays << 40 | ms) per name, per day for the last KEEP_DAYS
+days before the latest day seen so far (the only days a finite range can still need), and folded
+into one all-time total per name (plus its first day) once they fall behind: memory grows with
+distinct names, never with the number of plays or years. The ranges are summed at the end, when
+the last day is known. Plays may come in any order (files are not trusted to be chronological).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import date
+
+from .base import now_iso
+from .upload_archive import UploadRefused
+
+SHORT_PLAY_MS = 30_000
+RANGE_DAYS = {"month": 28, "half_year": 182, "year": 365, "all_time": None}
+TOP_ARTISTS, TOP_ALBUMS = 20, 12
+MAX_NAME = 200
+MAX_DISTINCT_NAMES = 250_000          # artists + albums; far beyond any real listener
+FIRST_DAY, LAST_DAY = date(2000, 1, 1).toordinal(), date(2100, 1, 1).toordinal()   # plausible play dates
+PLAY_SHIFT = 40                       # a tally is plays << 40 | ms
+MS_MASK = (1 << PLAY_SHIFT) - 1
+KEEP_DAYS = max(n for n in RANGE_DAYS.values() if n)   # days kept one by one behind the latest day
+FOLD_EVERY = 30                                         # fold when this many days have piled up
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + BIDI + "\ufeff\ufff9-\ufffb]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_name(value) -> str:
+    """A name fit for a page: NFC, control and bidi characters dropped, whitespace collapsed,
+    at most MAX_NAME characters ("" for anything that is not a string)."""
+    if not isinstance(value, str):
+        return ""
+    value = _UNWANTED.sub("", unicodedata.normalize("NFC", value[:MAX_NAME * 4]))
+    return _SPACES.sub(" ", value).strip()[:MAX_NAME].rstrip()
+
+
+def shape_error(name: str, kind: str) -> UploadRefused:
+    wanted = ("'ts' and 'ms_played'" if kind == "extended" else "'endTime', 'artistName' and 'msPlayed'")
+    return UploadRefused(f"The file {name} does not look like a Spotify streaming history: its entries "
+                         f"lack {wanted}.", "shape")
+
+
+def kind_of(record) -> str | None:
+    """Which history format one entry belongs to (by its keys)."""
+    if isinstance(record, dict):
+        if "ts" in record and "ms_played" in record:
+            return "extended"
+        if "endTime" in record and "msPlayed" in record:
+            return "account"
+    return None
+
+
+class Tally:
+    """Plays counted so far; feed it history files with `add_extended`/`add_account`, then `result()`."""
+
+    def __init__(self, tick=None):
+        self.tick = tick                       # called every 1024 rows with the rows read so far
+        self.rows = self.plays = self.short = self.podcasts = self.unattributed = 0
+        self.files = 0
+        self.kind: str | None = None
+        self.artists: dict[str, int] = {}      # cleaned name -> index
+        self.albums: dict[tuple[int, str], int] = {}   # (artist index, cleaned album) -> index
+        self.recent = ({}, {})                 # (artists, albums): {day: {index: tally}}
+        self.old = ({}, {})                    # (artists, albums): {index: tally} of folded days
+        self.first = ({}, {})                  # (artists, albums): {index: first folded day}
+        self.max_day = self.min_day = None
+        self._folded_at = 0
+        self._clean: dict[str, str] = {}       # raw -> cleaned (names repeat a lot)
+        self._days: dict[str, int] = {}        # "YYYY-MM-DD" -> ordinal
+
+    # -- helpers used in the hot loops --------------------------------------------------------
+    def _name(self, raw) -> str:
+        cleaned = self._clean.get(raw) if isinstance(raw, str) else None
+        if cleaned is None:
+            cleaned = clean_name(raw)
+            if isinstance(raw, str) and len(raw) <= 4 * MAX_NAME:
+                if len(self._clean) > 2 * MAX_DISTINCT_NAMES:
+                    raise _too_many()
+                self._clean[raw] = cleaned
+        return cleaned
+
+    def _day(self, stamp, name: str) -> int:
+        key = stamp[:10] if isinstance(stamp, str) else None
+        day = self._days.get(key)
+        if day is None:
+            try:
+                day = date.fromisoformat(key).toordinal()
+            except (TypeError, ValueError):
+                day = None
+            if day is None or not FIRST_DAY <= day < LAST_DAY:
+                raise UploadRefused(f"The file {name} has a play with a date we cannot read.", "shape")
+            self._days[key] = day
+        return day
+
+    def _buckets(self, day: int) -> tuple[dict, dict]:
+        """The (artists, albums) tallies of one day, folding days that no finite range can need."""
+        artists = self.recent[0].get(day)
+        if artists is None:
+            if self.max_day is None:
+                self.max_day = self.min_day = self._folded_at = day
+            self.max_day, self.min_day = max(self.max_day, day), min(self.min_day, day)
+            if self.max_day - self._folded_at >= FOLD_EVERY or len(self.recent[0]) > KEEP_DAYS + FOLD_EVERY:
+                self._fold()
+            artists = self.recent[0][day] = {}
+            self.recent[1][day] = {}
+        return artists, self.recent[1][day]
+
+    def _fold(self) -> None:
+        cutoff = self.max_day - KEEP_DAYS + 1
+        self._folded_at = self.max_day
+        for recent, old, first in zip(self.recent, self.old, self.first):
+            for day in [d for d in recent if d < cutoff]:
+                for index, value in recent.pop(day).items():
+                    old[index] = old.get(index, 0) + value
+                    if first.get(index, day) >= day:
+                        first[index] = day
+
+    def _artist(self, name: str) -> int:
+        index = self.artists.get(name)
+        if index is None:
+            index = self.artists[name] = len(self.artists)
+            if len(self.artists) + len(self.albums) > MAX_DISTINCT_NAMES:
+                raise _too_many()
+        return index
+
+    def _album(self, artist: int, name: str) -> int:
+        key = (artist, name)
+        index = self.albums.get(key)
+        if index is None:
+            index = self.albums[key] = len(self.albums)
+            if len(self.artists) + len(self.albums) > MAX_DISTINCT_NAMES:
+                raise _too_many()
+        return index
+
+    def _start(self, kind: str, name: str) -> None:
+        if self.kind not in (None, kind):
+            raise shape_error(name, self.kind)
+        self.kind = kind
+        self.files += 1
+
+    # -- the two formats ----------------------------------------------------------------------
+    def add_extended(self, records, name: str) -> None:
+        """Entries of an extended history file (`Streaming_History_Audio_*.json`)."""
+        self._start("extended", name)
+        tick, rows = self.tick, self.rows
+        current, artist_days, album_days = None, None, None
+        try:
+            for record in records:
+                rows += 1
+                if not rows & 1023 and tick is not None:
+                    tick(rows)
+                try:
+                    ms = record["ms_played"]
+                    stamp = record["ts"]
+                except (KeyError, TypeError):
+                    raise shape_error(name, "extended") from None
+                if (record.get("episode_name") is not None or record.get("spotify_episode_uri") is not None
+                        or record.get("audiobook_title") is not None or record.get("audiobook_uri") is not None
+                        or record.get("audiobook_chapter_uri") is not None):
+                    self.podcasts += 1
+                    continue
+                ms = _ms(ms, name)
+                if ms < SHORT_PLAY_MS:
+                    self.short += 1
+                    continue
+                artist_name = self._name(record.get("master_metadata_album_artist_name"))
+                if not artist_name:
+                    self.unattributed += 1
+                    continue
+                day = self._day(stamp, name)
+                if day != current:
+                    artist_days, album_days = self._buckets(day)
+                    current = day
+                self.plays += 1
+                value = (1 << PLAY_SHIFT) + ms
+                artist = self._artist(artist_name)
+                artist_days[artist] = artist_days.get(artist, 0) + value
+                album_name = self._name(record.get("master_metadata_album_album_name"))
+                if album_name:
+                    album = self._album(artist, album_name)
+                    album_days[album] = album_days.get(album, 0) + value
+        finally:
+            self.rows = rows
+
+    def add_account(self, records, name: str) -> None:
+        """Entries of an account-data history file (`StreamingHistory_music_*.json`): no albums."""
+        self._start("account", name)
+        tick, rows = self.tick, self.rows
+        current, artist_days = None, None
+        try:
+            for record in records:
+                rows += 1
+                if not rows & 1023 and tick is not None:
+                    tick(rows)
+                try:
+                    ms = record["msPlayed"]
+                    stamp = record["endTime"]
+                    raw_artist = record["artistName"]
+                except (KeyError, TypeError):
+                    raise shape_error(name, "account") from None
+                ms = _ms(ms, name)
+                if ms < SHORT_PLAY_MS:
+                    self.short += 1
+                    continue
+                artist_name = self._name(raw_artist)
+                if not artist_name:
+                    self.unattributed += 1
+                    continue
+                day = self._day(stamp, name)
+                if day != current:
+                    artist_days = self._buckets(day)[0]
+                    current = day
+                self.plays += 1
+                artist = self._artist(artist_name)
+                artist_days[artist] = artist_days.get(artist, 0) + (1 << PLAY_SHIFT) + ms
+        finally:
+            self.rows = rows
+
+    # -- the result ---------------------------------------------------------------------------
+    def result(self) -> dict:
+        """The normalised data (with ranges["year"] besides base.RANGES) and a summary."""
+        if not self.plays:
+            raise UploadRefused("We found no music plays of 30 seconds or more in this upload.", "no_plays")
+        first, last = self.min_day, self.max_day
+        artist_names = list(self.artists)
+        album_keys = list(self.albums)
+        artist_totals, artist_first = _totals(self.recent[0], self.old[0], self.first[0], last)
+        album_totals, album_first = _totals(self.recent[1], self.old[1], self.first[1], last)
+        ranges = {}
+        for rng in RANGE_DAYS:
+            artists = [_item("artist", artist_names[i], value, artist_first[i])
+                       for i, value in artist_totals[rng].items()]
+            albums = [_item("album", album_keys[i][1], value, album_first[i], artist_names[album_keys[i][0]])
+                      for i, value in album_totals[rng].items()]
+            ranges[rng] = {"artists": _ranked(artists, TOP_ARTISTS),
+                           "albums": _ranked(albums, TOP_ALBUMS) if self.kind == "extended" else []}
+        top = ranges["all_time"]["artists"]
+        summary = {"plays": self.plays, "skipped_short": self.short, "podcasts": self.podcasts,
+                   "unattributed": self.unattributed, "rows": self.rows,
+                   "from": date.fromordinal(first).isoformat(), "to": date.fromordinal(last).isoformat(),
+                   "top_artist": top[0]["name"] if top else None, "format": self.kind,
+                   "albums_available": self.kind == "extended", "files": self.files}
+        return {"source": "upload", "fetchedAt": now_iso(), "ranges": ranges, "summary": summary}
+
+
+def _too_many() -> UploadRefused:
+    return UploadRefused("This upload names far more artists and albums than any real listening history; "
+                         "it was not imported.", "too_many_names")
+
+
+def _ms(value, name: str) -> int:
+    if type(value) is int and value >= 0:
+        return value
+    if isinstance(value, float) and value >= 0 and value == value and value != float("inf"):
+        return int(value)
+    raise UploadRefused(f"The file {name} has a play with a duration we cannot read.", "shape")
+
+
+def _totals(recent: dict, old: dict, first: dict, last: int) -> tuple[dict[str, dict[int, int]], dict[int, int]]:
+    """({range: {index: tally}}, {index: first day}) from the folded and the per-day tallies."""
+    out: dict[str, dict[int, int]] = {rng: {} for rng in RANGE_DAYS}
+    everything = out["all_time"]
+    everything.update(old)
+    first = dict(first)
+    finite = [(rng, last - n + 1) for rng, n in RANGE_DAYS.items() if n]
+    for day, bucket in recent.items():
+        targets = [out[rng] for rng, cutoff in finite if day >= cutoff]
+        for index, value in bucket.items():
+            everything[index] = everything.get(index, 0) + value
+            if first.get(index, day) >= day:
+                first[index] = day
+            for target in targets:
+                target[index] = target.get(index, 0) + value
+    return out, first
+
+
+def stable_id(*parts: str) -> str:
+    return "upload:" + hashlib.sha1("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def _item(kind: str, name: str, value: int, day: int, artist: str | None = None) -> dict:
+    plays, ms = value >> PLAY_SHIFT, value & MS_MASK
+    item = {"id": stable_id(kind, artist, name) if artist is not None else stable_id(kind, name),
+            "name": name, "url": None, "image": None, "rank": 0, "plays": plays, "minutes": ms // 60_000,
+            "firstPlayed": date.fromordinal(day).isoformat(), "_ms": ms}
+    if artist is not None:
+        item["artists"] = [artist]
+        item["year"] = None
+    return item
+
+
+def _ranked(items: list[dict], limit: int) -> list[dict]:
+    """Most listened first (exact milliseconds, then plays, then name, then id): deterministic."""
+    items.sort(key=lambda it: (-it["_ms"], -it["plays"], it["name"], it.get("artists", [""])[0]))
+    top = items[:limit]
+    for rank, item in enumerate(top, 1):
+        item["rank"] = rank
+        del item["_ms"]
+    return top
