@@ -54,6 +54,7 @@ class ProfileModel(_ProfilesTable):
     source = UnicodeAttribute(null=True)       # the source the page shows (None: spotify)
     links = JSONAttribute(null=True)           # {source: that source's user id} linked to the owner
     listening = JSONAttribute(null=True)       # normalised data, every range (anchor/sources/base.py)
+    uploaded = JSONAttribute(null=True)        # the last imported Spotify download's aggregates
     spotify = JSONAttribute(null=True)         # before sources: one range of Spotify data (read only)
     layout = JSONAttribute(null=True)          # {"hidden": [ids], "pinned": [ids]}
     dataHash = UnicodeAttribute(null=True)
@@ -141,6 +142,23 @@ class RateStateModel(_ProfilesTable):
     updatedAt = UTCDateTimeAttribute(null=True)
 
 
+class ImportModel(_ProfilesTable):
+    """`IMPORT#<account>`: the account's latest Spotify data import, its progress and heartbeat."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    status = UnicodeAttribute()                # running | done | failed
+    handle = UnicodeAttribute()
+    startedAt = UTCDateTimeAttribute()
+    heartbeatAt = UTCDateTimeAttribute(null=True)
+    rowsRead = NumberAttribute(default=0)
+    bytesRead = NumberAttribute(default=0)
+    bytesTotal = NumberAttribute(default=0)
+    message = UnicodeAttribute(null=True)
+    summary = JSONAttribute(null=True)         # plays, dates, top artist: never the file itself
+
+
 class TokenModel(Model):
     """`ACCOUNT#<spotifyUserId>` in the tokens table: one sealed blob, never plain text."""
 
@@ -182,7 +200,7 @@ def account_key(account_id):
 
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel,
-                        RateStateModel)
+                        RateStateModel, ImportModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
 
 

@@ -88,8 +88,10 @@ def show_source(profile, source):
     if listening.external_id(profile, source) is None:
         raise LinkRefused(f"Link {listening.label(source)} first.")
     connected = source != "spotify" or tokens.has_tokens(listening.account_id(profile, "spotify"))
-    return service.write(profile, {"source": source, "spotifyConnected": connected,
-                                   "failureCount": 0, "lastRefreshMessage": None}, bump=True)
+    changes = {"source": source, "spotifyConnected": connected, "failureCount": 0, "lastRefreshMessage": None}
+    if source == "upload" and profile.uploaded:
+        changes["listening"] = profile.uploaded      # the file's totals are kept; the file is not
+    return service.write(profile, changes, bump=True)
 
 
 def disconnect(profile):

@@ -11,13 +11,14 @@ class BadCursor(ValueError):
 
 
 def belongs_in_index(state):
-    """The one index rule: connected, auto-refresh on, public, not deleted, and scheduled.
+    """The one index rule: connected, auto-refresh on, public, not deleted, scheduled, and from a
+    source that can be re-read (an uploaded file only changes when its owner uploads again).
 
     `state` maps attribute names to values (a dict, or a profile via `state_of`).
     """
     return bool(state.get("spotifyConnected") and state.get("autoRefreshEnabled")
                 and state.get("isPublic") and state.get("deletedAt") is None
-                and state.get("nextRefreshAt") is not None)
+                and state.get("nextRefreshAt") is not None and state.get("source") != "upload")
 
 
 def index_keys(handle, state):
@@ -32,7 +33,7 @@ def state_of(profile):
     return {name: getattr(profile, name) for name in INDEX_INPUTS}
 
 
-INDEX_INPUTS = ("spotifyConnected", "autoRefreshEnabled", "isPublic", "deletedAt", "nextRefreshAt")
+INDEX_INPUTS = ("spotifyConnected", "autoRefreshEnabled", "isPublic", "deletedAt", "nextRefreshAt", "source")
 
 
 def apply_index(profile):

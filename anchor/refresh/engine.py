@@ -233,6 +233,8 @@ def _refresh(profile, lock_id, calls):
         _write_locked(profile, lock_id, {"lastRefreshStatus": str(Outcome.RATE_LIMITED),
                                          "lastRefreshMessage": message, "nextRefreshAt": until})
         return RefreshResult(Outcome.RATE_LIMITED, message)
+    except listening.NothingToFetch as exc:
+        return RefreshResult(Outcome.UNCHANGED, exc.message)
     except NotReady:
         return _record_failure(profile, lock_id, now, f"{name} has not computed your statistics "
                                "yet; this usually happens within a day of your first listens")

@@ -6,7 +6,8 @@ from flask import (Blueprint, Response, abort, current_app, get_flashed_messages
 from flask_login import current_user, login_required
 
 from anchor import clock
-from anchor.profiles import connection, copywriting, editing, handles, lifecycle, listening, service
+from anchor.extensions import csrf
+from anchor.profiles import connection, copywriting, editing, handles, imports, lifecycle, listening, service
 from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
@@ -44,7 +45,8 @@ def _context(profile=None, message=None, error=None, **extra):
     if error:
         messages.append(("error", error))
     context = {"profile": profile, "messages": messages,
-               "display_name": session.get("display_name"), **extra}
+               "display_name": session.get("display_name"), "upload": imports.current(current_user.id),
+               "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024), **extra}
     if profile is not None:
         context.update(dashboard_view(profile))
         if extra.get("album_id"):
@@ -188,7 +190,7 @@ def show_source():
     """Show another linked source on the page, then refresh from it."""
     profile = _profile()
     source = request.form.get("source", "")
-    if source not in SIGN_IN:
+    if source not in SIGN_IN and source != "upload":
         return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
                           error="That is not a source Anchor.band knows.")
     try:
@@ -199,6 +201,39 @@ def show_source():
     public_page.forget(profile.handle)
     return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
                       message=f"Your page now shows {listening.label(source)}. {result.message}")
+
+
+@bp.post("/upload")
+@csrf.exempt
+def upload_file():
+    """Receive a Spotify data download and import it in the background."""
+    # The one route that takes large bodies: the limit is raised here, then CSRF is checked.
+    request.max_content_length = imports.UPLOAD_LIMIT
+    csrf.protect()
+    profile = _profile()
+    sent = request.files.get("file")
+    error = None
+    if sent is None or not sent.filename:
+        error = "Choose the ZIP (or JSON file) Spotify sent you, then upload it."
+    else:
+        try:
+            imports.start(current_user.id, profile.handle, sent.stream, sent.filename)
+        except imports.ImportRefused as exc:
+            error = str(exc)
+    message = None if error else "Uploaded. Reading your streaming history…"
+    return after_post(TEMPLATE, ["import_status", "flash"], lambda **kw: _context(profile, **kw),
+                      message=message, error=error)
+
+
+@bp.get("/import-status")
+def import_status():
+    """Polled while an import runs; when it ends the page reloads to show the new data."""
+    profile = _profile()
+    response = render(TEMPLATE, ["import_status"], **_context(profile))
+    found = imports.current(current_user.id)
+    if found is not None and found.status != imports.RUNNING:
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @bp.post("/disconnect")

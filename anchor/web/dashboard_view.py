@@ -35,7 +35,8 @@ SANDBOX_FLAG = {"spotify": "SPOTIFY_SANDBOX", "listenbrainz": "BRAINZ_SANDBOX", 
 NOTES = {"spotify": "Top artists and tracks; Spotify's terms keep its data from AI models.",
          "listenbrainz": "Open (CC0) statistics, with cover art from the Cover Art Archive; "
                          "sign in with your MusicBrainz account.",
-         "lastfm": "Top artists and albums of your scrobbles."}
+         "lastfm": "Top artists and albums of your scrobbles.",
+         "upload": "Your own streaming history, with real play counts and minutes."}
 
 
 def source_view(profile):
@@ -47,6 +48,7 @@ def source_view(profile):
         "source_demo": config.get(SANDBOX_FLAG.get(shown, ""), False),
         "ai_allowed": copywriting.writer_for(profile) != "offline" or config["AI_PROVIDER"] == "offline",
         "sources": [{"name": name, "label": listening.label(name), "shown": name == shown,
-                     "user": listening.external_id(profile, name), "note": NOTES[name]}
-                    for name in SIGN_IN],
+                     "user": listening.external_id(profile, name), "note": NOTES[name],
+                     "linkable": name in SIGN_IN}
+                    for name in (*SIGN_IN, "upload")],
     }

@@ -1,0 +1,151 @@
+"""Importing a Spotify data download: one import per account, in the background, progress in DynamoDB.
+
+The upload is streamed to a private temporary file, read in a background thread by the upload
+adapter (anchor/sources/upload.py) and deleted whatever happens; only the aggregates are stored.
+The import item (`IMPORT#<account>`) holds the progress so any instance can show it, and a
+heartbeat: an import whose heartbeat stopped (the process was killed) reads as failed and a new
+upload may start at once.
+"""
+import logging
+import os
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+
+from anchor import clock
+from anchor.logs import log_event
+from anchor.models import ImportModel, conditional
+from anchor.profiles import copywriting, service
+from anchor.sources import upload
+from anchor.text import clean_listening
+
+log = logging.getLogger("anchor.imports")
+
+HEARTBEAT_STALE = timedelta(seconds=60)
+UPLOAD_LIMIT = upload.MAX_TOTAL_BYTES + 10 * 1024 * 1024   # the form around the file adds a little
+RUNNING, DONE, FAILED = "running", "done", "failed"
+
+
+class ImportRefused(Exception):
+    """An upload cannot start (one is running already, or there is nothing to read)."""
+
+
+def key(account_id):
+    """`IMPORT#<account id>`: the account's one import item."""
+    return f"IMPORT#{account_id}"
+
+
+def current(account_id):
+    """The account's latest import with a stale running one reported as failed, or None."""
+    try:
+        item = ImportModel.get(key(account_id), consistent_read=True)
+    except ImportModel.DoesNotExist:
+        return None
+    if item.status == RUNNING and _stale(item):
+        item.status = FAILED
+        item.message = ("The import stopped before it finished (the server restarted). Nothing was "
+                        "changed; please upload the file again.")
+    return item
+
+
+def _stale(item):
+    return item.heartbeatAt is None or item.heartbeatAt < clock.now() - HEARTBEAT_STALE
+
+
+def start(account_id, handle, stream, filename=""):
+    """Save the upload to a temporary file and import it in a background thread."""
+    now = clock.now()
+    item = ImportModel(key(account_id), status=RUNNING, handle=handle, startedAt=now, heartbeatAt=now,
+                       rowsRead=0, bytesRead=0, bytesTotal=0, message="Reading your file…",
+                       summary=None)
+    free = (ImportModel.pk.does_not_exist() | (ImportModel.status != RUNNING)
+            | (ImportModel.heartbeatAt < now - HEARTBEAT_STALE))
+    if not conditional(item.save, condition=free):
+        raise ImportRefused("An import is already running for your account; wait for it to finish.")
+    path = _save(stream)
+    if path is None:
+        _finish(item, FAILED, "The file was empty. Choose the ZIP (or JSON file) Spotify sent you.")
+        raise ImportRefused("The file was empty. Choose the ZIP (or JSON file) Spotify sent you.")
+    app = current_app._get_current_object()
+    threading.Thread(target=_run, args=(app, item, path), name=f"import-{handle}", daemon=True).start()
+    log_event(log, "import started", handle=handle, bytes=path.stat().st_size)
+    return item
+
+
+def _save(stream):
+    """Copy the upload to a private temporary file in chunks; None when it is empty."""
+    handle, name = tempfile.mkstemp(prefix="anchor-import-", suffix=".upload")
+    path = Path(name)
+    size = 0
+    with os.fdopen(handle, "wb") as out:
+        while chunk := stream.read(1024 * 1024):
+            out.write(chunk)
+            size += len(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        return None
+    return path
+
+
+def _run(app, item, path):
+    with app.app_context():
+        try:
+            _import(item, path)
+        except Exception:  # a bug must leave the import clearly failed, never stuck "running"
+            log_event(log, "import crashed", level=logging.ERROR, exc_info=True, handle=item.handle)
+            _finish(item, FAILED, "Something broke while reading your file. Nothing was changed; "
+                                  "please try again.")
+        finally:
+            path.unlink(missing_ok=True)      # the uploaded file is never kept
+
+
+def _import(item, path):
+    def progress(rows, read, total):
+        conditional(item.update, actions=[ImportModel.rowsRead.set(rows), ImportModel.bytesRead.set(read),
+                                          ImportModel.bytesTotal.set(total),
+                                          ImportModel.heartbeatAt.set(clock.now())],
+                    condition=ImportModel.status == RUNNING)
+    try:
+        data = upload.import_export(path, progress=progress)
+    except upload.UploadRefused as exc:
+        _finish(item, FAILED, f"{exc.message} Nothing was changed.")
+        return
+    profile = service.get(item.handle)
+    if profile is None or profile.deletedAt is not None:
+        _finish(item, FAILED, "Your profile was deleted while the file was read; nothing was stored.")
+        return
+    summary = data.pop("summary", {})
+    data = clean_listening(data)
+    service.write(profile, {"listening": data, "uploaded": data, "source": "upload", "spotifyConnected": True,
+                            "links": dict(profile.links or {}, upload=clock.iso(clock.now())),
+                            "lastRefreshAt": clock.now(), "lastRefreshStatus": "imported",
+                            "lastRefreshMessage": describe(summary), "failureCount": 0}, bump=True)
+    try:
+        copywriting.generate(service.get(item.handle))
+    except Exception:  # the data is in; the copy can be written from the dashboard
+        log_event(log, "copy after import crashed", level=logging.ERROR, exc_info=True, handle=item.handle)
+    _finish(item, DONE, describe(summary), summary)
+    log_event(log, "import done", handle=item.handle, plays=summary.get("plays"))
+
+
+def describe(summary):
+    """One sentence about what the import read."""
+    if not summary:
+        return "Imported."
+    text = (f"Imported {summary.get('plays', 0):,} plays from {summary.get('from')} to {summary.get('to')}"
+            f"; your top artist is {summary.get('top_artist') or 'unknown'}.")
+    if not summary.get("albums_available", True):
+        text += (" This file (Account data) has no album names, so your page shows top artists only; "
+                 "ask Spotify for the Extended streaming history to get albums too.")
+    return text
+
+
+def _finish(item, status, message, summary=None):
+    actions = [ImportModel.status.set(status), ImportModel.message.set(message),
+               ImportModel.heartbeatAt.set(clock.now())]
+    if summary is not None:
+        actions.append(ImportModel.summary.set(summary))
+    conditional(item.update, actions=actions, condition=ImportModel.status == RUNNING)

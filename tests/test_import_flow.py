@@ -1,0 +1,167 @@
+"""Importing a Spotify data download through the dashboard: background work, progress, limits."""
+import json
+import time
+import zipfile
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from anchor import clock
+from anchor.models import ImportModel, ProfileModel
+from anchor.profiles import imports
+from devstack.spotify_export import load_records, write_export
+from tests.web_helpers import claim, csrf_token, post
+
+MARKER = "ZZ-UPLOAD-MARKER-41c7"
+
+
+def _upload(client, path, htmx=False, name=None):
+    token = csrf_token(client)
+    with open(path, "rb") as handle:
+        data = {"file": (handle, name or path.name)}
+        if htmx:
+            return client.post("/dashboard/upload", data=data, content_type="multipart/form-data",
+                               headers={"HX-Request": "true", "X-CSRFToken": token})
+        data["csrf_token"] = token
+        return client.post("/dashboard/upload", data=data, content_type="multipart/form-data")
+
+
+def _wait(account="spotify:nadia", timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        item = ImportModel.get(f"IMPORT#{account}", consistent_read=True)
+        if item.status != "running":
+            return item
+        assert time.monotonic() < deadline, "the import never finished"
+        time.sleep(0.1)
+
+
+def _top_artist(records, since=None):
+    minutes = Counter()
+    for record in records:
+        artist = record.get("master_metadata_album_artist_name")
+        if artist and record["ms_played"] >= 30_000 and not record.get("episode_name"):
+            minutes[artist] += record["ms_played"]
+    return max(minutes.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+@pytest.fixture
+def owner(app):
+    client = app.test_client()
+    claim(client, "nadia")
+    post(client, "/dashboard/publish", {})
+    return client
+
+
+def test_upload_imports_in_the_background_and_the_page_shows_it(app, owner, tmp_path):
+    path = write_export(tmp_path / "my_spotify_data.zip", kind="extended", plays=4000, years=2, seed=3)
+    response = _upload(owner, path)
+    assert response.status_code == 303                        # the request returns at once
+    done = _wait()
+    assert done.status == "done" and done.summary["plays"] > 0, done.message
+    profile = ProfileModel.get("USER#nadia", consistent_read=True)
+    assert profile.source == "upload" and profile.gsi1pk is None      # never in the due index
+    assert set(profile.listening["ranges"]) >= {"month", "half_year", "all_time"}
+    top = profile.listening["ranges"]["all_time"]["artists"][0]
+    assert top["name"] == _top_artist(load_records(path)) and top["plays"] and top["minutes"]
+    assert profile.bio and profile.copyHash == profile.dataHash
+    dashboard = owner.get("/dashboard").get_data(as_text=True)
+    assert "Imported" in dashboard and "Upload a newer file" in dashboard
+    page = app.test_client().get("/nadia").get_data(as_text=True)
+    assert top["name"].replace("'", "&#39;").replace("&", "&amp;")[:12] in page or top["name"][:12] in page
+    assert "Spotify data download" in page
+
+
+def test_account_data_gives_artists_only_and_says_so(app, owner, tmp_path):
+    path = write_export(tmp_path / "StreamingHistory_music_0.json", kind="account", plays=1500, as_zip=False)
+    _upload(owner, path)
+    done = _wait()
+    assert done.status == "done" and "artists only" in done.message
+    profile = ProfileModel.get("USER#nadia", consistent_read=True)
+    assert profile.listening["ranges"]["all_time"]["albums"] == []
+    assert profile.listening["ranges"]["all_time"]["artists"]
+
+
+@pytest.mark.parametrize("content,expected", [
+    (b"", "empty"),
+    (b"\x00\x01garbage that is no archive", "not"),
+    (json.dumps([{"hello": "world"}]).encode(), "Spotify"),
+])
+def test_bad_files_are_refused_and_change_nothing(app, owner, tmp_path, content, expected):
+    before = ProfileModel.get("USER#nadia", consistent_read=True)
+    path = tmp_path / "upload.json"
+    path.write_bytes(content)
+    response = _upload(owner, path)
+    assert response.status_code == 303
+    dashboard = owner.get("/dashboard").get_data(as_text=True)
+    if content:
+        item = _wait()
+        assert item.status == "failed" and "Nothing was changed" in item.message
+    assert expected.lower() in dashboard.lower()
+    after = ProfileModel.get("USER#nadia", consistent_read=True)
+    assert (after.source, after.listening, after.version) == (before.source, before.listening, before.version)
+
+
+def test_zip_bomb_is_refused(app, owner, tmp_path):
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Spotify Extended Streaming History/Streaming_History_Audio_2020.json",
+                         b"[" + b" " * (50 * 1024 * 1024) + b"]")
+    _upload(owner, path)
+    item = _wait()
+    assert item.status == "failed" and ProfileModel.get("USER#nadia").source == "spotify"
+
+
+def test_one_import_at_a_time_and_a_dead_one_is_retryable(app, owner, tmp_path):
+    now = clock.now()
+    ImportModel("IMPORT#spotify:nadia", status="running", handle="nadia", startedAt=now,
+                heartbeatAt=now).save()
+    path = write_export(tmp_path / "my_spotify_data.zip", plays=500, seed=1)
+    busy = _upload(owner, path, htmx=True)
+    assert "already running" in busy.get_data(as_text=True)
+    ImportModel("IMPORT#spotify:nadia", status="running", handle="nadia", startedAt=now,
+                heartbeatAt=now - timedelta(minutes=5)).save()     # its process was killed
+    with app.app_context():
+        assert imports.current("spotify:nadia").status == "failed"
+    assert "stopped before it finished" in owner.get("/dashboard").get_data(as_text=True)
+    _upload(owner, path)
+    assert _wait().status == "done"
+
+
+def test_htmx_upload_answers_the_progress_fragment_and_polls(app, owner, tmp_path):
+    path = write_export(tmp_path / "my_spotify_data.zip", plays=500, seed=2)
+    response = _upload(owner, path, htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="import-status"' in body and "<html" not in body
+    _wait()
+    poll = owner.get("/dashboard/import-status", headers={"HX-Request": "true"})
+    assert poll.headers.get("HX-Refresh") == "true"
+
+
+def test_the_uploaded_bytes_are_kept_nowhere(app, owner, tmp_path, capsys, caplog):
+    path = tmp_path / "my_spotify_data.zip"
+    write_export(path, plays=300, seed=4)
+    records = load_records(path)
+    for record in records:
+        record.update(ip_addr=MARKER, conn_country=MARKER, user_agent_decrypted=MARKER)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Spotify Extended Streaming History/Streaming_History_Audio_2024.json",
+                         json.dumps(records))
+    before = set(tmp_path.parent.glob("**/anchor-import-*"))
+    _upload(owner, path)
+    assert _wait().status == "done"
+    table = [json.dumps(item.attribute_values, default=str) for item in ProfileModel.scan()]
+    assert not any(MARKER in text for text in table)
+    assert MARKER not in capsys.readouterr().out and MARKER not in caplog.text
+    import tempfile
+    from pathlib import Path
+    assert not list(Path(tempfile.gettempdir()).glob("anchor-import-*")), "the temporary file was kept"
+    assert before == set(tmp_path.parent.glob("**/anchor-import-*"))
+
+
+def test_only_the_upload_route_takes_a_large_body(app, owner):
+    big = "x" * (200 * 1024)
+    response = owner.post("/dashboard/name", data={"display_name": big, "csrf_token": csrf_token(owner)})
+    assert response.status_code == 413
+    assert ProfileModel.get("USER#nadia").displayName != big
