@@ -17,7 +17,8 @@ from anchor.config import TestConfig  # noqa: E402
 from devstack.dynamodb import DynamoDBLocal  # noqa: E402
 
 pytest_plugins = ["tests.spotify_fixtures", "tests.source_fixtures", "tests.ai_fixtures", "tests.aws_calls",
-                  "tests.browser_fixtures", "tests.refresh_fixtures"]
+                  "tests.browser_fixtures", "tests.refresh_fixtures", "tests.call_guards",
+                  "tests.source_app_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
-"""The public page: one read, tags, the same 404 for every miss, ETag/304, no outbound calls."""
+"""The public page: one read, tags, the same 404 for every miss, ETag/304, no outbound calls.
+
+`dynamodb_calls` and `only_dynamodb` come from tests/call_guards.py.
+"""
 import re
-import socket
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.client import BaseClient
 
 from anchor import clock
 from anchor.models import ProfileModel
@@ -23,33 +24,6 @@ def published(app):
 @pytest.fixture
 def visitor(app):
     return app.test_client()
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch):
-    """Every botocore operation made while the fixture is active, as (service, operation)."""
-    calls = []
-    original = BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((self.meta.service_model.service_id, operation_name))
-        return original(self, operation_name, api_params)
-    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-    return calls
-
-
-@pytest.fixture
-def only_dynamodb(app, monkeypatch):
-    """Fail the test if anything connects anywhere but DynamoDB Local (no Spotify, KMS, Bedrock)."""
-    allowed = urlsplit(app.config["DYNAMODB_ENDPOINT"]).port
-    original = socket.socket.connect
-
-    def guarded(sock, address):
-        if isinstance(address, tuple) and address[1] != allowed:
-            sock.close()
-            raise AssertionError(f"outbound connection to {address} while rendering a public page")
-        return original(sock, address)
-    monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
 def test_page_shows_the_profile(published, visitor):

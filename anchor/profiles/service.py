@@ -136,10 +136,14 @@ def has_data(profile):
     return bool(shown["artists"] or shown["albums"])
 
 
+def available_ranges_of(data):
+    """The ranges of normalised listening data that hold items, in the order the page offers them."""
+    return [name for name in RANGES if any(range_data(data, name).values())]
+
+
 def available_ranges(profile):
     """The ranges that hold data, in the order the page offers them."""
-    data = listening(profile)
-    return [name for name in RANGES if any(range_data(data, name).values())]
+    return available_ranges_of(listening(profile))
 
 
 def visible(profile, name=DEFAULT_RANGE):

@@ -240,6 +240,11 @@ def _refresh(profile, lock_id, calls):
                                "yet; this usually happens within a day of your first listens")
     except (SourceError, VaultError) as exc:
         return _record_failure(profile, lock_id, now, getattr(exc, "message", str(exc)))
+    if not service.available_ranges_of(data) and service.available_ranges(profile):
+        # An empty answer is far likelier a glitch than a listener who erased every listen:
+        # the page keeps its data and the refresh is retried like any other failure.
+        return _record_failure(profile, lock_id, now, f"{name} sent no listening data this time; "
+                               "your page keeps the data it had")
     return _store(profile, lock_id, now, data)
 
 

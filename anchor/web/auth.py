@@ -9,11 +9,11 @@ import secrets
 
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from anchor.extensions import oauth
 from anchor.logs import log_event
 from anchor.profiles import connection, listening, service
 from anchor.profiles.accounts import Account
@@ -28,8 +28,13 @@ PENDING_NONCES = 5        # sign-ins a browser may have started at once (oldest 
 
 
 def init_oauth(app):
-    """Register the OAuth clients with Authlib (real services or the local stand-ins)."""
-    oauth.init_app(app)
+    """Register the OAuth clients with Authlib (real services or the local stand-ins).
+
+    Each app gets a registry of its own: Authlib caches a client by name on first registration,
+    so a shared registry would keep the first app's URLs and credentials for every later app.
+    """
+    oauth = OAuth(app)
+    app.extensions["anchor.oauth"] = oauth
     accounts = app.config["SPOTIFY_ACCOUNTS_URL"].rstrip("/")
     oauth.register(
         "spotify",
@@ -56,6 +61,11 @@ def init_oauth(app):
         client_kwargs={"scope": "profile", "code_challenge_method": "S256", "default_timeout": 10},
         overwrite=True,
     )
+
+
+def _clients():
+    """This app's OAuth registry (`.spotify`, `.musicbrainz`)."""
+    return current_app.extensions["anchor.oauth"]
 
 
 def _callback_url(endpoint, **values):
@@ -110,13 +120,13 @@ def _oauth_token(client, name):
 @bp.get("/login")
 def login():
     """Send the browser to Spotify's consent page."""
-    return oauth.spotify.authorize_redirect(_callback_url("auth.callback"))
+    return _clients().spotify.authorize_redirect(_callback_url("auth.callback"))
 
 
 @bp.get("/auth/spotify/callback")
 def callback():
     """Spotify sends the browser back here with a code (or an error)."""
-    token = _oauth_token(oauth.spotify, "Spotify")
+    token = _oauth_token(_clients().spotify, "Spotify")
     if isinstance(token, tuple):
         return token
     try:
@@ -133,13 +143,13 @@ def callback():
 @bp.get("/login/listenbrainz")
 def login_listenbrainz():
     """Send the browser to MusicBrainz's consent page (the account ListenBrainz uses)."""
-    return oauth.musicbrainz.authorize_redirect(_callback_url("auth.listenbrainz_callback"))
+    return _clients().musicbrainz.authorize_redirect(_callback_url("auth.listenbrainz_callback"))
 
 
 @bp.get("/auth/listenbrainz/callback")
 def listenbrainz_callback():
     """MusicBrainz sends the browser back with a code; its user name is the ListenBrainz user."""
-    token = _oauth_token(oauth.musicbrainz, "MusicBrainz")
+    token = _oauth_token(_clients().musicbrainz, "MusicBrainz")
     if isinstance(token, tuple):
         return token
     try:
