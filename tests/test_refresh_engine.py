@@ -12,6 +12,7 @@ from anchor.refresh import engine
 from anchor.spotify.client import TokenSet
 from tests.refresh_fixtures import T0, connect, due_handles
 
+
 def top_tracks_calls(sandbox):
     return sandbox.stats()["paths"]["/v1/me/top/tracks"]
 
@@ -119,7 +120,8 @@ def test_persistent_5xx_backs_off_then_turns_auto_refresh_off(refresh_app, spoti
     result = engine.refresh_profile("nadia", "scheduled")
     profile = service.get("nadia")
     assert profile.failureCount == 5 and profile.autoRefreshEnabled is False
-    assert "Weekly refresh is now off" in profile.lastRefreshMessage == result.message
+    assert result.outcome == "failed" and "Weekly refresh is now off" in result.message
+    assert profile.lastRefreshMessage == result.message
     assert profile.gsi1pk is None
     assert engine.refresh_profile("nadia", "manual").outcome == "refreshed"
     assert service.get("nadia").failureCount == 0
@@ -177,12 +179,15 @@ def test_manual_refresh_says_already_refreshing_while_locked(refresh_app, spotif
 
 
 def test_two_clicks_start_one_manual_refresh(refresh_app, spotify_sandbox):
-    profile = connect(spotify_sandbox, "nadia", "nadia")
-    first, second = service.get("nadia"), service.get("nadia")
+    clock.freeze(T0)
+    connect(spotify_sandbox, "nadia", "nadia")
+    first, second = service.get("nadia"), service.get("nadia")   # two tabs, same page load
     assert engine.start_manual_refresh(first, background=False).outcome == "refreshed"
-    assert engine.start_manual_refresh(second, background=False).outcome == "cooldown"
+    clock.freeze(T0 + timedelta(minutes=1))
+    again = engine.start_manual_refresh(second, background=False)
+    assert again.outcome == "cooldown" and "(in 59 minutes)" in again.message
     assert top_tracks_calls(spotify_sandbox) == 1
-    assert profile.handle == "nadia"
+    assert service.get("nadia").lastManualRefreshAt == T0          # the second click spent nothing
 
 
 def test_background_manual_refresh_is_visible_until_it_lands(refresh_app, spotify_sandbox):
