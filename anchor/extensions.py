@@ -1,8 +1,6 @@
 """Extensions created once and bound in create_app."""
-from authlib.integrations.flask_client import OAuth
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-oauth = OAuth()

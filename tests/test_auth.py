@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from anchor import create_app
 from anchor.models import ProfileModel, TokenModel
 from tests.web_helpers import claim, consent, post, sign_in
 
@@ -119,3 +120,11 @@ def test_logout_needs_post_with_csrf(client, app):
     assert client.post("/logout").status_code == 400
     assert post(client, "/logout").status_code == 302
     assert client.get("/dashboard").status_code == 302
+
+
+def test_each_app_sends_sign_in_to_its_own_spotify(make_config):
+    first = create_app(make_config(SPOTIFY_ACCOUNTS_URL="http://127.0.0.1:1111"))
+    second = create_app(make_config(SPOTIFY_ACCOUNTS_URL="http://127.0.0.1:2222"))
+    for application, url in ((first, "http://127.0.0.1:1111"), (second, "http://127.0.0.1:2222")):
+        location = application.test_client().get("/login").headers["Location"]
+        assert location.startswith(f"{url}/authorize?")

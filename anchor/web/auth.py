@@ -3,10 +3,10 @@ import logging
 
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_login import login_required, login_user, logout_user
 
-from anchor.extensions import oauth
 from anchor.logs import log_event
 from anchor.profiles import connection
 from anchor.profiles.accounts import Account
@@ -17,10 +17,15 @@ log = logging.getLogger("anchor.auth")
 
 
 def init_oauth(app):
-    """Register the Spotify client with Authlib (real Spotify or the sandbox)."""
-    oauth.init_app(app)
+    """Register the Spotify client with Authlib (real Spotify or the sandbox), one registry per app.
+
+    Authlib builds a registry's client once, from the first app's URLs; a shared registry would
+    send every later app (another config in the same process) to the first app's Spotify.
+    """
+    registry = OAuth(app)
+    app.extensions["anchor.oauth"] = registry
     accounts = app.config["SPOTIFY_ACCOUNTS_URL"].rstrip("/")
-    oauth.register(
+    registry.register(
         "spotify",
         client_id=app.config["SPOTIFY_CLIENT_ID"] or "anchor-demo",
         client_secret=app.config["SPOTIFY_CLIENT_SECRET"] or "anchor-demo-secret",
@@ -31,6 +36,10 @@ def init_oauth(app):
                        "default_timeout": 10},
         overwrite=True,
     )
+
+
+def _spotify():
+    return current_app.extensions["anchor.oauth"].spotify
 
 
 def _callback_url():
@@ -44,14 +53,14 @@ def _failure(title, text, status=400):
 @bp.get("/login")
 def login():
     """Send the browser to Spotify's consent page."""
-    return oauth.spotify.authorize_redirect(_callback_url())
+    return _spotify().authorize_redirect(_callback_url())
 
 
 @bp.get("/auth/spotify/callback")
 def callback():
     """Spotify sends the browser back here with a code (or an error)."""
     try:
-        token = oauth.spotify.authorize_access_token()
+        token = _spotify().authorize_access_token()
     except MismatchingStateError:
         return _failure("Sign-in expired", "This sign-in link is stale or was not started here. "
                         "Please start again.")
