@@ -97,6 +97,7 @@ def test_invalid_grant_disconnects_keeps_the_page_and_leaves_the_index(refresh_a
     profile = service.get("nadia")
     assert profile.spotify["albums"] and profile.bio and profile.isPublic   # page kept
     assert not profile.spotifyConnected and profile.gsi1pk is None
+    assert profile.lastRefreshStatus == "disconnected" and profile.lastRefreshMessage == result.message
     assert "nadia" not in due_handles(clock.now() + timedelta(days=30))
     with pytest.raises(TokenModel.DoesNotExist):
         TokenModel.get("ACCOUNT#nadia")
@@ -146,6 +147,15 @@ def test_deleted_or_missing_profile_fails_without_calling_spotify(refresh_app, s
     assert engine.refresh_profile("nadia", "manual").outcome == "failed"
     assert engine.refresh_profile("nobody", "manual").outcome == "failed"
     assert spotify_sandbox.stats()["requests"] == 0
+
+
+def test_manual_refresh_of_a_deleted_profile_is_refused(refresh_app, spotify_sandbox):
+    connect(spotify_sandbox, "nadia", "nadia")
+    service.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
+    spotify_sandbox.reset_stats()
+    result = engine.start_manual_refresh(service.get("nadia"), background=False)
+    assert result.outcome == "failed" and result.message.startswith("This profile is deleted")
+    assert service.get("nadia").lastManualRefreshAt is None and spotify_sandbox.stats()["requests"] == 0
 
 
 def test_manual_refresh_inline_then_cooldown_with_time_left(refresh_app, spotify_sandbox):
