@@ -72,7 +72,7 @@ def test_owner_plain_form_redirects_after_post(app, client):
     assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard")
     assert "HX-Request" in response.headers["Vary"]
     assert _profile().displayName == "Nadia Q."
-    assert "Saved." in client.get("/dashboard").get_data(as_text=True)
+    assert 'role="status">Saved.</p>' in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_owner_htmx_gets_the_edited_fragment(app, client):
@@ -120,7 +120,9 @@ def test_edited_line_is_locked_and_survives_regeneration(app, client):
     claim(client, "nadia")
     profile = _profile()
     album = profile.spotify["albums"][0]["id"]
-    post(client, f"/dashboard/albums/{album}/line", {"line": "My own words.", "version": profile.version})
+    answer = post(client, f"/dashboard/albums/{album}/line", {"line": "My own words.", "version": profile.version},
+                  htmx=True).get_data(as_text=True)
+    assert answer.lstrip().startswith(f'<form id="line-{album}"') and ">My own words.</textarea>" in answer
     post(client, "/dashboard/copy", {})
     regenerated = _profile()
     assert regenerated.albumLines[album] == "My own words."
@@ -146,7 +148,8 @@ def test_hide_and_pin_change_the_visible_data(app, client):
 
 def test_publish_puts_profile_in_due_index(app, client):
     claim(client, "nadia")
-    post(client, "/dashboard/publish", {})
+    answer = post(client, "/dashboard/publish", {}, htmx=True).get_data(as_text=True)
+    assert 'role="status">Published. Your page is live.</p>' in answer
     profile = _profile()
     assert profile.isPublic and profile.gsi1pk == "AUTO#1"
     assert profile.gsi1sk.endswith("#nadia")
