@@ -1,5 +1,5 @@
 # The two commands: `make run` brings the product up locally, `make test` runs the whole suite.
-.PHONY: run test bench setup clean
+.PHONY: run test mutation bench setup clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -11,9 +11,12 @@ test:
 	@scripts/bootstrap.sh --browser
 	.venv/bin/python -m pytest
 
+mutation: setup
+	.venv/bin/python scripts/mutation.py
+
 bench: setup
 	@scripts/bootstrap.sh --bench
 	.venv/bin/python -m bench.run
 
 clean:
-	rm -rf .venv .cache test-artifacts
+	rm -rf .venv .cache test-artifacts mutants

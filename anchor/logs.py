@@ -29,11 +29,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is at the time, not the stream it was created with.
+
+    Test runners and CLI runners swap sys.stdout and close their stand-in afterwards; a handler
+    holding the first one would log into a closed stream for the rest of the process.
+    """
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 def configure_logging(level="INFO"):
     """Send the app's loggers to stdout as JSON (idempotent)."""
     root = logging.getLogger("anchor")
     if not any(getattr(h, "_anchor", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(JsonFormatter())
         handler._anchor = True
         root.addHandler(handler)

@@ -1,6 +1,7 @@
 """flaskr-shaped fixtures: a real DynamoDB Local for the session, fresh tables per test."""
 import os
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -21,9 +22,15 @@ pytest_plugins = ["tests.spotify_fixtures", "tests.source_fixtures", "tests.ai_f
                   "tests.source_app_fixtures"]
 
 
+SHARED_DYNAMODB = "ANCHOR_TEST_DYNAMODB_ENDPOINT"   # set by test_mutations for its subprocesses
+
+
 @pytest.fixture(scope="session")
 def dynamodb_local():
-    """One in-memory DynamoDB Local for the whole run."""
+    """One in-memory DynamoDB Local for the whole run (a parent run's, when it names one)."""
+    if os.environ.get(SHARED_DYNAMODB):
+        yield SimpleNamespace(endpoint=os.environ[SHARED_DYNAMODB])
+        return
     server = DynamoDBLocal().start()
     yield server
     server.stop()

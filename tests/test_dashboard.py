@@ -1,11 +1,12 @@
 """Dashboard actions: who may do what, HTMX and plain forms, CSRF, optimistic concurrency."""
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
 from anchor.models import ProfileModel
-from tests.web_helpers import claim, csrf_token, post, sign_in
 from tests.factories import items
+from tests.web_helpers import anonymous_csrf_token, claim, csrf_token, post, sign_in
 
 
 def _profile(handle="nadia"):
@@ -25,11 +26,29 @@ ACTIONS = [
 ]
 
 
+def _snapshot(handle="nadia"):
+    profile = _profile(handle)
+    return (profile.version, profile.rev, profile.displayName, profile.bio, profile.isPublic,
+            profile.deletedAt, profile.autoRefreshEnabled, profile.spotifyConnected)
+
+
 @pytest.mark.parametrize("path,data", ACTIONS)
 def test_anonymous_is_sent_to_sign_in(app, client, path, data):
+    claim(app.test_client(), "nadia")                  # someone's profile the post must not touch
+    before = _snapshot()
+    token = anonymous_csrf_token(app, client)
+    response = client.post(path, data={**data, "csrf_token": token})
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
+    htmx = client.post(path, data=data, headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert htmx.status_code == 302 and urlsplit(htmx.headers["Location"]).path == "/login"
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("path,data", ACTIONS)
+def test_anonymous_post_without_csrf_is_refused(app, client, path, data):
     response = client.post(path, data=data)
-    assert response.status_code in (302, 400)
-    assert client.get("/dashboard").status_code == 302
+    assert response.status_code == 400 and b"did not come from this site" in response.data
 
 
 @pytest.mark.parametrize("path,data", ACTIONS)
@@ -40,7 +59,7 @@ def test_other_user_cannot_touch_the_owners_profile(app, path, data):
     intruder = app.test_client()
     sign_in(intruder, "tomas")          # signed in, no handle of their own
     response = post(intruder, path, {**data, "version": before.version})
-    assert response.status_code in (303, 404)
+    assert response.status_code == 404
     after = _profile()
     assert after.version == before.version and after.displayName == before.displayName
     assert after.deletedAt is None
@@ -54,7 +73,7 @@ def test_owner_plain_form_redirects_after_post(app, client):
     assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard")
     assert "HX-Request" in response.headers["Vary"]
     assert _profile().displayName == "Nadia Q."
-    assert "Saved." in client.get("/dashboard").get_data(as_text=True)
+    assert 'role="status">Saved.</p>' in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_owner_htmx_gets_the_edited_fragment(app, client):
@@ -102,7 +121,9 @@ def test_edited_line_is_locked_and_survives_regeneration(app, client):
     claim(client, "nadia")
     profile = _profile()
     album = items(profile)["albums"][0]["id"]
-    post(client, f"/dashboard/albums/{album}/line", {"line": "My own words.", "version": profile.version})
+    answer = post(client, f"/dashboard/albums/{album}/line", {"line": "My own words.", "version": profile.version},
+                  htmx=True).get_data(as_text=True)
+    assert answer.lstrip().startswith(f'<form id="line-{album}"') and ">My own words.</textarea>" in answer
     post(client, "/dashboard/copy", {})
     regenerated = _profile()
     assert regenerated.albumLines[album] == "My own words."
@@ -128,7 +149,8 @@ def test_hide_and_pin_change_the_visible_data(app, client):
 
 def test_publish_puts_profile_in_due_index(app, client):
     claim(client, "nadia")
-    post(client, "/dashboard/publish", {})
+    answer = post(client, "/dashboard/publish", {}, htmx=True).get_data(as_text=True)
+    assert 'role="status">Published. Your page is live.</p>' in answer
     profile = _profile()
     assert profile.isPublic and profile.gsi1pk == "AUTO#1"
     assert profile.gsi1sk.endswith("#nadia")
@@ -222,10 +244,22 @@ def test_refresh_now_then_cooldown_message(app, client, spotify_sandbox):
     assert spotify_sandbox.stats()["paths"]["/v1/me/top/tracks"] == before + 3
 
 
-def test_refresh_status_poll_reloads_when_done(app, client):
+def test_refresh_status_poll_keeps_polling_while_locked_then_reloads(app, client):
+    from anchor.refresh import engine
     claim(client, "nadia")
-    response = client.get("/dashboard/refresh-status", headers={"HX-Request": "true"})
-    assert response.headers.get("HX-Refresh") == "true"
+    with app.app_context():
+        lock_id = engine.acquire_lock(_profile())
+    assert lock_id
+    running = client.get("/dashboard/refresh-status", headers={"HX-Request": "true"})
+    body = running.get_data(as_text=True)
+    assert running.status_code == 200 and "HX-Refresh" not in running.headers
+    assert body.lstrip().startswith('<div id="refresh-control"') and "<html" not in body
+    assert 'hx-trigger="every 1s"' in body and "Refreshing from Spotify…" in body
+    with app.app_context():
+        assert engine.release_lock(_profile(), lock_id)
+    done = client.get("/dashboard/refresh-status", headers={"HX-Request": "true"})
+    assert done.status_code == 200 and done.headers.get("HX-Refresh") == "true"
+    assert 'hx-trigger="every 1s"' not in done.get_data(as_text=True)
 
 
 def test_deleted_profile_accepts_only_restore_and_export(app, client):

@@ -13,6 +13,7 @@ from anchor.spotify.client import TokenSet
 from tests.refresh_fixtures import T0, connect, due_handles
 from tests.factories import items
 
+
 def top_tracks_calls(sandbox):
     return sandbox.stats()["paths"]["/v1/me/top/tracks"]
 
@@ -97,6 +98,7 @@ def test_invalid_grant_disconnects_keeps_the_page_and_leaves_the_index(refresh_a
     profile = service.get("nadia")
     assert items(profile)["albums"] and profile.bio and profile.isPublic   # page kept
     assert not profile.spotifyConnected and profile.gsi1pk is None
+    assert profile.lastRefreshStatus == "disconnected" and profile.lastRefreshMessage == result.message
     assert "nadia" not in due_handles(clock.now() + timedelta(days=30))
     with pytest.raises(TokenModel.DoesNotExist):
         TokenModel.get("ACCOUNT#spotify:nadia")
@@ -120,7 +122,8 @@ def test_persistent_5xx_backs_off_then_turns_auto_refresh_off(refresh_app, spoti
     result = engine.refresh_profile("nadia", "scheduled")
     profile = service.get("nadia")
     assert profile.failureCount == 5 and profile.autoRefreshEnabled is False
-    assert "Weekly refresh is now off" in profile.lastRefreshMessage == result.message
+    assert result.outcome == "failed" and "Weekly refresh is now off" in result.message
+    assert profile.lastRefreshMessage == result.message
     assert profile.gsi1pk is None
     assert engine.refresh_profile("nadia", "manual").outcome == "refreshed"
     assert service.get("nadia").failureCount == 0
@@ -145,6 +148,15 @@ def test_deleted_or_missing_profile_fails_without_calling_spotify(refresh_app, s
     assert engine.refresh_profile("nadia", "manual").outcome == "failed"
     assert engine.refresh_profile("nobody", "manual").outcome == "failed"
     assert spotify_sandbox.stats()["requests"] == 0
+
+
+def test_manual_refresh_of_a_deleted_profile_is_refused(refresh_app, spotify_sandbox):
+    connect(spotify_sandbox, "nadia", "nadia")
+    service.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
+    spotify_sandbox.reset_stats()
+    result = engine.start_manual_refresh(service.get("nadia"), background=False)
+    assert result.outcome == "failed" and result.message.startswith("This profile is deleted")
+    assert service.get("nadia").lastManualRefreshAt is None and spotify_sandbox.stats()["requests"] == 0
 
 
 def test_manual_refresh_inline_then_cooldown_with_time_left(refresh_app, spotify_sandbox):
@@ -178,12 +190,15 @@ def test_manual_refresh_says_already_refreshing_while_locked(refresh_app, spotif
 
 
 def test_two_clicks_start_one_manual_refresh(refresh_app, spotify_sandbox):
-    profile = connect(spotify_sandbox, "nadia", "nadia")
-    first, second = service.get("nadia"), service.get("nadia")
+    clock.freeze(T0)
+    connect(spotify_sandbox, "nadia", "nadia")
+    first, second = service.get("nadia"), service.get("nadia")   # two tabs, same page load
     assert engine.start_manual_refresh(first, background=False).outcome == "refreshed"
-    assert engine.start_manual_refresh(second, background=False).outcome == "cooldown"
+    clock.freeze(T0 + timedelta(minutes=1))
+    again = engine.start_manual_refresh(second, background=False)
+    assert again.outcome == "cooldown" and "(in 59 minutes)" in again.message
     assert top_tracks_calls(spotify_sandbox) == 3      # once per range
-    assert profile.handle == "nadia"
+    assert service.get("nadia").lastManualRefreshAt == T0          # the second click spent nothing
 
 
 def test_background_manual_refresh_is_visible_until_it_lands(refresh_app, spotify_sandbox):

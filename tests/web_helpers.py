@@ -1,8 +1,11 @@
 """Walking the sign-in flow and posting forms the way a browser would."""
+import hashlib
+import os
 import re
 from urllib.parse import urlsplit
 
 import requests
+from itsdangerous import URLSafeTimedSerializer
 
 
 def consent(authorize_url, listener):
@@ -32,6 +35,18 @@ def csrf_token(client, path="/dashboard"):
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def anonymous_csrf_token(app, client):
+    """A valid CSRF token for a client with no account, made the way Flask-WTF makes one.
+
+    No page renders a form for anonymous visitors, so the raw token goes into the session and
+    the signed one comes back, exactly as `flask_wtf.csrf.generate_csrf` would pair them.
+    """
+    raw = hashlib.sha1(os.urandom(64)).hexdigest()
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
 def post(client, path, data=None, htmx=False, token=None):

@@ -346,14 +346,18 @@ def manual_refresh_status(profile):
     name = listening.label(service.source_of(profile))
     if is_refreshing(profile):
         return RefreshState("running", f"Refreshing from {name}…")
-    now = clock.now()
+    return _cooldown(profile, clock.now()) or RefreshState("available", f"You can refresh from {name} now.")
+
+
+def _cooldown(profile, now):
+    """The cooldown RefreshState while the last manual refresh is under an hour old, else None."""
     last = profile.lastManualRefreshAt
-    if last is not None and now < last + MANUAL_COOLDOWN:
-        ready = last + MANUAL_COOLDOWN
-        minutes = max(1, math.ceil((ready - now).total_seconds() / 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        return RefreshState("cooldown", f"Refresh available again at {_hhmm(ready)} (in {minutes} {unit}).")
-    return RefreshState("available", f"You can refresh from {name} now.")
+    if last is None or now >= last + MANUAL_COOLDOWN:
+        return None
+    ready = last + MANUAL_COOLDOWN
+    minutes = max(1, math.ceil((ready - now).total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return RefreshState("cooldown", f"Refresh available again at {_hhmm(ready)} (in {minutes} {unit}).")
 
 
 def start_manual_refresh(profile, *, background):
@@ -401,8 +405,8 @@ def _start_cooldown(profile):
     now = clock.now()
 
     def decide(fresh):
-        last = fresh.lastManualRefreshAt
-        return None if last is not None and last > now - MANUAL_COOLDOWN else {"lastManualRefreshAt": now}
+        return None if _cooldown(fresh, now) else {"lastManualRefreshAt": now}
     if service.update(profile, decide) is not None:
         return None
-    return RefreshResult(Outcome.COOLDOWN, manual_refresh_status(profile).message)
+    # We hold the lock here, so manual_refresh_status would say "running": name the cooldown.
+    return RefreshResult(Outcome.COOLDOWN, _cooldown(profile, now).message)
