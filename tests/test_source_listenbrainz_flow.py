@@ -157,6 +157,18 @@ def test_empty_history_at_claim_cannot_be_published(client, app, brainz_standin)
     assert not profile_of(app, "quiet-room").isPublic
 
 
+def test_only_all_time_computed_shows_all_time_and_can_publish(client, app, brainz_standin):
+    claim_with(client, "listenbrainz", "new-this-month")
+    profile = profile_of(app, "new-this-month")
+    assert profile.listening["ranges"]["half_year"] == {"artists": [], "albums": []}
+    all_time = profile.listening["ranges"]["all_time"]["artists"]
+    assert all_time and profile.bio
+    post(client, "/dashboard/publish", {})
+    assert profile_of(app, "new-this-month").isPublic
+    page = public_page(app, "new-this-month").get_data(as_text=True)
+    assert all_time[0]["name"].replace("&", "&amp;").replace("'", "&#39;") in page
+
+
 # -- refresh and AI ---------------------------------------------------------------------------
 def test_refresh_unchanged_then_changed_ai_once(app, client, brainz_standin, bedrock_standin):
     app.config.update(AI_PROVIDER="bedrock")

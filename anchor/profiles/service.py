@@ -89,8 +89,23 @@ def data_hash(data, layout):
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def range_data(listening, name=DEFAULT_RANGE):
-    """One range ({"artists", "albums"}) of normalised listening data; empty when absent."""
+FALLBACK_RANGES = ("all_time", "month", "year")
+
+
+def page_range(listening):
+    """The range a page shows by default: six months, or the first range that has data (a new
+    ListenBrainz user may have only all-time statistics computed yet)."""
+    ranges = (listening or {}).get("ranges") or {}
+    for name in (DEFAULT_RANGE, *FALLBACK_RANGES):
+        found = ranges.get(name) or {}
+        if found.get("artists") or found.get("albums"):
+            return name
+    return DEFAULT_RANGE
+
+
+def range_data(listening, name=None):
+    """One range ({"artists", "albums"}) of normalised listening data (None: the page's range)."""
+    name = name or page_range(listening)
     found = ((listening or {}).get("ranges") or {}).get(name) or {}
     return {"artists": list(found.get("artists") or []), "albums": list(found.get("albums") or [])}
 
@@ -105,7 +120,7 @@ def legacy_listening(spotify):
 
 
 def hash_of(listening, layout):
-    """data_hash of the default range: what the copy is written from."""
+    """data_hash of the page's range: what the copy is written from."""
     return data_hash(range_data(listening), layout)
 
 
@@ -125,7 +140,7 @@ def source_of(profile):
     return profile.source or "spotify"
 
 
-def items(profile, name=DEFAULT_RANGE):
+def items(profile, name=None):
     """Every artist and album of one range, hidden ones included (the dashboard's list)."""
     return range_data(listening(profile), name)
 
@@ -146,7 +161,7 @@ def available_ranges(profile):
     return available_ranges_of(listening(profile))
 
 
-def visible(profile, name=DEFAULT_RANGE):
+def visible(profile, name=None):
     """What the public page shows and the AI writes about, with the names to head it."""
     return {"handle": profile.handle, "displayName": clean_name(profile.displayName) or profile.handle,
             **arrange(range_data(listening(profile), name), profile.layout)}
