@@ -26,6 +26,27 @@ COUNTED_PATHS = ("/v1/me", "/v1/me/top/artists", "/v1/me/top/tracks", "/api/toke
 _IMAGE_RE = re.compile(r"^/images/([A-Za-z0-9_-]{1,80}?)(-64)?\.png$")
 
 
+def _export(query: dict) -> Reply:
+    """A generated "my_spotify_data.zip", as a listener's data download would arrive (demo, tests)."""
+    import tempfile
+    from pathlib import Path
+
+    from .spotify_export import write_export
+    try:
+        plays = max(100, min(200_000, int(query.get("plays", 3000))))
+        seed = int(query.get("seed", 0))
+    except ValueError:
+        return json_reply(400, {"error": "plays and seed are whole numbers"})
+    kind = query.get("kind", "extended")
+    if kind not in ("extended", "account"):
+        return json_reply(400, {"error": "kind is extended or account"})
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_export(Path(folder) / "my_spotify_data.zip", kind=kind, plays=plays, seed=seed)
+        body = path.read_bytes()
+    return 200, {"Content-Type": "application/zip",
+                 "Content-Disposition": 'attachment; filename="my_spotify_data.zip"'}, body
+
+
 class SpotifySandbox(Endpoints):
     """Accounts + Web API subset on one port, driven by demo listeners and injectable faults."""
 
@@ -262,6 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(json_reply(200, sandbox.stats()))
             if path == "/_control/listeners" and self.command == "GET":
                 return self._send(json_reply(200, sandbox.listeners()))
+            if path == "/_control/export" and self.command == "GET":
+                return self._send(_export(query))
             try:
                 args = json.loads(body or b"{}")
             except ValueError:

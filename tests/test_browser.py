@@ -190,3 +190,22 @@ def test_public_page_runs_no_script(live_server, new_context, screenshot):
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     assert "script-src 'self'" in policy
     screenshot(page, "01-public")
+
+
+def test_upload_a_data_download_see_progress_then_publish(live_server, page, screenshot, tmp_path):
+    from devstack.spotify_export import write_export
+    base = live_server.url
+    sign_in(page, base, "tomas")
+    claim(page, "tomas-upload")
+    export = write_export(tmp_path / "my_spotify_data.zip", plays=6000, years=2, seed=5)
+    page.locator("#upload-file").set_input_files(str(export))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    # The request returns at once; the status polls until the import lands, then the page reloads.
+    expect(page.locator("#import-status")).to_contain_text("Imported", timeout=30_000)
+    expect(page.locator("#status")).to_contain_text("your Spotify data download")
+    screenshot(page, "01-imported")
+    publish(page)
+    page.goto(base + "/tomas-upload")
+    expect(page.get_by_text("From the listener's own Spotify data download")).to_be_visible()
+    expect(page.locator("h2", has_text="Top artists")).to_be_visible()
+    screenshot(page, "02-public")

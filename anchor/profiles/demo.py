@@ -4,14 +4,16 @@ Demo data reaches the product the way real data does: the listeners are listed b
 over HTTP, signed in with tokens it issues (and the same userinfo / getSession calls a browser
 sign-in makes), and fetched through the same refresh path as anyone.
 """
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 from flask import current_app
 
 from anchor.models import DEMO_PAGES_KEY, DemoPagesModel
-from anchor.profiles import connection, editing, service
+from anchor.profiles import connection, editing, imports, service
 from anchor.profiles.handles import HandleError
 from anchor.sources import lastfm, listenbrainz
 from anchor.sources.base import SourceError
@@ -100,6 +102,32 @@ def seed_one(source, listener, handle=None):
     return "published"
 
 
+UPLOAD_DEMO = ("quiet-room", "streaming-history")   # a MusicBrainz sign-in with no listens, then a file
+
+
+def seed_upload():
+    """The imported demo page: sign in with MusicBrainz (no history there), claim, import a
+    generated data download fetched from the Spotify stand-in, publish."""
+    user, handle = UPLOAD_DEMO
+    if service.get(handle) is not None:
+        return "exists"
+    account_id, display_name = _listenbrainz_sign_in(user)
+    profile = connection.claim(account_id, handle, display_name="Streaming history demo")
+    answer = requests.get(f"{_sandbox_url()}/_control/export", params={"plays": 4000, "seed": 11}, timeout=60)
+    answer.raise_for_status()
+    with tempfile.NamedTemporaryFile(suffix=".zip") as download:
+        download.write(answer.content)
+        download.flush()
+        outcome = imports.import_now(account_id, profile.handle, Path(download.name))
+    if outcome != imports.DONE:
+        return f"not imported: {outcome}"
+    try:
+        editing.publish(service.get(handle))
+    except editing.EditRefused as exc:
+        return f"not published: {exc}"
+    return "published"
+
+
 def _plan(count):
     """(source, listener, handle) for every demo page."""
     config = current_app.config
@@ -129,6 +157,11 @@ def seed(count=0, workers=4):
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = dict(pool.map(run, plan))
+    try:
+        results[UPLOAD_DEMO[1]] = seed_upload()
+        plan.append(("upload", UPLOAD_DEMO[0], UPLOAD_DEMO[1]))
+    except (requests.RequestException, SourceError, DemoUnavailable) as exc:
+        results[UPLOAD_DEMO[1]] = f"import failed: {type(exc).__name__}"
     shown = [h for (_source, _listener, h) in plan
              if results.get(h) in ("published", "exists") and not h.startswith("listener-")]
     DemoPagesModel(DEMO_PAGES_KEY, handles=shown).save()
