@@ -171,6 +171,17 @@ def main():
                   "not growing (≤ +5 MB)", same_workers and growth_mb <= 5)
         stack.stop_gunicorn()
 
+        # 7. import of a 100 MB Spotify data download (extended history) ------------------------
+        progress("import: a generated 100 MB extended streaming history")
+        from bench import upload as upload_bench
+        imported = upload_bench.run(100)
+        results["upload"] = imported
+        table.add("7 import", f"100 MB export ({imported['rows']:,} rows), wall s",
+                  f"{imported['wall']:.1f}", "≤ 20", imported["wall"] <= 20)
+        table.add("7 import", "rows/s", f"{imported['rows_per_s']:,.0f}")
+        table.add("7 import", "peak RSS growth, MB", f"{imported['rss_growth_mb']:.1f}", "≤ 50",
+                  imported["rss_growth_mb"] <= 50)
+
         # 6. cold start ----------------------------------------------------------------------
         results["cold_start_seconds"] = cold_starts
         table.add("6 cold start", "spawn → first /healthz 200, s (3 starts)",

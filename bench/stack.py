@@ -50,6 +50,8 @@ class Stack:
         self.database = DynamoDBLocal()            # free port, -inMemory: never the make-run one
         self.sandbox_port = free_port()
         self.sandbox = None
+        self.brainz_port, self.lastfm_port = free_port(), free_port()
+        self.stand_ins = []          # the MusicBrainz/ListenBrainz and Last.fm stand-ins
         self.gunicorn = None
         self.gunicorn_port = None
         self._logs = []
@@ -67,6 +69,8 @@ class Stack:
             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ENDPOINT_URL_DYNAMODB": self.database.endpoint, "ANCHOR_TABLE_PREFIX": prefix,
             "ANCHOR_DATA_DIR": str(self.tmp / "data"), "ANCHOR_SPOTIFY_SANDBOX_URL": self.sandbox_url,
+            "ANCHOR_BRAINZ_SANDBOX_URL": f"http://127.0.0.1:{self.brainz_port}",
+            "ANCHOR_LASTFM_SANDBOX_URL": f"http://127.0.0.1:{self.lastfm_port}",
             # Nothing in the bench may reach AWS: KMS points at a closed port.
             "AWS_ENDPOINT_URL_KMS": "http://127.0.0.1:9", "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": str(ROOT),
@@ -93,6 +97,11 @@ class Stack:
              "--generated", str(self.generated)],
             env=self.base_env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.sandbox_port)
+        for module, port in (("devstack.brainz", self.brainz_port), ("devstack.lastfm", self.lastfm_port)):
+            self.stand_ins.append(subprocess.Popen(
+                [sys.executable, "-m", module, "--port", str(port)], env=self.base_env(), cwd=ROOT,
+                stdout=self._log(module.split(".")[1]), stderr=subprocess.STDOUT))
+            wait_for_port(port)
         return self
 
     def _log(self, name):
@@ -186,13 +195,15 @@ class Stack:
             self.stop_gunicorn()
         finally:
             proc, self.sandbox = self.sandbox, None
-            if proc and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+            for proc in [proc, *self.stand_ins]:
+                if proc and proc.poll() is None:
+                    proc.terminate()
+                    try:
+                        proc.wait(5)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait(5)
+            self.stand_ins = []
             self.database.stop()
             for handle in self._logs:
                 handle.close()
