@@ -60,7 +60,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
-    WTF_CSRF_TIME_LIMIT = None
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600      # sliding: renewed by each request
+    WTF_CSRF_TIME_LIMIT = 14 * 24 * 3600             # a form token lives no longer than its session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     MAX_CONTENT_LENGTH = 64 * 1024
 
@@ -198,6 +199,7 @@ class ProductionConfig(Config):
     DEFAULT_DYNAMODB_ENDPOINT = None
     DEFAULT_AI_PROVIDER = "bedrock"
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"           # https only, this host only, path /
     REMEMBER_COOKIE_SECURE = True
 
     def validate(self):

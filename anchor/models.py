@@ -159,6 +159,15 @@ class ImportModel(_ProfilesTable):
     summary = JSONAttribute(null=True)         # plays, dates, top artist: never the file itself
 
 
+class SessionGenModel(_ProfilesTable):
+    """`SESSIONS#<account>`: the session generation; bumping it ends every session signed in before."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    gen = NumberAttribute(default=0)
+
+
 class TokenModel(Model):
     """`ACCOUNT#<spotifyUserId>` in the tokens table: one sealed blob, never plain text."""
 
@@ -200,7 +209,7 @@ def account_key(account_id):
 
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel,
-                        RateStateModel, ImportModel)
+                        RateStateModel, ImportModel, SessionGenModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
 
 

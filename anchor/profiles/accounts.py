@@ -46,5 +46,9 @@ def owned_handle(account_id):
 
 
 def load_account(account_id):
-    """flask-login user_loader: the session holds only the account id."""
-    return Account(account_id) if account_id else None
+    """flask-login user_loader: the account, if this session has not been revoked since sign-in."""
+    from anchor.profiles import sessions
+    if not account_id:
+        return None
+    account = Account(account_id)
+    return account if sessions.valid(account.id) else None

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from anchor.logs import log_event
-from anchor.profiles import connection, listening, service
+from anchor.profiles import connection, listening, service, sessions, tokens
 from anchor.profiles.accounts import Account
 from anchor.sources import lastfm
 from anchor.sources.base import SourceError
@@ -90,6 +90,7 @@ def _finish(source, account_id, display_name):
                 flash(str(exc), "error")
         return redirect(url_for("dashboard.home"))
     session.clear()
+    sessions.start(account_id)
     login_user(Account(account_id))
     session["display_name"] = display_name
     return redirect(url_for("dashboard.home"))
@@ -120,6 +121,7 @@ def _oauth_token(client, name):
 @bp.get("/login")
 def login():
     """Send the browser to Spotify's consent page."""
+    keep_few_pending_states()
     return _clients().spotify.authorize_redirect(_callback_url("auth.callback"))
 
 
@@ -143,6 +145,7 @@ def callback():
 @bp.get("/login/listenbrainz")
 def login_listenbrainz():
     """Send the browser to MusicBrainz's consent page (the account ListenBrainz uses)."""
+    keep_few_pending_states()
     return _clients().musicbrainz.authorize_redirect(_callback_url("auth.listenbrainz_callback"))
 
 
@@ -214,7 +217,20 @@ def lastfm_callback():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST with CSRF, so no link can sign anyone out)."""
+    """Sign out: this session and any copy of its cookie end (POST with CSRF, so no link can)."""
+    account_id = current_user.id
+    sessions.revoke(account_id)
+    if current_user.handle is None:
+        tokens.delete(account_id)      # signed in but never claimed a handle: keep nothing
     logout_user()
     session.clear()
     return redirect(url_for("site.landing"))
+
+
+def keep_few_pending_states():
+    """At most a few OAuth sign-ins pending per browser: the oldest states are dropped, so
+    cancelled sign-ins never grow the cookie past what a browser keeps."""
+    pending = sorted((key for key in session if key.startswith("_state_")),
+                     key=lambda key: (session[key] or {}).get("exp", 0) if isinstance(session[key], dict) else 0)
+    for key in pending[:max(0, len(pending) - (PENDING_NONCES - 1))]:
+        session.pop(key, None)

@@ -3,11 +3,13 @@ import json
 
 from flask import (Blueprint, Response, abort, current_app, get_flashed_messages, redirect, request, session,
                    url_for)
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from anchor import clock
 from anchor.extensions import csrf
-from anchor.profiles import connection, copywriting, editing, handles, imports, lifecycle, listening, service
+from anchor.profiles import (connection, copywriting, editing, handles, imports, lifecycle, listening, service,
+                             sessions)
+from anchor.rules import RESTORE_PERIOD
 from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
@@ -236,16 +238,44 @@ def import_status():
     return response
 
 
+def _end_other_sessions(profile):
+    """Every other browser signed in to this page's accounts is signed out; this one stays."""
+    accounts = [listening.account_id(profile, source) for source in lifecycle.linked_sources(profile)]
+    sessions.revoke(*accounts, current_user.id, keep=current_user.id)
+
+
 @bp.post("/disconnect")
 def disconnect():
-    return _body_action(connection.disconnect, "Disconnected. Your page stays as it is; "
-                                               "sign in again to reconnect.")
+    def act(profile):
+        result = connection.disconnect(profile)
+        _end_other_sessions(profile)
+        return result
+    return _body_action(act, "Disconnected. Your page stays as it is; sign in again to reconnect. "
+                             "Other browsers signed in to your page are signed out.")
 
 
 @bp.post("/delete")
 def delete():
-    return _body_action(lifecycle.soft_delete, "Your profile is deleted. You can restore it for "
-                                               "30 days.", request.form.get("confirm_handle"))
+    def act(profile, typed):
+        result = lifecycle.soft_delete(profile, typed)
+        _end_other_sessions(profile)
+        return result
+    return _body_action(act, f"Your profile is deleted. You can restore it for {RESTORE_PERIOD.days} days. "
+                             "Other browsers signed in to your page are signed out.",
+                        request.form.get("confirm_handle"))
+
+
+@bp.post("/sign-out-everywhere")
+def sign_out_everywhere():
+    """End every session of this page's accounts, this one included."""
+    profile = _profile(required=False)
+    accounts = [current_user.id]
+    if profile is not None:
+        accounts += [listening.account_id(profile, s) for s in lifecycle.linked_sources(profile)]
+    sessions.revoke(*accounts)
+    logout_user()
+    session.clear()
+    return redirect(url_for("site.landing"), code=303)
 
 
 @bp.post("/restore")

@@ -3,8 +3,9 @@ import hashlib
 import threading
 
 from cachetools import TTLCache
-from flask import current_app, make_response, render_template, request, url_for
-from flask_login import current_user
+from flask import current_app, make_response, render_template, request, session, url_for
+
+from anchor.profiles.accounts import current_id
 
 from anchor.profiles import copywriting, listening, service
 from anchor.web import share_card
@@ -71,7 +72,8 @@ def _is_owner(owner_id):
     """True when the signed-in owner is looking; a visitor without a session costs nothing."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return False
-    return current_user.is_authenticated and current_user.id == owner_id
+    # The session's account id, read without loading the user: a visitor costs no extra read.
+    return current_id(session.get("_user_id") or "-") == owner_id
 
 
 def public_context(profile, preview=False):
