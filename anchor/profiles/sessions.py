@@ -46,8 +46,12 @@ def start(account_id):
 
 
 def valid(account_id):
-    """True when the browser's session was signed in with the account's current generation."""
-    return session.get("gen") == current_gen(account_id)
+    """True when the browser's session was signed in with the account's current generation.
+
+    A cookie from before generations existed counts as generation 0: it stays good until the
+    account's first sign-out or revocation, so a deploy does not sign everyone out.
+    """
+    return session.get("gen", 0) == current_gen(account_id)
 
 
 def revoke(*account_ids, keep=None):
