@@ -49,3 +49,19 @@ def test_purge_command_prints_the_count(refresh_app, spotify_sandbox, runner):
     assert result.exit_code == 0, result.output
     assert "Purged 1 profile(s) deleted more than 30 days ago." in result.output
     assert not _exists(ProfileModel, "USER#nadia")
+
+
+def test_purge_deletes_tokens_of_accounts_without_a_handle_after_a_day(refresh_app, spotify_sandbox):
+    from anchor.profiles import tokens
+    from anchor.spotify.client import TokenSet
+    grant = spotify_sandbox.issue_tokens("tomas")
+    clock.freeze(T0 - timedelta(hours=25))
+    tokens.save("spotify:tomas", TokenSet(grant["access_token"], grant["refresh_token"], 0, grant["scope"]))
+    connect(spotify_sandbox, "nadia", "nadia")                      # has a handle: kept
+    clock.freeze(T0 - timedelta(hours=2))
+    tokens.save("spotify:aiko", TokenSet(grant["access_token"], grant["refresh_token"], 0, grant["scope"]))
+    clock.freeze(T0)
+    assert purge() == 0
+    assert not _exists(TokenModel, "ACCOUNT#spotify:tomas")          # orphaned for more than a day
+    assert _exists(TokenModel, "ACCOUNT#spotify:aiko")               # signed in two hours ago
+    assert _exists(TokenModel, "ACCOUNT#spotify:nadia")              # owns a handle

@@ -12,9 +12,12 @@ from pynamodb.transactions import TransactWrite
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.models import AccountModel, ProfileModel, account_key, transaction_connection
+from anchor.models import AccountModel, ProfileModel, TokenModel, account_key, transaction_connection
 from anchor.profiles import lifecycle, listening, tokens
+from anchor.profiles.accounts import owned_handle
 from anchor.rules import RESTORE_PERIOD
+
+ORPHAN_TOKENS_AFTER = timedelta(hours=24)
 
 log = logging.getLogger("anchor.purge")
 
@@ -25,8 +28,22 @@ def purge(now=None, days=RESTORE_PERIOD.days):
     cutoff = now - timedelta(days=days)
     expired = ProfileModel.scan(ProfileModel.deletedAt.exists() & (ProfileModel.deletedAt < cutoff))
     purged = sum(1 for profile in expired if _purge_one(profile, cutoff))
-    log_event(log, "purge summary", purged=purged, days=days, cutoff=clock.iso(cutoff))
+    orphans = purge_orphan_tokens(now)
+    log_event(log, "purge summary", purged=purged, orphan_tokens=orphans, days=days, cutoff=clock.iso(cutoff))
     return purged
+
+
+def purge_orphan_tokens(now=None):
+    """Delete tokens of accounts that signed in but never claimed a handle, a day after their
+    last sign-in (the tokens table is small: one item per connected account)."""
+    cutoff = (now or clock.now()) - ORPHAN_TOKENS_AFTER
+    deleted = 0
+    for item in TokenModel.scan(TokenModel.updatedAt < cutoff):
+        account_id = item.pk.removeprefix("ACCOUNT#")
+        if owned_handle(account_id) is None:
+            tokens.delete(account_id)
+            deleted += 1
+    return deleted
 
 
 def _purge_one(profile, cutoff):
