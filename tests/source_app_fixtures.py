@@ -7,8 +7,9 @@ alias it as `app` so the shared fixtures (`client`, call guards) use it.
 """
 import pytest
 
-from anchor import clock, create_app, migrate, models
+from anchor import clock, create_app, migrate
 from anchor.profiles import tokens
+from tests.conftest import drop_tables
 
 BASE_URL = "http://127.0.0.1:5000"
 
@@ -35,10 +36,5 @@ def source_app(make_config, brainz_standin, lastfm_standin, monkeypatch):
     monkeypatch.setattr(tokens, "cache", tokens._TokenCache())
     migrate.run(application.config, echo=lambda _line: None)
     yield application
-    client = migrate.dynamodb_client(application.config)
-    for name in models.table_names():
-        try:
-            client.delete_table(TableName=name)
-        except client.exceptions.ResourceNotFoundException:
-            pass
+    drop_tables(application)
     clock.freeze(None)

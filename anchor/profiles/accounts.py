@@ -34,15 +34,21 @@ def split_id(account_id):
     return source, user
 
 
-def owned_handle(account_id):
-    """The handle an account owns (through any linked source), or None."""
+def account_item(account_id):
+    """The account item, under its `<source>:<id>` key or the key from before sources, or None."""
     account_id = current_id(account_id)
     for key in dict.fromkeys((account_key(account_id), account_key(account_id.removeprefix("spotify:")))):
         try:
-            return AccountModel.get(key, consistent_read=True).handle
+            return AccountModel.get(key, consistent_read=True)
         except AccountModel.DoesNotExist:
             continue
     return None
+
+
+def owned_handle(account_id):
+    """The handle an account owns (through any linked source), or None."""
+    item = account_item(account_id)
+    return item.handle if item is not None else None
 
 
 def load_account(account_id):

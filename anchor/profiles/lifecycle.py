@@ -1,7 +1,8 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
-from anchor.models import AccountModel, ProfileModel, account_key
+from anchor.models import ProfileModel
 from anchor.profiles import listening, service, tokens
+from anchor.profiles.accounts import account_item, split_id
 from anchor.rules import RESTORE_PERIOD
 
 class LifecycleRefused(Exception):
@@ -36,8 +37,7 @@ def restore(profile):
 
 def linked_sources(profile):
     """Every source linked to the profile (its owner's first one included)."""
-    return sorted(set(profile.links or {}) | {profile.ownerId.partition(":")[0] if ":" in profile.ownerId
-                                              else "spotify"})
+    return sorted(set(profile.links or {}) | {split_id(profile.ownerId)[0]})
 
 
 # Everything on the profile item is the owner's, except what only the machinery reads: the
@@ -53,7 +53,7 @@ def export_fields():
 
 def export(account_id, profile):
     """Everything stored about the account, minus secrets (token blobs are never exported)."""
-    account = _account(account_id)
+    account = account_item(account_id)
     spotify = listening.account_id(profile, "spotify") if profile else (
         account_id if account_id.startswith("spotify:") else None)
     token_info = {"stored": False}
@@ -71,13 +71,6 @@ def export(account_id, profile):
     }
 
 
-def _account(account_id):
-    for key in dict.fromkeys((account_key(account_id), account_key(tokens.legacy_id(account_id)))):
-        try:
-            return AccountModel.get(key, consistent_read=True)
-        except AccountModel.DoesNotExist:
-            continue
-    return None
 
 
 def _plain(value):

@@ -12,9 +12,9 @@ from pynamodb.transactions import TransactWrite
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.models import AccountModel, ProfileModel, TokenModel, account_key, transaction_connection
+from anchor.models import AccountModel, ProfileModel, TokenModel, transaction_connection
 from anchor.profiles import lifecycle, listening, tokens
-from anchor.profiles.accounts import owned_handle
+from anchor.profiles.accounts import account_item, owned_handle
 from anchor.rules import RESTORE_PERIOD
 
 ORPHAN_TOKENS_AFTER = timedelta(hours=24)
@@ -51,13 +51,9 @@ def _purge_one(profile, cutoff):
     accounts = [listening.account_id(profile, source) for source in lifecycle.linked_sources(profile)]
     owned = []
     for account_id in accounts:
-        for key in dict.fromkeys((account_key(account_id), account_key(tokens.legacy_id(account_id)))):
-            try:
-                item = AccountModel.get(key, consistent_read=True)
-            except AccountModel.DoesNotExist:
-                continue
-            if item.handle == profile.handle:
-                owned.append(item)
+        item = account_item(account_id)
+        if item is not None and item.handle == profile.handle:
+            owned.append(item)
     try:
         with TransactWrite(connection=transaction_connection()) as tx:
             # Restored meanwhile (deletedAt removed): the condition fails and nothing is deleted.
