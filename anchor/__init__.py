@@ -35,11 +35,14 @@ def create_app(config=None):
     login_manager.login_view = "auth.login"
     app.extensions["anchor.vault"] = make_vault(app.config)
 
-    from anchor.web import auth, dashboard, errors, public, public_page, security, site
+    from anchor.web import auth, dashboard, errors, limits, public, public_page, security, site
+    # `/static//x` must not be answered with a redirect to whatever Host the client sent.
+    app.url_map.merge_slashes = False
     public_page.init_app(app)
     dashboard.register_time_filters(app)
     security.init_app(app)
     errors.init_app(app)
+    limits.init_app(app)
     auth.init_oauth(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(auth.bp)

@@ -3,6 +3,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from anchor.rules import RATE_LIMITS, Limit
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
@@ -12,6 +14,22 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 class ConfigError(RuntimeError):
     """Raised when the environment cannot run the app safely."""
+
+
+def _limits(text):
+    """`sign-in=3/600,claim=5/3600` → {"sign-in": Limit(3, 600), ...}; ConfigError when malformed."""
+    result = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        try:
+            limit = Limit.parse(value)
+        except ValueError:
+            limit = None
+        if name not in RATE_LIMITS or limit is None or limit.count < 1 or limit.seconds < 1:
+            raise ConfigError(f"ANCHOR_RATE_LIMITS: cannot read {part!r} (name=count/seconds, "
+                              f"names: {', '.join(sorted(RATE_LIMITS))})")
+        result[name] = limit
+    return result
 
 
 def _env(name, default=None):
@@ -51,6 +69,7 @@ class Config:
     DEFAULT_TABLE_PREFIX = "dev-"
     DEFAULT_DYNAMODB_ENDPOINT = "http://127.0.0.1:8765"
     DEFAULT_AI_PROVIDER = "offline"
+    DEFAULT_PROXY_HOPS = 0                           # make run: the browser talks to the app directly
     DEFAULT_SPOTIFY_RATE = 5.0          # requests/s a refresh run spreads its Spotify calls at
     DEFAULT_SPOTIFY_WINDOW = 120        # requests per rolling 30 s a refresh run keeps to
 
@@ -121,6 +140,11 @@ class Config:
         self.WORKER_SHUTDOWN_GRACE_SECONDS = _int("ANCHOR_WORKER_SHUTDOWN_GRACE_SECONDS", 20)
         self.REFRESH_INTERVAL_SECONDS = _int("ANCHOR_REFRESH_INTERVAL_SECONDS", 7 * 24 * 3600)
         self.PAGE_CACHE_SECONDS = _int("ANCHOR_PAGE_CACHE_SECONDS", 20)
+        # Proxies in front of the app that append to X-Forwarded-For (production: the load
+        # balancer and nginx); the client address is read that many entries from the right.
+        self.TRUSTED_PROXY_HOPS = _int("ANCHOR_TRUSTED_PROXY_HOPS", self.DEFAULT_PROXY_HOPS)
+        # Rate-limit overrides, `name=count/seconds,...` (see anchor/web/limits.py for the names).
+        self.RATE_LIMITS = _limits(_env("ANCHOR_RATE_LIMITS", ""))
         for key, value in overrides.items():
             setattr(self, key, value)
 
@@ -161,6 +185,8 @@ class Config:
                               "(Spotify refuses localhost redirect URIs)")
         if self.REFRESH_INTERVAL_SECONDS < 60:
             raise ConfigError("ANCHOR_REFRESH_INTERVAL_SECONDS must be at least 60")
+        if not 0 <= self.TRUSTED_PROXY_HOPS <= 5:
+            raise ConfigError("ANCHOR_TRUSTED_PROXY_HOPS must be between 0 and 5")
         if self.PAGE_CACHE_SECONDS > 30:
             raise ConfigError("ANCHOR_PAGE_CACHE_SECONDS must be 30 or less")
         if self.SECRET_KEY == Config.DEFAULT_SECRET_KEY:
@@ -198,6 +224,7 @@ class ProductionConfig(Config):
     DEFAULT_TABLE_PREFIX = "prod-"
     DEFAULT_DYNAMODB_ENDPOINT = None
     DEFAULT_AI_PROVIDER = "bedrock"
+    DEFAULT_PROXY_HOPS = 2                           # the load balancer and nginx
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"           # https only, this host only, path /
     REMEMBER_COOKIE_SECURE = True

@@ -168,6 +168,16 @@ class SessionGenModel(_ProfilesTable):
     gen = NumberAttribute(default=0)
 
 
+class LimitCounterModel(_ProfilesTable):
+    """`LIMIT#<name>#<who>#<window>`: requests counted in one rate-limit window (see web/limits.py)."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    hits = NumberAttribute(default=0)
+    expiresAt = NumberAttribute()              # epoch seconds, DynamoDB TTL attribute (cleanup only)
+
+
 class TokenModel(Model):
     """`ACCOUNT#<spotifyUserId>` in the tokens table: one sealed blob, never plain text."""
 
@@ -209,7 +219,7 @@ def account_key(account_id):
 
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel,
-                        RateStateModel, ImportModel, SessionGenModel)
+                        RateStateModel, ImportModel, SessionGenModel, LimitCounterModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
 
 

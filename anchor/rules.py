@@ -1,4 +1,5 @@
 """The product's rules in numbers: each limit lives here once, for code, prompts and templates."""
+from dataclasses import dataclass
 from datetime import timedelta
 
 NAME_MAX = 60                     # display name, characters
@@ -10,6 +11,33 @@ MAX_ALBUMS = 12                   # albums a page shows
 RESTORE_PERIOD = timedelta(days=30)       # a deleted profile can be restored, then it is purged
 MANUAL_COOLDOWN = timedelta(hours=1)      # between two refreshes started by the owner
 REFRESH_LOCK = timedelta(minutes=5)       # a refresh lock expires by itself after this
+
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` requests per `seconds`-long window."""
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text):
+        """`30/600` → Limit(30, 600); ValueError when it is not that shape."""
+        count, _, seconds = text.partition("/")
+        return cls(int(count), int(seconds))
+
+
+# Rate limits per client address ("ip") and per signed-in account: what a person doing the
+# thing by hand never reaches, and a script reaches at once (anchor/web/limits.py counts them).
+RATE_LIMITS = {
+    "sign-in": {"ip": Limit(60, 600)},                                    # starts, all sources
+    "callback": {"ip": Limit(60, 600)},
+    "handle-check": {"ip": Limit(300, 600), "account": Limit(150, 600)},  # live, while typing
+    "claim": {"ip": Limit(30, 3600), "account": Limit(10, 3600)},
+    "copy": {"account": Limit(20, 3600)},
+    "refresh": {"account": Limit(12, 3600)},
+    "upload": {"ip": Limit(20, 3600), "account": Limit(6, 3600)},
+}
 
 
 def template_rules():

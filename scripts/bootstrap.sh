@@ -23,10 +23,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv || die "could not create a virtualenv: install python3-venv."
 fi
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ]; then
-  say "installing Python packages (requirements-dev.txt)"
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt \
-    || die "pip could not install requirements-dev.txt (see above)."
+if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ] \
+   || [ constraints.txt -nt "$stamp" ]; then
+  say "installing Python packages (requirements-dev.txt, every dependency pinned by constraints.txt)"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt \
+    || die "pip could not install requirements-dev.txt with constraints.txt (see above)."
   touch "$stamp"
 fi
 

@@ -60,6 +60,8 @@ def test_one_account_cannot_claim_two_handles(app):
     ("<script>", "invalid"), ("", "invalid"), ("../etc", "invalid"),
     ("login", "reserved"), ("Dashboard", "reserved"), ("static", "reserved"), ("healthz", "reserved"),
     ("admin", "reserved"), ("api", "reserved"), ("auth", "reserved"),
+    ("anchor-band", "reserved"), ("anch0r_band", "reserved"), ("admin-help", "reserved"),
+    ("adm1n", "reserved"), ("l0g-in", "reserved"), ("official_nadia", "reserved"), ("5taff", "reserved"),
 ])
 def test_bad_handles_refused_without_a_write(app, raw, code):
     with pytest.raises(HandleError) as caught:
@@ -73,3 +75,9 @@ def test_availability_check(app):
     assert handles.is_available("taken-one") == (False, "“taken-one” is taken.")
     assert handles.is_available("Free-One")[0] is True
     assert handles.is_available("admin")[0] is False
+
+
+@pytest.mark.parametrize("handle", ["mall", "bandit", "root_down", "ella_bluenote", "streaming-history",
+                                    "badminton", "logic", "d4nc3"])
+def test_ordinary_handles_that_only_resemble_words_are_free(handle):
+    assert handles.check(handle) == handle

@@ -22,6 +22,28 @@ RESERVED = frozenset("""
     feed card
 """.split())
 
+# Handles that begin like these would pass for the site itself or its staff ("anchor-band",
+# "admin-help", "0fficial"): refused whatever follows.
+AUTHORITY_PREFIXES = ("anchor", "admin", "staff", "official", "support", "security", "moderator")
+# Characters that read alike in a handle; separators are dropped before comparing. "1" reads as
+# "l" or "i", so a handle is checked in both readings.
+LOOKALIKE = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "-": "", "_": ""}
+READINGS = (str.maketrans(LOOKALIKE | {"1": "l"}), str.maketrans(LOOKALIKE | {"1": "i"}))
+
+
+def skeletons(handle):
+    """How a handle can read: separators dropped, look-alike characters folded."""
+    return {handle.translate(reading) for reading in READINGS}
+
+
+RESERVED_SKELETONS = frozenset().union(*(skeletons(word) for word in RESERVED))
+AUTHORITY_SKELETONS = tuple(set().union(*(skeletons(word) for word in AUTHORITY_PREFIXES)))
+
+
+def _reserved(handle):
+    return any(shape in RESERVED_SKELETONS or shape.startswith(AUTHORITY_SKELETONS)
+               for shape in skeletons(handle))
+
 
 class HandleError(Exception):
     """A handle could not be claimed; `code` is one of invalid, reserved, taken, has_handle."""
@@ -43,7 +65,7 @@ def check(raw):
     if not HANDLE_RE.fullmatch(handle):
         raise HandleError("invalid", "A handle is 3–30 characters: lowercase letters, digits, "
                                      "underscores and hyphens.")
-    if handle in RESERVED:
+    if _reserved(handle):
         raise HandleError("reserved", f"“{handle}” is reserved. Please pick another handle.")
     return handle
 

@@ -20,6 +20,7 @@ from anchor.profiles.accounts import Account
 from anchor.sources import lastfm
 from anchor.sources.base import SourceError
 from anchor.sources.listenbrainz import userinfo
+from anchor.web import limits
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("anchor.auth")
@@ -119,6 +120,7 @@ def _oauth_token(client, name):
 
 # -- Spotify ------------------------------------------------------------------------------------
 @bp.get("/login")
+@limits.guard("sign-in")
 def login():
     """Send the browser to Spotify's consent page."""
     keep_few_pending_states()
@@ -126,6 +128,7 @@ def login():
 
 
 @bp.get("/auth/spotify/callback")
+@limits.guard("callback")
 def callback():
     """Spotify sends the browser back here with a code (or an error)."""
     token = _oauth_token(_clients().spotify, "Spotify")
@@ -143,6 +146,7 @@ def callback():
 
 # -- MusicBrainz / ListenBrainz ------------------------------------------------------------------
 @bp.get("/login/listenbrainz")
+@limits.guard("sign-in")
 def login_listenbrainz():
     """Send the browser to MusicBrainz's consent page (the account ListenBrainz uses)."""
     keep_few_pending_states()
@@ -150,6 +154,7 @@ def login_listenbrainz():
 
 
 @bp.get("/auth/listenbrainz/callback")
+@limits.guard("callback")
 def listenbrainz_callback():
     """MusicBrainz sends the browser back with a code; its user name is the ListenBrainz user."""
     token = _oauth_token(_clients().musicbrainz, "MusicBrainz")
@@ -172,6 +177,7 @@ def _nonces():
 
 
 @bp.get("/login/lastfm")
+@limits.guard("sign-in")
 def login_lastfm():
     """Send the browser to Last.fm with a callback that carries a signed, single-use nonce."""
     nonce = secrets.token_urlsafe(16)
@@ -184,6 +190,7 @@ def login_lastfm():
 
 
 @bp.get("/auth/lastfm/callback")
+@limits.guard("callback")
 def lastfm_callback():
     """Last.fm sends the browser back with `token`; our nonce proves this browser started it."""
     try:

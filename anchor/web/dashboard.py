@@ -15,7 +15,7 @@ from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
 from anchor.profiles.service import ProfileGone, StaleEdit
 from anchor.refresh import engine
-from anchor.web import public_page
+from anchor.web import limits, public_page
 from anchor.web.dashboard_view import SIGN_IN, dashboard_view
 from anchor.web.htmx import after_post, is_htmx, render
 
@@ -62,6 +62,7 @@ def home():
 
 
 @bp.get("/handle-check")
+@limits.guard("handle-check")
 def handle_check():
     """Live availability while typing (debounced on the client)."""
     available, text = handles.is_available(request.args.get("handle", ""))
@@ -70,6 +71,7 @@ def handle_check():
 
 
 @bp.post("/claim")
+@limits.guard("claim")
 def claim():
     if _profile(required=False) is not None:
         return after_post(TEMPLATE, BODY, _context, error="You already have a handle.")
@@ -150,6 +152,7 @@ def toggle_pinned(item_id):
 
 
 @bp.post("/copy")
+@limits.guard("copy")
 def generate_copy():
     profile = _profile()
     outcome = copywriting.generate(profile, force=True)
@@ -206,6 +209,7 @@ def show_source():
 
 
 @bp.post("/upload")
+@limits.guard("upload")
 @csrf.exempt
 def upload_file():
     """Receive a Spotify data download and import it in the background."""
@@ -302,6 +306,7 @@ def preview():
 
 
 @bp.post("/refresh")
+@limits.guard("refresh")
 def refresh_now():
     profile = _profile()
     result = engine.start_manual_refresh(profile, background=is_htmx())
