@@ -23,7 +23,7 @@ def create_app(config=None):
     models.bind(config.TABLE_PREFIX, config.DYNAMODB_ENDPOINT, config.AWS_REGION)
 
     from anchor import logs
-    from anchor.extensions import csrf, login_manager
+    from anchor.extensions import compress, csrf, login_manager
     from anchor.vault import make_vault
 
     logs.configure_logging()
@@ -39,6 +39,10 @@ def create_app(config=None):
     # `/static//x` must not be answered with a redirect to whatever Host the client sent.
     app.url_map.merge_slashes = False
     public_page.init_app(app)
+    from anchor.profiles import service
+    from anchor.web import stored_page
+    service.page_renderer = stored_page.page_changes      # render on write
+    compress.init_app(app)
     dashboard.register_time_filters(app)
     security.init_app(app)
     errors.init_app(app)

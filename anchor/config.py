@@ -83,6 +83,13 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 14 * 24 * 3600             # a form token lives no longer than its session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     MAX_CONTENT_LENGTH = 64 * 1024
+    # Flask-Compress: gzip only (what stored public pages use too), text types, not tiny bodies.
+    COMPRESS_ALGORITHM = "gzip"
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_STREAMS = False       # files (static, downloads) stream; nginx compresses static/
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "image/svg+xml", "application/atom+xml", "application/json", "text/plain"]
 
     def __init__(self, **overrides):
         self.SECRET_KEY = _env("SECRET_KEY", self.DEFAULT_SECRET_KEY)

@@ -3,6 +3,7 @@ import threading
 
 from botocore.exceptions import BotoCoreError
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -82,6 +83,9 @@ class ProfileModel(_ProfilesTable):
     updatedAt = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)       # content an owner's open form would see changed
     rev = NumberAttribute(null=True)           # every write; writes are conditioned on it
+    pageGz = BinaryAttribute(null=True, legacy_encoding=False)   # the visitor's page, gzip (web/stored_page.py)
+    pageEtag = UnicodeAttribute(null=True)
+    pageRender = UnicodeAttribute(null=True)   # render version: templates, static files, release, base URL
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     due_index = DueRefreshIndex()

@@ -38,10 +38,10 @@ def ab(url, requests, concurrency=8, headers=()):
     return figures
 
 
-def ab_many(urls, requests_each, concurrency=8):
+def ab_many(urls, requests_each, concurrency=8, headers=()):
     """ab over several URLs one after the other (ab takes one URL per run), aggregated:
     total requests / total time, the worst p99 and the median of the p50s."""
-    runs = [ab(url, requests_each, concurrency) for url in urls]
+    runs = [ab(url, requests_each, concurrency, headers) for url in urls]
     seconds = sum(r["seconds"] for r in runs)
     complete = sum(r["complete"] for r in runs)
     p50s = sorted(r["p50"] for r in runs)
@@ -54,22 +54,26 @@ def sample(base_url, paths, threads=8, headers=None):
     """GET every path (split over `threads` keep-alive connections); status counts and time."""
     parts = urlsplit(base_url)
     statuses = Counter()
+    latencies = []
     lock = threading.Lock()
     chunks = [paths[i::threads] for i in range(threads)]
 
     def worker(chunk):
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        local = Counter()
+        local, times = Counter(), []
         try:
             for path in chunk:
+                started = time.perf_counter()
                 conn.request("GET", path, headers=headers or {})
                 answer = conn.getresponse()
                 answer.read()
+                times.append((time.perf_counter() - started) * 1000)
                 local[answer.status] += 1
         finally:
             conn.close()
             with lock:
                 statuses.update(local)
+                latencies.extend(times)
 
     started = time.perf_counter()
     pool = [threading.Thread(target=worker, args=(c,)) for c in chunks if c]
@@ -77,5 +81,8 @@ def sample(base_url, paths, threads=8, headers=None):
         t.start()
     for t in pool:
         t.join()
+    latencies.sort()
     return {"statuses": dict(statuses), "seconds": time.perf_counter() - started,
-            "count": sum(statuses.values())}
+            "count": sum(statuses.values()),
+            "p50_ms": latencies[len(latencies) // 2] if latencies else None,
+            "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None}

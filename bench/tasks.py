@@ -117,17 +117,23 @@ def inprocess(count, iterations, reps, profile_out=""):
     handles = [f"listener-{n:05d}" for n in range(1, count + 1)]
     rng = random.Random(9)
     client = app.test_client()
-    sizes = []
+    gzip_header = {"Accept-Encoding": "gzip"}
+    sizes, wire = [], []
     for handle in rng.sample(handles, 100):
-        answer = client.get(f"/{handle}")
+        answer = client.get(f"/{handle}", headers=gzip_header)
         if answer.status_code != 200:
             raise SystemExit(f"GET /{handle} answered {answer.status_code}")
-        sizes.append(len(answer.data))
+        wire.append(len(answer.data))
+        html = answer.data
+        if answer.headers.get("Content-Encoding") == "gzip":
+            import gzip
+            html = gzip.decompress(html)
+        sizes.append(len(html))
 
     def pages(sample):
         started = time.perf_counter()
         for handle in sample:
-            client.get(f"/{handle}")
+            client.get(f"/{handle}", headers=gzip_header)
         return (time.perf_counter() - started) / len(sample)
 
     def reads(sample):
@@ -137,7 +143,7 @@ def inprocess(count, iterations, reps, profile_out=""):
         return (time.perf_counter() - started) / len(sample)
 
     with app.app_context():
-        pages(handles[:50])
+        pages(handles)          # every page stored in this render version (a deploy's first views)
         reads(handles[:50])     # warm both paths
         page_times, read_times, ratios = [], [], []
         for _ in range(reps):
@@ -158,7 +164,20 @@ def inprocess(count, iterations, reps, profile_out=""):
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
                 pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
     emit({"page_ms": spread(page_times), "getitem_ms": spread(read_times), "ratio": spread(ratios),
-          "html_bytes": spread(sizes)})
+          "html_bytes": spread(sizes), "wire_bytes": spread(wire)})
+
+
+def rendered(count):
+    """How many of listener-00001..COUNT carry a stored page of this process's render version."""
+    from anchor.models import ProfileModel
+    from anchor.web import stored_page
+
+    app = _app()
+    with app.app_context():
+        version = stored_page.render_version()
+        current = sum(ProfileModel.get(f"USER#listener-{n:05d}", attributes_to_get=["pageRender"]).pageRender
+                      == version for n in range(1, count + 1))
+    emit({"current": current, "version": version})
 
 
 # -- the due query at two sizes -------------------------------------------------------------------
@@ -272,7 +291,7 @@ def hashes(count):
 
 
 TASKS = {"fill": fill, "inprocess": inprocess, "due": due, "prepare_refresh": prepare_refresh,
-         "refresh": refresh, "hashes": hashes}
+         "refresh": refresh, "hashes": hashes, "rendered": rendered}
 
 if __name__ == "__main__":
     name, args = sys.argv[1], sys.argv[2:]

@@ -96,7 +96,8 @@ def test_ebextensions_settings():
     assert {"ANCHOR_TABLE_PREFIX", "AWS_REGION", "BEDROCK_MODEL_ID"} <= set(env)
     assert not SECRET_NAMES & set(env), "secrets are set with `eb setenv`, never committed"
     assert "ANCHOR_ROLE" not in env, "the role differs per environment: set it with --envvars"
-    assert merged["aws:elasticbeanstalk:environment:proxy:staticfiles"] == {"/static": "static"}
+    assert "aws:elasticbeanstalk:environment:proxy:staticfiles" not in merged, \
+        "static files have their own nginx location (compressed): .platform/nginx/conf.d/elasticbeanstalk/20-static.conf"
     assert merged["aws:elasticbeanstalk:application"]["Application Healthcheck URL"] == "/healthz"
     assert merged["aws:elasticbeanstalk:environment:process:default"]["HealthCheckPath"] == "/healthz"
     assert merged["aws:elasticbeanstalk:cloudwatch:logs"]["StreamLogs"] is True
@@ -245,3 +246,11 @@ def test_deploy_doc_lists_every_setting():
                     "AWS_ENDPOINT_URL_BEDROCK_RUNTIME AWS_ENDPOINT_URL_KMS ANCHOR_ROLE").split()
     missing = [name for name in design_names if f"`{name}`" not in doc]
     assert not missing, f"docs/deploy.md does not describe {missing}"
+
+
+def test_nginx_serves_static_files_compressed():
+    conf = (ROOT / ".platform/nginx/conf.d/elasticbeanstalk/20-static.conf").read_text()
+    assert "location /static/ {" in conf and "alias           /var/app/current/static/;" in conf
+    assert "gzip            on;" in conf
+    for kind in ("text/css", "application/javascript", "image/svg+xml"):
+        assert kind in conf

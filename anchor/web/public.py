@@ -10,18 +10,15 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/<handle>")
 def profile(handle):
-    """The public page: cached render, or one GetItem and a render. Same 404 for every miss."""
+    """The public page: cached or stored bytes, one GetItem at most for a visitor. Same 404 for every miss."""
     if not HANDLE_RE.fullmatch(handle):
         if HANDLE_RE.fullmatch(handle.lower()):
             return redirect(url_for("public.profile", handle=handle.lower()), code=301)
         abort(404)
-    cached = public_page.cached_public(handle)
-    if cached is not None:
-        return cached
-    found = service.get_public(handle)
-    if found is None:
+    answer = public_page.serve_public(handle)
+    if answer is None:
         abort(404)
-    return public_page.render_public(found)
+    return answer
 
 
 @bp.get("/<handle>/og.png")

@@ -8,7 +8,7 @@ from flask import current_app, make_response, render_template, request, session,
 from anchor.profiles.accounts import current_id
 
 from anchor.profiles import copywriting, listening, service
-from anchor.web import share_card
+from anchor.web import share_card, stored_page
 
 
 class PageCache:
@@ -96,29 +96,51 @@ def public_context(profile, preview=False):
     }
 
 
+def visitor_html(profile):
+    """The page a visitor sees, as bytes (stored on the item by web/stored_page.py)."""
+    return render_template("public/profile.html", **public_context(profile)).encode()
+
+
+VISITOR_CACHE = "public, max-age=300"
+
+
 def render_public(profile, preview=False):
-    """The public page answer: ETag + short public cache, 304 on a matching If-None-Match."""
+    """A fresh render for the owner or a preview: never stored, never shared by caches."""
     body = render_template("public/profile.html", **public_context(profile, preview)).encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
-    if not preview and not _is_owner(profile.ownerId):
-        cache().put(profile.handle, profile.ownerId, etag, body)
-    return _answer(body, etag, preview)
-
-
-def cached_public(handle):
-    """A cached answer for a visitor, or None (the owner always gets a fresh render)."""
-    entry = cache().get(handle)
-    if entry is None or _is_owner(entry["owner"]):
-        return None
-    return _answer(entry["body"], entry["etag"], False)
-
-
-def _answer(body, etag, preview):
-    if not preview and request.if_none_match.contains(etag):
+    if not preview and request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
         response = make_response(body)
         response.headers["Content-Type"] = "text/html; charset=utf-8"
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-store" if preview else "public, max-age=300"
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "no-store" if preview else "private, no-cache"
     return response
+
+
+def serve_public(handle):
+    """The public page for whoever asks: cached or stored bytes for visitors, a render otherwise.
+
+    A visitor costs one GetItem of the stored page (none when this process cached it). The
+    owner gets a fresh render of the full item; so does the first visitor after a deploy that
+    changed the render version, whose render is then written back for the next ones.
+    """
+    entry = cache().get(handle)
+    if entry is not None and not _is_owner(entry["owner"]):
+        return stored_page.answer(entry["body"], entry["etag"], VISITOR_CACHE)
+    item = stored_page.get_stored(handle)
+    if item is None:
+        return None
+    if _is_owner(item.ownerId):
+        profile = service.get_public(handle)
+        return render_public(profile) if profile is not None else None
+    if stored_page.is_current(item):
+        body, etag = item.pageGz, item.pageEtag
+    else:
+        profile = service.get_public(handle)
+        if profile is None:
+            return None
+        body, etag = stored_page.render_visitor_page(profile)
+        stored_page.write_back(profile, body, etag)
+    cache().put(handle, item.ownerId, etag, body)
+    return stored_page.answer(body, etag, VISITOR_CACHE)

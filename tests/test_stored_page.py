@@ -1,0 +1,122 @@
+"""Render on write: the visitor's page is stored on the item, served as it is, re-rendered once
+after a deploy changes the render version, and never used for the owner."""
+import gzip
+
+import pytest
+
+from anchor.models import ProfileModel
+from anchor.profiles import editing, service
+from anchor.web import stored_page
+from tests.web_helpers import claim, post
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+@pytest.fixture
+def published(app):
+    owner = app.test_client()
+    claim(owner, "nadia")
+    post(owner, "/dashboard/publish", {})
+    app.extensions["anchor.page_cache"].forget("nadia")
+    yield owner
+    stored_page.forget_versions()
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Count every template render (stored or fresh)."""
+    import flask.templating
+    counted = []
+    original = flask.templating._render
+
+    def counting(*args, **kwargs):
+        counted.append(1)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(flask.templating, "_render", counting)
+    return counted
+
+
+def test_publishing_stores_the_page_and_a_visitor_gets_its_bytes_with_one_read(
+        app, published, dynamodb_calls, renders):
+    item = ProfileModel.get("USER#nadia")
+    assert item.pageGz and item.pageEtag
+    with app.app_context():
+        assert item.pageRender == stored_page.render_version()
+    dynamodb_calls.clear()
+    answer = app.test_client().get("/nadia", headers=GZIP)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert answer.data == item.pageGz                           # byte for byte
+    assert answer.headers["ETag"] == f'W/"{item.pageEtag}"'
+    assert "Accept-Encoding" in answer.headers["Vary"]
+    assert dynamodb_calls == [("DynamoDB", "GetItem")]
+    assert renders == []
+    assert len(answer.data) <= 5 * 1024
+
+
+def test_identity_and_gzip_answers_share_a_weak_etag(app, published):
+    visitor = app.test_client()
+    zipped = visitor.get("/nadia", headers=GZIP)
+    plain = visitor.get("/nadia", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.data == gzip.decompress(zipped.data)
+    assert plain.headers["ETag"] == zipped.headers["ETag"] and plain.headers["ETag"].startswith('W/"')
+    for headers in (GZIP, {}):
+        again = visitor.get("/nadia", headers={**headers, "If-None-Match": zipped.headers["ETag"]})
+        assert again.status_code == 304
+
+
+def test_an_edit_stores_a_new_render(app, published):
+    before = ProfileModel.get("USER#nadia")
+    with app.app_context():
+        current = service.get("nadia")
+        editing.edit_bio(current, "A new bio that the visitor must see right away, written by the "
+                         "owner herself and long enough to be a bio for the page.", current.version)
+    after = ProfileModel.get("USER#nadia")
+    assert after.pageEtag != before.pageEtag
+    assert b"must see right away" in gzip.decompress(after.pageGz)
+
+
+def test_unpublishing_removes_the_stored_page(app, published):
+    post(published, "/dashboard/unpublish", {})
+    item = ProfileModel.get("USER#nadia")
+    assert item.pageGz is None and item.pageEtag is None
+    assert app.test_client().get("/nadia").status_code == 404
+
+
+def test_a_new_render_version_re_renders_once_and_writes_back(app, published, renders, monkeypatch):
+    old = ProfileModel.get("USER#nadia")
+    monkeypatch.setenv("ANCHOR_RELEASE", "next-release")        # a deploy
+    stored_page.forget_versions()
+    writes = dict(stored_page.counters)
+    first = app.test_client().get("/nadia", headers=GZIP)
+    assert first.status_code == 200 and len(renders) == 1
+    assert stored_page.counters["write_backs"] == writes["write_backs"] + 1
+    stored = ProfileModel.get("USER#nadia")
+    assert stored.pageRender != old.pageRender
+    assert stored.version == old.version and stored.rev == old.rev     # nothing an owner would see
+    app.extensions["anchor.page_cache"].forget("nadia")
+    second = app.test_client().get("/nadia", headers=GZIP)
+    assert second.data == stored.pageGz and len(renders) == 1            # the stored one, no render
+
+
+def test_a_write_back_loses_to_a_concurrent_edit(app, published, monkeypatch):
+    monkeypatch.setenv("ANCHOR_RELEASE", "next-release")
+    stored_page.forget_versions()
+    with app.app_context():
+        stale = service.get("nadia")
+        body, etag = stored_page.render_visitor_page(stale)
+        current = service.get("nadia")
+        editing.edit_bio(current, "Edited while a deploy's first view was rendering the page: the "
+                         "edit must win and its render must stay on the item for visitors.", current.version)
+        assert stored_page.write_back(stale, body, etag) is False
+    item = ProfileModel.get("USER#nadia")
+    assert b"the edit must win" in gzip.decompress(item.pageGz)
+
+
+def test_the_owner_never_gets_the_stored_render(app, published, renders):
+    answer = published.get("/nadia", headers=GZIP)
+    assert answer.status_code == 200
+    assert len(renders) == 1                                      # a fresh render
+    assert answer.headers["Cache-Control"] == "private, no-cache"
+    assert answer.data != ProfileModel.get("USER#nadia").pageGz
