@@ -186,6 +186,13 @@ def main():
         table.add("5 memory", "growth from warm-up to end, MB", f"{growth_mb:+.1f}",
                   "not growing (≤ +5 MB)", same_workers and growth_mb <= 5)
         stack.stop_gunicorn()
+        progress("heap: what one web process holds after 5k views (tracemalloc, by file)")
+        held = stack.task("heap", PROFILES, 5000, env=stack.production_env())
+        results["heap"] = held
+        table.add("5 memory", "Python heap after 5k views (tracemalloc), MB", f"{held['traced_mb']:.1f}",
+                  "report")
+        table.add("5 memory", "largest holders, KB", ", ".join(
+            f"{t['file'].rsplit('/', 1)[-1]} {t['kb']}" for t in held["top"][:6]), "report")
 
         # 8. a deploy that changes the render version: each page re-rendered once, written back
         progress("render version changed (a deploy): first and second view of 300 pages")

@@ -167,6 +167,24 @@ def inprocess(count, iterations, reps, profile_out=""):
           "html_bytes": spread(sizes), "wire_bytes": spread(wire)})
 
 
+def heap(count, views):
+    """What a web process holds after VIEWS page views: tracemalloc's top allocation sites."""
+    import tracemalloc
+    tracemalloc.start(1)
+    app = _app()
+    client = app.test_client()
+    rng = random.Random(5)
+    handles = [f"listener-{n:05d}" for n in range(1, count + 1)]
+    for _ in range(views):
+        client.get(f"/{rng.choice(handles)}", headers={"Accept-Encoding": "gzip"})
+    snapshot = tracemalloc.take_snapshot()
+    top = snapshot.statistics("filename")[:12]
+    total = sum(stat.size for stat in snapshot.statistics("filename"))
+    emit({"traced_mb": total / 2**20,
+          "top": [{"file": str(stat.traceback[0].filename).split("site-packages/")[-1],
+                   "kb": round(stat.size / 1024)} for stat in top]})
+
+
 def rendered(count):
     """How many of listener-00001..COUNT carry a stored page of this process's render version."""
     from anchor.models import ProfileModel
@@ -291,7 +309,7 @@ def hashes(count):
 
 
 TASKS = {"fill": fill, "inprocess": inprocess, "due": due, "prepare_refresh": prepare_refresh,
-         "refresh": refresh, "hashes": hashes, "rendered": rendered}
+         "refresh": refresh, "hashes": hashes, "rendered": rendered, "heap": heap}
 
 if __name__ == "__main__":
     name, args = sys.argv[1], sys.argv[2:]

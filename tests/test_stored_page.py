@@ -84,6 +84,18 @@ def test_unpublishing_removes_the_stored_page(app, published):
     assert app.test_client().get("/nadia").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/dashboard/unpublish", "/dashboard/delete"])
+def test_a_page_left_on_an_unpublished_item_is_never_served(app, published, path):
+    stored = ProfileModel.get("USER#nadia")
+    post(published, path, {"confirm_handle": "nadia"} if path.endswith("delete") else {})
+    left = ProfileModel.get("USER#nadia")
+    assert left.pageGz is None and left.pageRender is None
+    left.update(actions=[ProfileModel.pageGz.set(stored.pageGz), ProfileModel.pageEtag.set(stored.pageEtag),
+                         ProfileModel.pageRender.set(stored.pageRender)])   # as if its removal had failed
+    app.extensions["anchor.page_cache"].forget("nadia")
+    assert app.test_client().get("/nadia", headers=GZIP).status_code == 404
+
+
 def test_a_new_render_version_re_renders_once_and_writes_back(app, published, renders, monkeypatch):
     old = ProfileModel.get("USER#nadia")
     monkeypatch.setenv("ANCHOR_RELEASE", "next-release")        # a deploy

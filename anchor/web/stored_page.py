@@ -6,7 +6,8 @@ their ETag and the render version are written in the same UpdateItem. A visitor'
 then one GetItem of a few attributes and the bytes sent as they are.
 
 The render version names everything besides the item that shapes the bytes: the templates, the
-static files (their URLs carry content hashes), the release and the base URL. After a deploy that
+static files, the release (`ANCHOR_RELEASE`, else a hash of the application's code) and the
+base URL. After a deploy that
 changes any of them, the first view of each page renders it again and writes it back, conditioned
 on the item's revision being the one it rendered from and without bumping `rev` or `version`:
 owners never see "changed elsewhere" because of a deploy, and a write-back that races an edit
@@ -21,6 +22,7 @@ import hashlib
 import logging
 import os
 import threading
+import weakref
 import zlib
 
 from flask import current_app, has_app_context, make_response, request
@@ -35,17 +37,16 @@ PAGE_ATTRIBUTES = ("pageGz", "pageEtag", "pageRender")
 VIEW_ATTRIBUTES = ["pk", "handle", "ownerId", "isPublic", "deletedAt", "rev", *PAGE_ATTRIBUTES]
 GZIP_LEVEL = 9                      # rendered once, sent many times: the smallest bytes win
 
-_versions = {}
+_versions = weakref.WeakKeyDictionary()       # app → render version
 _versions_lock = threading.Lock()
 counters = {"renders": 0, "write_backs": 0, "write_backs_lost": 0}   # per process, for the bench
 
 
-def _tree_hash(*folders):
+def _tree_hash(folder, pattern="*"):
     digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -54,8 +55,11 @@ def render_version():
     app = current_app._get_current_object()
     with _versions_lock:
         if app not in _versions:
-            parts = [_tree_hash(ROOT / "templates"), _tree_hash(ROOT / "static"),
-                     os.environ.get("ANCHOR_RELEASE", "local"), app.config["BASE_URL"]]
+            # The release: a label when the operator gives one, else the code itself (any
+            # change to how a page is put together changes the version, none is forgotten).
+            release = os.environ.get("ANCHOR_RELEASE") or _tree_hash(ROOT / "anchor", pattern="*.py")
+            parts = [_tree_hash(ROOT / "templates"), _tree_hash(ROOT / "static"), release,
+                     app.config["BASE_URL"]]
             _versions[app] = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
         return _versions[app]
 
