@@ -4,8 +4,14 @@ nginx on the instance proxies to 127.0.0.1:$PORT (8000 on the EB Python platform
 /static itself. A t3.small has 2 vCPUs and 2 GiB: 2 worker processes x 4 threads keeps memory
 low (~120 MB each) while threads cover the I/O waits (DynamoDB, KMS, Spotify, Bedrock).
 """
+import logging
 import os
 import sys
+
+from gunicorn.glogging import Logger
+
+# The app's log file is named after the process: <ANCHOR_LOG_DIR>/web.log.
+os.environ.setdefault("ANCHOR_PROCESS", "web")
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
@@ -34,6 +40,28 @@ accesslog = None
 errorlog = "-"
 loglevel = "info"
 capture_output = False
+
+
+class JsonLogger(Logger):
+    """gunicorn's own log lines ("Booting worker", timeouts) through the app's JSON formatter:
+    on stderr as before and in the process's log file (anchor/logs.py)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        here = os.path.dirname(os.path.abspath(__file__))
+        if here not in sys.path:
+            sys.path.insert(0, here)
+        from anchor.logs import JsonFormatter, configure_logging
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+        configure_logging()
+        # The stderr handler above is gunicorn's; the file handler is on the root logger.
+        for handler in logging.getLogger().handlers:
+            if getattr(handler, "_anchor", None) == "file" and handler not in self.error_log.handlers:
+                self.error_log.addHandler(handler)
+
+
+logger_class = JsonLogger
 # Only the local nginx may set X-Forwarded-Proto (default, stated for the reader).
 forwarded_allow_ips = "127.0.0.1"
 proc_name = "anchor-web"

@@ -26,7 +26,7 @@ def create_app(config=None):
     from anchor.extensions import compress, csrf, login_manager
     from anchor.vault import make_vault
 
-    logs.configure_logging()
+    logs.configure_logging(log_dir=app.config.get("LOG_DIR"))
     logs.init_request_logging(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -152,6 +152,10 @@ class Config:
         self.TRUSTED_PROXY_HOPS = _int("ANCHOR_TRUSTED_PROXY_HOPS", self.DEFAULT_PROXY_HOPS)
         # Rate-limit overrides, `name=count/seconds,...` (see anchor/web/limits.py for the names).
         self.RATE_LIMITS = _limits(_env("ANCHOR_RATE_LIMITS", ""))
+        # Production: each process also writes bare JSON lines to <dir>/<process>.log.
+        self.LOG_DIR = _env("ANCHOR_LOG_DIR")
+        # CloudWatch namespace of the embedded-metric lines (one per stage, if several share an account).
+        self.METRICS_NAMESPACE = _env("ANCHOR_METRICS_NAMESPACE", "Anchor")
         for key, value in overrides.items():
             setattr(self, key, value)
 

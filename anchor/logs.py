@@ -1,6 +1,14 @@
-"""Structured JSON logs on stdout: one line per request, ids, never tokens."""
+"""Structured JSON logs: one line per request, ids, never tokens.
+
+Every line goes to stdout and, when `ANCHOR_LOG_DIR` is set (production), also to the process's
+own file `<dir>/<process>.log` (web, worker or cli). The platform puts a syslog prefix in front
+of what it captures from stdout; the files hold bare JSON, one object a line, which the
+CloudWatch agent ships as they are (`.ebextensions/04-logs-metrics.config`).
+"""
 import json
 import logging
+import logging.handlers
+import os
 import sys
 import time
 import uuid
@@ -45,16 +53,40 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
-def configure_logging(level="INFO"):
-    """Send the app's loggers to stdout as JSON (idempotent)."""
-    root = logging.getLogger("anchor")
-    if not any(getattr(h, "_anchor", False) for h in root.handlers):
+# Loggers of the libraries whose INFO lines an operator wants (the rest log WARNING and up).
+INFO_LOGGERS = ("anchor", "gunicorn.error", "apscheduler")
+
+
+def process_name():
+    """web (gunicorn), worker (`flask worker`) or cli: names the process's log file."""
+    return os.environ.get("ANCHOR_PROCESS") or "cli"
+
+
+def configure_logging(level="INFO", log_dir=None, process=None):
+    """Send every logger (the app, gunicorn, APScheduler, botocore) through one JSON formatter
+    to stdout and, with `log_dir`, to `<log_dir>/<process>.log` (idempotent)."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_anchor", None) == "stdout" for h in root.handlers):
         handler = _StdoutHandler()
         handler.setFormatter(JsonFormatter())
-        handler._anchor = True
+        handler._anchor = "stdout"
         root.addHandler(handler)
-    root.setLevel(level)
-    root.propagate = True
+    log_dir = log_dir or os.environ.get("ANCHOR_LOG_DIR")
+    if log_dir:
+        path = os.path.join(log_dir, f"{process or process_name()}.log")
+        current = [h for h in root.handlers if getattr(h, "_anchor", None) == "file"]
+        if not current or current[0].baseFilename != os.path.abspath(path):
+            for old in current:
+                root.removeHandler(old)
+                old.close()
+            os.makedirs(log_dir, exist_ok=True)
+            # Reopened when logrotate moves the file; several gunicorn workers append to it.
+            handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
+            handler.setFormatter(JsonFormatter())
+            handler._anchor = "file"
+            root.addHandler(handler)
+    for name in INFO_LOGGERS:
+        logging.getLogger(name).setLevel(level)
 
 
 def log_event(logger, msg, level=logging.INFO, exc_info=False, **fields):
@@ -77,7 +109,21 @@ def init_request_logging(app):
         response.headers["X-Request-Id"] = g.get("request_id", "")
         started = g.get("request_started")
         if started is not None and not app.config.get("QUIET_REQUEST_LOG"):
+            duration = round((time.perf_counter() - started) * 1000, 2)
             log_event(logger, "request", request_id=g.request_id, method=request.method,
-                      path=request.path, status=response.status_code,
-                      duration_ms=round((time.perf_counter() - started) * 1000, 2))
+                      path=request.path, status=response.status_code, duration_ms=duration,
+                      **request_metrics(request.endpoint, response.status_code, duration))
         return response
+
+
+# The endpoint of a public profile page (a view counted as PageViews).
+PAGE_ENDPOINT = "public.profile"
+
+
+def request_metrics(endpoint, status, duration_ms):
+    """EMF members of a request line: Requests, ServerErrors (5xx), PageViews, Latency."""
+    from anchor.metrics import emf
+    page = endpoint == PAGE_ENDPOINT
+    return emf({"Requests": 1, "ServerErrors": int(status >= 500), "Latency": duration_ms,
+                "PageViews": int(page and status < 400), "PageServerErrors": int(page and status >= 500)},
+               units={"Latency": "Milliseconds"})

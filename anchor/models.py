@@ -146,6 +146,21 @@ class RateStateModel(_ProfilesTable):
     updatedAt = UTCDateTimeAttribute(null=True)
 
 
+class IncidentModel(_ProfilesTable):
+    """`INCIDENT#<source>`: a source-wide failure a refresh pass met (an outage, rejected app
+    credentials, a used-up quota), so failures it causes are not held against profiles."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    kind = UnicodeAttribute()                  # unavailable | invalid-client | quota-exceeded
+    openedAt = UTCDateTimeAttribute()
+    lastSeenAt = UTCDateTimeAttribute()
+    closedAt = UTCDateTimeAttribute(null=True)
+    failures = NumberAttribute(default=0)      # profile fetches it failed, over every pass
+    message = UnicodeAttribute(null=True)
+
+
 class ImportModel(_ProfilesTable):
     """`IMPORT#<account>`: the account's latest Spotify data import, its progress and heartbeat."""
 
@@ -223,7 +238,7 @@ def account_key(account_id):
 
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel,
-                        RateStateModel, ImportModel, SessionGenModel, LimitCounterModel)
+                        RateStateModel, IncidentModel, ImportModel, SessionGenModel, LimitCounterModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
 
 

@@ -94,7 +94,7 @@ class Endpoints:
 
     def token(self, form: dict[str, str], auth_header: str | None) -> Reply:
         """POST /api/token: authorization_code (with PKCE) and refresh_token grants."""
-        if not self._client_ok(form, auth_header):
+        if not self._client_ok(form, auth_header) or self._take_fault(("invalid_client",)):
             return json_reply(400, {"error": "invalid_client", "error_description": "Invalid client"})
         grant = form.get("grant_type")
         if grant == "authorization_code":

@@ -21,7 +21,7 @@ from .spotify_images import cover_png
 
 __all__ = ["SpotifySandbox", "FAULT_KINDS", "main"]
 
-FAULT_KINDS = ("429", "500", "503", "slow", "invalid_grant", "garbage")
+FAULT_KINDS = ("429", "500", "503", "slow", "invalid_grant", "garbage", "quota", "invalid_client")
 COUNTED_PATHS = ("/v1/me", "/v1/me/top/artists", "/v1/me/top/tracks", "/api/token", "/authorize")
 _IMAGE_RE = re.compile(r"^/images/([A-Za-z0-9_-]{1,80}?)(-64)?\.png$")
 
@@ -219,11 +219,18 @@ class SpotifySandbox(Endpoints):
             wait = self._rate_limited()
             if wait is not None:
                 return self._too_many(wait)
-        fault = self._take_fault(("429", "500", "503", "slow", "garbage"))
+        fault = self._take_fault(("429", "500", "503", "slow", "garbage", "quota"))
         if fault:
             kind = fault["kind"]
             if kind == "429":
                 return self._too_many(1 if fault["retry_after"] is None else fault["retry_after"])
+            if kind == "quota":
+                # Spotify's quota answer (Web API changelog, July 2026): a reason in the body.
+                with self._lock:
+                    self._sent_429 += 1
+                headers = {} if fault["retry_after"] is None else {"Retry-After": str(int(fault["retry_after"]))}
+                return json_reply(429, {"error": {"status": 429, "message": "Too many requests",
+                                                  "reason": "QUOTA_EXCEEDED"}}, headers)
             if kind in ("500", "503"):
                 return api_error(int(kind), "Server error" if kind == "500" else "Service unavailable")
             if kind == "garbage":

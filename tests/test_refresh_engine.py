@@ -98,7 +98,7 @@ def test_invalid_grant_disconnects_keeps_the_page_and_leaves_the_index(refresh_a
     profile = service.get("nadia")
     assert items(profile)["albums"] and profile.bio and profile.isPublic   # page kept
     assert not profile.spotifyConnected and profile.gsi1pk is None
-    assert profile.lastRefreshStatus == "disconnected" and profile.lastRefreshMessage == result.message
+    assert profile.lastRefreshStatus == "reconnect-needed" and profile.lastRefreshMessage == result.message
     assert "nadia" not in due_handles(clock.now() + timedelta(days=30))
     with pytest.raises(TokenModel.DoesNotExist):
         TokenModel.get("ACCOUNT#spotify:nadia")

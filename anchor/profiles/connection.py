@@ -3,6 +3,7 @@ import logging
 
 from anchor import clock
 from anchor.logs import log_event
+from anchor.metrics import emf
 from anchor.models import AccountModel, account_key, conditional
 from anchor.profiles import handles, listening, service, tokens
 from anchor.profiles.accounts import owned_handle
@@ -49,7 +50,8 @@ def _signed_in(account_id, source):
                 and service.source_of(profile) == source):
             service.write(profile, {"spotifyConnected": True, "failureCount": 0,
                                     "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
-    log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle))
+    log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle),
+              **emf({"SignIns": 1}, dimensions={"Source": source}))
     return handle
 
 

@@ -8,6 +8,7 @@ from anchor import clock
 from anchor.ai.copy import Copy, CopyFailed
 from anchor.ai.writers import write_copy
 from anchor.logs import log_event
+from anchor.metrics import emf
 from anchor.models import ProfileModel, conditional
 from anchor.profiles import service
 
@@ -83,10 +84,19 @@ def generate(profile, *, force=False):
         copy = write_copy(shown, previous, provider=provider, model_id=config["BEDROCK_MODEL_ID"])
     except CopyFailed as exc:
         reason = "; ".join(exc.reasons)
-        log_event(log, "copy rejected", level=logging.WARNING, handle=profile.handle, reasons=reason)
+        log_event(log, "copy rejected", level=logging.WARNING, handle=profile.handle, reasons=reason,
+                  provider=provider, **emf({"CopyGenerations": 1, "CopyRejects": 1}))
         service.write(profile, {"copyError": f"The new copy was not published: {reason}"})
         return CopyOutcome("failed", f"The AI copy did not pass our checks, so the previous copy "
                                      f"stays: {reason}", ai_called=True)
+    except Exception:
+        log_event(log, "copy generation failed", level=logging.WARNING, handle=profile.handle,
+                  provider=provider, **emf({"CopyGenerations": 1, "CopyFailures": 1}))
+        raise
+    usage = copy.usage or {}
+    log_event(log, "copy generated", handle=profile.handle, provider=provider,
+              **emf({"CopyGenerations": 1, "CopyModelInput": int(usage.get("inputTokens") or 0),
+                     "CopyModelOutput": int(usage.get("outputTokens") or 0)}))
     kept = locks(profile)
     old_lines = profile.albumLines or {}
     lines = {album["id"]: (old_lines[album["id"]] if album["id"] in kept["lines"]

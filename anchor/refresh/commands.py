@@ -18,7 +18,9 @@ def register(app):
 @with_appcontext
 def worker_command():
     """Run the hourly refresh scheduler (idles unless ANCHOR_ROLE=worker); stop with SIGTERM."""
+    from anchor import logs
     from anchor.refresh import worker
+    logs.configure_logging(log_dir=current_app.config.get("LOG_DIR"), process="worker")
     worker.run(current_app._get_current_object())
 
 

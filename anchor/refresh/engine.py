@@ -22,6 +22,7 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
 from anchor.profiles import copywriting, listening, service, tokens
+from anchor.refresh import incidents
 from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
 from anchor.sources.base import (BudgetExhausted, CallBudget, CredentialsRevoked, NotReady, RateLimited,
                                  SourceError)
@@ -35,6 +36,7 @@ COPY_PENDING_RETRY = timedelta(minutes=10)   # due again this soon if the copy s
 MAX_FAILURES = 5
 COPY_PENDING = "copy-pending"
 ALREADY_REFRESHING = "Already refreshing…"
+RECONNECT_NEEDED = "reconnect-needed"      # the dashboard asks the owner to sign in again
 
 
 class Outcome(StrEnum):
@@ -47,6 +49,8 @@ class Outcome(StrEnum):
     DISCONNECTED = "disconnected"
     FAILED = "failed"
     SOURCE_PAUSED = "source-paused"
+    SOURCE_INCIDENT = "source-incident"      # a source-wide failure: not held against the profile
+    FAILURE_DEFERRED = "failure-deferred"    # counted at the end of the pass unless an incident
     COOLDOWN = "cooldown"
     RUNNING = "running"
 
@@ -75,6 +79,7 @@ class _ProfileCalls:
         # Without a pass (manual refresh, first fetch) the process's gate for the source paces
         # the request and holds it after a 429, as a pass's gate does for its threads.
         self.shared = shared if shared is not None else process_gate(source)
+        self.in_pass = shared is not None
         self.count = 0
 
     def take(self):
@@ -219,10 +224,13 @@ def _refresh(profile, lock_id, calls):
                                                    "again to refresh your page.")
     try:
         data = listening.fetch(profile, calls)
+    except incidents.SOURCE_WIDE as exc:
+        return _source_wide(profile, lock_id, now, exc, calls)
     except CredentialsRevoked:
-        message = (f"{name} no longer accepts this connection. Your page stays as it is; "
-                   f"sign in with {name} again to resume refreshing.")
-        mark_disconnected(profile, message, lock_id)
+        message = (f"Reconnect needed: {name} no longer accepts this connection (a connection "
+                   f"lasts until it is revoked or expires). Your page stays as it is; sign in with "
+                   f"{name} again to resume refreshing.")
+        mark_disconnected(profile, message, lock_id, status=RECONNECT_NEEDED)
         return RefreshResult(Outcome.DISCONNECTED, message)
     except BudgetExhausted:
         return RefreshResult(Outcome.SOURCE_PAUSED, "This run's request budget ran out; "
@@ -240,6 +248,7 @@ def _refresh(profile, lock_id, calls):
                                "yet; this usually happens within a day of your first listens")
     except (SourceError, VaultError) as exc:
         return _record_failure(profile, lock_id, now, getattr(exc, "message", str(exc)))
+    incidents.on_success(service.source_of(profile), calls.shared if calls.in_pass else None)
     if not service.available_ranges_of(data) and service.available_ranges(profile):
         # An empty answer is far likelier a glitch than a listener who erased every listen:
         # the page keeps its data and the refresh is retried like any other failure.
@@ -312,12 +321,44 @@ def _record_failure(profile, lock_id, now, reason):
     return RefreshResult(Outcome.FAILED, said["message"])
 
 
-def mark_disconnected(profile, message, lock_id=None):
+def _source_wide(profile, lock_id, now, exc, calls):
+    """A failure of the whole source (outage, app credentials, quota): see refresh/incidents.py."""
+    source = service.source_of(profile)
+    name = listening.label(source)
+    verdict = incidents.on_failure(source, exc, calls.shared if calls.in_pass else None, profile.handle)
+    if verdict == incidents.COUNT:
+        return _record_failure(profile, lock_id, now, exc.message)
+    if verdict == incidents.DEFERRED:
+        return RefreshResult(Outcome.FAILURE_DEFERRED, f"Refreshing from {name} failed ({exc.message}).")
+    message = (f"{name} is failing for everyone right now ({exc.message}). Your page keeps its data "
+               "and refreshes once it is back; this does not count against your page.")
+    if not calls.in_pass:      # the owner's click: say so on the dashboard, count nothing
+        _write_locked(profile, lock_id, {"lastRefreshStatus": str(Outcome.SOURCE_INCIDENT),
+                                         "lastRefreshMessage": message})
+    return RefreshResult(Outcome.SOURCE_INCIDENT, message)
+
+
+def count_failure(handle, reason):
+    """Count a failure a pass held back (no incident explained it) under the profile's lock."""
+    profile = service.get(handle)
+    if profile is None or profile.deletedAt is not None:
+        return None
+    lock_id = acquire_lock(profile)
+    if lock_id is None:          # someone is refreshing it right now: their result stands
+        return None
+    try:
+        profile.refresh(consistent_read=True)
+        return _record_failure(profile, lock_id, clock.now(), reason)
+    finally:
+        release_lock(profile, lock_id)
+
+
+def mark_disconnected(profile, message, lock_id=None, status=Outcome.DISCONNECTED):
     """The source revoked the grant: drop the tokens, keep the page, leave the due index."""
     account = listening.account_id(profile, service.source_of(profile))
     if account:
         tokens.delete(account)
-    changes = {"spotifyConnected": False, "lastRefreshStatus": str(Outcome.DISCONNECTED),
+    changes = {"spotifyConnected": False, "lastRefreshStatus": str(status),
                "lastRefreshMessage": message}
     if lock_id is None:
         return service.write(profile, changes)

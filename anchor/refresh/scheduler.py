@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from anchor import clock
+from anchor import clock, metrics
 from anchor.logs import log_event
 from anchor.models import SchedulerRunModel, conditional
 from anchor.profiles import index
-from anchor.refresh import engine
+from anchor.refresh import engine, incidents
 from anchor.sources import rate
 from anchor.sources.base import CallBudget
 
@@ -149,7 +149,7 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
     if claim is None:
         summary["stopped_early"] = "slot already claimed"
         summary["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        log_event(log, "refresh-due summary", **summary)
+        log_event(log, "refresh-due summary", **summary, **metrics.refresh_run(summary, budgets))
         return summary
     item, lock_id = claim
     _active.update(claim=claim, summary=summary)
@@ -166,6 +166,8 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
                 break
             if not _extend(item, lock_id):
                 run.stop("slot taken over")
+    # Failures a source-wide incident explains are dropped; the others are counted now.
+    summary["incidents"], summary["late_failures"] = incidents.settle(budgets)
     summary.update(claimed=True, processed=processed, outcomes=dict(run.outcomes),
                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
                    spotify_calls=budgets["spotify"].count,
@@ -174,7 +176,7 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
     # Stopped by a shutdown with profiles left: let another worker take the rest of this hour.
     _finish(item, lock_id, summary, "released" if run.stopped == "shutting down" else "done")
     _active.update(claim=None, summary=None)
-    log_event(log, "refresh-due summary", **summary)
+    log_event(log, "refresh-due summary", **summary, **metrics.refresh_run(summary, budgets))
     return summary
 
 

@@ -45,6 +45,15 @@ class RateLimited(SourceError):
         super().__init__(f"{source} rate limited us until {self.until:%H:%M} UTC")
 
 
+class QuotaExceeded(RateLimited):
+    """The application's quota is used up (Spotify's 429 with reason QUOTA_EXCEEDED): every
+    request fails until the quota window ends, whoever it is for."""
+
+
+class ClientRejected(SourceError):
+    """The service refused this application's own credentials (e.g. `invalid_client`)."""
+
+
 class CredentialsRevoked(SourceError):
     """The stored grant or session no longer works: the owner must sign in again."""
 
@@ -84,6 +93,7 @@ class CallBudget:
                  source: str = "The service", on_pause=None, sleep=time.sleep, clock=time.monotonic):
         self.limit = limit
         self.count = 0
+        self.pauses = 0          # rate-limit answers (429s) met, for the pass's metrics
         self.interval = 1.0 / rate_per_second if rate_per_second else 0.0
         self.window, self.max_wait, self.source, self.on_pause = window, max_wait, source, on_pause
         self._sleep, self._clock = sleep, clock
@@ -121,6 +131,8 @@ class CallBudget:
 
     def pause(self, seconds: float) -> None:
         """Hold every thread of the pass for `seconds` (a 429's Retry-After or reset header)."""
+        with self._lock:
+            self.pauses += 1
         self.hold(seconds)
         if self.on_pause is not None:
             self.on_pause(seconds)

@@ -16,8 +16,8 @@ from anchor.logs import log_event
 from anchor.sources.base import LOOPBACK_HOSTS
 
 from .albums import derive_top_albums, largest_image, normalize_artists, spotify_url
-from .errors import (AccessTokenRejected, BadResponse, BudgetExhausted, CallBudget, InvalidGrant, RateLimited,
-                     SpotifyError, SpotifyUnavailable)
+from .errors import (AccessTokenRejected, BadResponse, BudgetExhausted, CallBudget, ClientRejected, InvalidGrant,
+                     QuotaExceeded, RateLimited, SpotifyError, SpotifyUnavailable)
 
 __all__ = ["SpotifyClient", "TokenSet", "CallBudget", "SpotifyError", "SpotifyUnavailable", "RateLimited",
            "InvalidGrant", "AccessTokenRejected", "BadResponse", "BudgetExhausted", "TIME_RANGES"]
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 MAX_TOP_TRACKS = 200
 MAX_BACKOFF = 8.0
+QUOTA_MIN_PAUSE = 3600.0   # a quota answer without Retry-After holds Spotify for an hour
 
 
 @dataclass
@@ -39,6 +40,15 @@ class TokenSet:
 
     def __repr__(self) -> str:  # keep tokens out of logs and tracebacks
         return f"TokenSet(expires_at={self.expires_at}, scope={self.scope!r})"
+
+
+def _quota_exceeded(response: requests.Response) -> bool:
+    """True for Spotify's quota answer: 429 with `{"error": {"reason": "QUOTA_EXCEEDED"}}`."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and error.get("reason") == "QUOTA_EXCEEDED"
 
 
 def _root(url: str, suffix: str) -> str:
@@ -115,10 +125,17 @@ class SpotifyClient:
                 raise SpotifyUnavailable(f"Could not reach Spotify ({what})") from None
             if response.status_code == 429:
                 wait = _retry_after(response.headers.get("Retry-After"))
+                quota = _quota_exceeded(response)
                 response.close()
                 log_event(log, "spotify rate limited", level=logging.WARNING, what=what,
-                          retry_after=wait, attempt=attempt + 1)
+                          retry_after=wait, attempt=attempt + 1, quota_exceeded=quota)
                 pause = getattr(self.budget, "pause", None)
+                if quota:
+                    # The app's quota, not a burst: nothing succeeds until the window ends.
+                    wait = max(wait, QUOTA_MIN_PAUSE)
+                    if pause is not None:
+                        pause(wait)
+                    raise QuotaExceeded(wait, "Spotify")
                 if pause is not None:
                     pause(wait)     # every thread of the pass holds; its next take() waits
                 if wait > self.max_retry_after or last:
@@ -162,7 +179,7 @@ class SpotifyClient:
                     raise InvalidGrant("Spotify no longer accepts this connection; please reconnect Spotify")
                 raise InvalidGrant("Spotify did not accept the sign-in code; please sign in again")
             if error == "invalid_client":
-                raise SpotifyError("Spotify rejected this app's client credentials")
+                raise ClientRejected("Spotify rejected this app's client credentials")
             raise SpotifyError(f"Spotify refused the {what} (HTTP {response.status_code})")
         data = self._json(response, what)
         access, refresh, expires_in = data.get("access_token"), data.get("refresh_token"), data.get("expires_in")
