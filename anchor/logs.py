@@ -57,6 +57,10 @@ class _StdoutHandler(logging.StreamHandler):
 INFO_LOGGERS = ("anchor", "gunicorn.error", "apscheduler")
 
 
+# The processes that write a log file: gunicorn, `flask worker`, any other `flask` command.
+PROCESS_NAMES = ("web", "worker", "cli")
+
+
 def process_name():
     """web (gunicorn), worker (`flask worker`) or cli: names the process's log file."""
     return os.environ.get("ANCHOR_PROCESS") or "cli"

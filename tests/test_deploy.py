@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from anchor import create_app, migrate
+from anchor import create_app, logs, metrics, migrate
 from devstack.ports import free_port
 from tests.conftest import drop_tables
 
@@ -74,10 +74,15 @@ def clean_env(**extra):
     return env
 
 
+# The keys of an .ebextensions file (AWS, "Advanced environment customization with configuration
+# files"), plus CloudFormation's Conditions, which the alarms use.
+EBEXTENSION_KEYS = {"option_settings", "files", "commands", "container_commands", "Resources", "Conditions"}
+
+
 @pytest.mark.parametrize("name, config", ebextensions())
 def test_ebextensions_use_known_namespaces_only(name, config):
-    assert set(config) == {"option_settings"}, f"{name}: only option_settings are used"
-    settings = config["option_settings"]
+    assert set(config) <= EBEXTENSION_KEYS, f"{name}: unknown keys {set(config) - EBEXTENSION_KEYS}"
+    settings = config.get("option_settings", {"aws:elasticbeanstalk:application:environment": {"-": 1}})
     assert isinstance(settings, dict) and settings, name
     unknown = set(settings) - KNOWN_NAMESPACES
     assert not unknown, f"{name}: unknown option namespaces {unknown}"
@@ -88,7 +93,7 @@ def test_ebextensions_use_known_namespaces_only(name, config):
 def test_ebextensions_settings():
     merged = {}
     for _name, config in ebextensions():
-        for namespace, options in config["option_settings"].items():
+        for namespace, options in config.get("option_settings", {}).items():
             merged.setdefault(namespace, {}).update(options)
     env = merged["aws:elasticbeanstalk:application:environment"]
     assert env["ANCHOR_ENV"] == "production"
@@ -148,7 +153,8 @@ def test_procfile_web_command_serves_healthz_and_stops_on_sigterm(dynamodb_local
     command[0] = GUNICORN
     command[1:1] = ["--bind", f"127.0.0.1:{port}"]
     env = clean_env(ANCHOR_ENV="development", AWS_ENDPOINT_URL_DYNAMODB=dynamodb_local.endpoint,
-                    ANCHOR_TABLE_PREFIX=migrated_prefix, ANCHOR_DATA_DIR=str(tmp_path / "data"))
+                    ANCHOR_TABLE_PREFIX=migrated_prefix, ANCHOR_DATA_DIR=str(tmp_path / "data"),
+                    ANCHOR_LOG_DIR=str(tmp_path / "logs"))
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
@@ -175,6 +181,11 @@ def test_procfile_web_command_serves_healthz_and_stops_on_sigterm(dynamodb_local
     log = err.read_text()
     assert "Booting worker" in log, "gunicorn's own log goes to stderr"
     assert "GET /healthz" not in log, "no gunicorn access log next to the app's JSON line"
+    # web.log: every line one JSON object, gunicorn's own lines and the app's request lines.
+    entries = [json.loads(line) for line in (tmp_path / "logs/web.log").read_text().splitlines()]
+    assert any(e["logger"] == "gunicorn.error" and "Booting worker" in e["msg"] for e in entries)
+    healthz = [e for e in entries if e.get("path") == "/healthz"]
+    assert healthz and healthz[0]["Requests"] == 1 and metrics.validate(healthz[0]) == []
 
 
 def test_production_without_secret_key_refuses_to_import():
@@ -254,3 +265,60 @@ def test_nginx_serves_static_files_compressed():
     assert "gzip            on;" in conf
     for kind in ("text/css", "application/javascript", "image/svg+xml"):
         assert kind in conf
+
+
+def cloudwatch_agent_config():
+    """The agent configuration the bundle installs, with EB's `{"Ref": ...}` functions filled in."""
+    config = yaml.safe_load((ROOT / ".ebextensions/04-logs.config").read_text())
+    files = config["files"]
+    text = files["/opt/aws/amazon-cloudwatch-agent/etc/anchor-logs.json"]["content"]
+    return config, json.loads(re.sub(r"`[^`]*`", "anchor-web", text))
+
+
+def test_cloudwatch_agent_streams_every_process_log_file():
+    config, agent = cloudwatch_agent_config()
+    collected = agent["logs"]["logs_collected"]["files"]["collect_list"]
+    paths = {entry["file_path"] for entry in collected}
+    assert paths == {f"/var/log/anchor/{name}.log" for name in logs.PROCESS_NAMES}
+    env = config["option_settings"]["aws:elasticbeanstalk:application:environment"]
+    assert all(path.startswith(env["ANCHOR_LOG_DIR"] + "/") for path in paths)
+    for entry in collected:
+        assert entry["log_group_name"] == f"/aws/elasticbeanstalk/anchor-web{entry['file_path']}"
+    # The agent is given the file by its documented command, and the groups exist beforehand.
+    command = config["container_commands"]["01_stream_anchor_logs"]["command"]
+    assert "amazon-cloudwatch-agent-ctl -a append-config" in command
+    assert "file:/opt/aws/amazon-cloudwatch-agent/etc/anchor-logs.json" in command
+    groups = [r for r in config["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    named = {r["Properties"]["LogGroupName"]["Fn::Join"][1][2] for r in groups}
+    assert named == {path.lstrip("/") for path in paths}
+    assert "webapp" in config["commands"]["01_anchor_log_dir"]["command"]
+
+
+def test_alarms_are_per_role_and_read_metrics_the_app_emits():
+    config = yaml.safe_load((ROOT / ".ebextensions/05-alarms.config").read_text())
+    resources, conditions = config["Resources"], config["Conditions"]
+    alarms = {name: r for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    for condition in ("AnchorIsWorker", "AnchorIsWeb"):
+        setting = conditions[condition]["Fn::Equals"][0]["Fn::GetOptionSetting"]
+        assert (setting["Namespace"], setting["OptionName"]) == (
+            "aws:elasticbeanstalk:application:environment", "ANCHOR_ROLE")
+    emitted = set()
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [{"Ref": "AnchorAlarmTopic"}]
+        stats = [m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m]
+        for metric in stats or [props]:
+            role = {d["Name"]: d["Value"] for d in metric["Dimensions"]}["Role"]
+            assert alarm["Condition"] == ("AnchorIsWorker" if role == "worker" else "AnchorIsWeb")
+            emitted.add(metric["MetricName"])
+    # Every metric an alarm reads is one the app writes (anchor/metrics.py, anchor/logs.py).
+    with_metrics = metrics.refresh_run({"processed": 1, "outcomes": {}}, {})
+    assert emitted <= set(with_metrics) | set(logs.request_metrics("public.profile", 500, 1.0))
+    heartbeat = alarms["AnchorNoRefreshRun"]["Properties"]
+    assert (heartbeat["Period"] * heartbeat["EvaluationPeriods"], heartbeat["TreatMissingData"]) == (7200, "breaching")
+    assert alarms["AnchorRefreshFailures"]["Properties"]["Threshold"] == 20
+    errors = alarms["AnchorServerErrors"]["Properties"]
+    assert errors["Threshold"] == 1 and {m["MetricStat"]["Period"] for m in errors["Metrics"] if "MetricStat" in m} == {300}
+    subscription = resources["AnchorAlarmSubscription"]
+    assert subscription["Condition"] == "AnchorHasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"]["Fn::GetOptionSetting"]["OptionName"] == "AnchorAlarmEmail"

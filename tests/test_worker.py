@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 
+from anchor import metrics
 from anchor.profiles import service
 from tests.refresh_fixtures import connect, flask_command, subprocess_env
 
@@ -73,10 +74,10 @@ def test_web_role_idles_and_exits_cleanly_on_sigterm(refresh_app, spotify_sandbo
         worker.close()
 
 
-def test_worker_role_runs_a_pass_and_exits_cleanly_on_sigterm(refresh_app, spotify_sandbox):
+def test_worker_role_runs_a_pass_and_exits_cleanly_on_sigterm(refresh_app, spotify_sandbox, tmp_path):
     connect(spotify_sandbox, "nadia", "nadia")
     worker = Worker(refresh_app, spotify_sandbox, ANCHOR_ROLE="worker",
-                    ANCHOR_WORKER_INTERVAL_SECONDS="2")
+                    ANCHOR_WORKER_INTERVAL_SECONDS="2", ANCHOR_LOG_DIR=str(tmp_path / "logs"))
     try:
         worker.wait_for("worker started")
         summary = worker.wait_for("refresh-due summary")
@@ -86,3 +87,11 @@ def test_worker_role_runs_a_pass_and_exits_cleanly_on_sigterm(refresh_app, spoti
     finally:
         worker.close()
     assert service.get("nadia").lastRefreshStatus == "refreshed"
+    # The worker's own log file: bare JSON lines (no syslog prefix), APScheduler's included,
+    # and the pass summary carries valid embedded-metric members.
+    lines = (tmp_path / "logs" / "worker.log").read_text().splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert {"anchor.worker", "anchor.refresh", "apscheduler.executors.default"} <= {e["logger"] for e in entries}
+    summary = next(e for e in entries if e["msg"] == "refresh-due summary")
+    assert metrics.validate(summary) == [] and summary["RefreshRuns"] == 1
+    assert summary["Role"] == "worker" and summary["ProfilesRefreshed"] == 1
