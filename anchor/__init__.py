@@ -35,9 +35,10 @@ def create_app(config=None):
     login_manager.login_view = "auth.login"
     app.extensions["anchor.vault"] = make_vault(app.config)
 
-    from anchor.web import auth, dashboard, errors, limits, public, public_page, security, site
+    from anchor.web import assets, auth, dashboard, errors, limits, public, public_page, security, site
     # `/static//x` must not be answered with a redirect to whatever Host the client sent.
     app.url_map.merge_slashes = False
+    assets.init_app(app)
     public_page.init_app(app)
     from anchor.profiles import service
     from anchor.web import stored_page

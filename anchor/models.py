@@ -88,6 +88,7 @@ class ProfileModel(_ProfilesTable):
     pageRender = UnicodeAttribute(null=True)   # render version: templates, static files, release, base URL
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    expiresAt = NumberAttribute(null=True)     # epoch seconds (the table's TTL): set while deleted
     due_index = DueRefreshIndex()
 
 
@@ -100,6 +101,7 @@ class AccountModel(_ProfilesTable):
     handle = UnicodeAttribute()
     spotifyDisplayName = UnicodeAttribute(null=True)
     createdAt = UTCDateTimeAttribute()
+    expiresAt = NumberAttribute(null=True)     # the table's TTL: expires with a deleted profile
 
 
 class SchedulerRunModel(_ProfilesTable):

@@ -29,6 +29,9 @@ ADMIN_ONLY_OPERATIONS = {
     ("dynamodb", "DeleteTable"),        # tests/conftest.py drop_tables
     ("dynamodb", "UpdateTimeToLive"),   # migrations/0003
     ("dynamodb", "DescribeTimeToLive"), # migrations/0003
+    ("dynamodb", "UpdateTable"),        # migrations/0006 (deletion protection); test teardown
+    ("dynamodb", "DescribeContinuousBackups"),  # migrations/0006, production only
+    ("dynamodb", "UpdateContinuousBackups"),    # ditto
     ("dynamodb", "ListTables"),         # ad-hoc test checks
     ("dynamodb", "Scan"),               # tests and `flask purge` (ops): no Scan in request/worker paths
     ("kms", "CreateKey"),               # tests create a key in the moto KMS stand-in

@@ -68,6 +68,7 @@ def drop_tables(application):
     client = migrate.dynamodb_client(application.config)
     for name in models.table_names():
         try:
+            client.update_table(TableName=name, DeletionProtectionEnabled=False)   # migration 0006
             client.delete_table(TableName=name)
         except client.exceptions.ResourceNotFoundException:
             pass

@@ -27,7 +27,7 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 # is silently ignored by EB, so an unknown one fails here instead.
 KNOWN_NAMESPACES = {
     "aws:elasticbeanstalk:application:environment",
-    "aws:elasticbeanstalk:environment:proxy:staticfiles",
+    "aws:elasticbeanstalk:customoption",
     "aws:elasticbeanstalk:application",
     "aws:elasticbeanstalk:environment:process:default",
     "aws:elasticbeanstalk:healthreporting:system",
@@ -322,3 +322,43 @@ def test_alarms_are_per_role_and_read_metrics_the_app_emits():
     subscription = resources["AnchorAlarmSubscription"]
     assert subscription["Condition"] == "AnchorHasAlarmEmail"
     assert subscription["Properties"]["Endpoint"]["Fn::GetOptionSetting"]["OptionName"] == "AnchorAlarmEmail"
+
+
+NGINX = ROOT / ".platform/nginx/conf.d"
+
+
+def test_nginx_redirects_http_to_https_except_healthz():
+    conf = (NGINX / "elasticbeanstalk/00-https.conf").read_text()
+    rules = [line.strip() for line in conf.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert rules == [
+        'set $anchor_https_redirect "";',
+        'if ($http_x_forwarded_proto = "http") {', 'set $anchor_https_redirect "yes";', "}",
+        'if ($request_uri = "/healthz") {', 'set $anchor_https_redirect "";', "}",
+        'if ($anchor_https_redirect = "yes") {', "return 301 https://$host$request_uri;", "}",
+    ]
+    upload = (NGINX / "elasticbeanstalk/10-upload.conf").read_text()
+    assert "X-Forwarded-Proto $http_x_forwarded_proto" in upload, "pass on how the visitor came in"
+
+
+def test_nginx_serves_static_with_content_hash_caching():
+    location = (NGINX / "elasticbeanstalk/20-static.conf").read_text()
+    assert "location /static/ {" in location
+    assert "add_header      Cache-Control $anchor_static_cache_control always;" in location
+    cache_map = (NGINX / "anchor-static-cache.conf").read_text()
+    assert 'default "public, max-age=31536000, immutable";' in cache_map
+    assert '""      "public, max-age=300";' in cache_map
+
+
+def test_static_urls_carry_a_content_hash_and_hashed_answers_are_immutable(app, client):
+    from anchor.web import assets
+    digest = assets.file_digest(app.static_folder, "style.css")
+    assert len(digest) == 12
+    page = client.get("/").get_data(as_text=True)
+    assert f"/static/style.css?v={digest}" in page
+    with client.get(f"/static/style.css?v={digest}") as hashed:
+        assert hashed.status_code == 200
+        assert hashed.cache_control.immutable and hashed.cache_control.max_age == 365 * 24 * 3600
+        assert not hashed.cache_control.no_cache
+    with client.get("/static/style.css?v=000000000000") as stale:
+        assert not stale.cache_control.immutable
+    assert assets.file_digest(app.static_folder, "../anchor/config.py") is None

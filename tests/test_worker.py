@@ -92,6 +92,8 @@ def test_worker_role_runs_a_pass_and_exits_cleanly_on_sigterm(refresh_app, spoti
     lines = (tmp_path / "logs" / "worker.log").read_text().splitlines()
     entries = [json.loads(line) for line in lines]
     assert {"anchor.worker", "anchor.refresh", "apscheduler.executors.default"} <= {e["logger"] for e in entries}
+    assert [e for e in entries if "_aws" in e and metrics.validate(e)] == []
+    assert {"refresh-due summary", "copy generated"} <= {e["msg"] for e in entries if "_aws" in e}
     summary = next(e for e in entries if e["msg"] == "refresh-due summary")
     assert metrics.validate(summary) == [] and summary["RefreshRuns"] == 1
     assert summary["Role"] == "worker" and summary["ProfilesRefreshed"] == 1

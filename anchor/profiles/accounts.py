@@ -46,9 +46,34 @@ def account_item(account_id):
 
 
 def owned_handle(account_id):
-    """The handle an account owns (through any linked source), or None."""
+    """The handle an account item names (through any linked source), or None.
+
+    The item may be stale: a soft-deleted profile expires (TTL) and its handle can be claimed
+    again by someone else. Whoever loads the profile checks it with `owns`.
+    """
     item = account_item(account_id)
     return item.handle if item is not None else None
+
+
+def owns(profile, account_id):
+    """True when `account_id` owns the profile: its ownerId, or a source linked to it."""
+    if profile is None or not account_id:
+        return False
+    account_id = current_id(account_id)
+    if current_id(profile.ownerId or "") == account_id:
+        return True
+    source, user = split_id(account_id)
+    return (profile.links or {}).get(source) == user
+
+
+def owned_profile(account_id, allow_deleted=True):
+    """The profile the account owns, or None: never one someone else claimed since."""
+    from anchor.profiles import service
+    handle = owned_handle(account_id)
+    profile = service.get(handle) if handle else None
+    if not owns(profile, account_id):
+        return None
+    return profile if allow_deleted or profile.deletedAt is None else None
 
 
 def load_account(account_id):

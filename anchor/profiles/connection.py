@@ -6,7 +6,7 @@ from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import AccountModel, account_key, conditional
 from anchor.profiles import handles, listening, service, tokens
-from anchor.profiles.accounts import owned_handle
+from anchor.profiles.accounts import owned_handle, owned_profile
 from anchor.refresh import engine
 from anchor.rules import NAME_MAX
 from anchor.spotify.client import TokenSet
@@ -43,10 +43,10 @@ def sign_in(source, user, display_name=None):
 
 def _signed_in(account_id, source):
     """The account's handle; a profile showing this source that had lost it is reconnected."""
-    handle = owned_handle(account_id)
+    profile = owned_profile(account_id)
+    handle = profile.handle if profile is not None else None
     if handle:
-        profile = service.get(handle)
-        if (profile and profile.deletedAt is None and not profile.spotifyConnected
+        if (profile.deletedAt is None and not profile.spotifyConnected
                 and service.source_of(profile) == source):
             service.write(profile, {"spotifyConnected": True, "failureCount": 0,
                                     "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})

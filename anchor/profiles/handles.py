@@ -83,6 +83,19 @@ def is_available(raw):
     return False, f"“{handle}” is taken."
 
 
+def _stale_account_handle(account_id):
+    """The handle a stale account item names (its profile is gone or someone else's), or None."""
+    from anchor.profiles.accounts import owned_handle, owns
+    handle = owned_handle(account_id)
+    if handle is None:
+        return None
+    try:
+        profile = ProfileModel.get(profile_key(handle), consistent_read=True)
+    except ProfileModel.DoesNotExist:
+        return handle
+    return None if owns(profile, account_id) else handle
+
+
 def claim(account_id, raw_handle, display_name=None):
     """Write the profile and the account item in one transaction; return the new profile."""
     handle = check(raw_handle)
@@ -97,16 +110,23 @@ def claim(account_id, raw_handle, display_name=None):
     account = AccountModel(account_key(account_id), handle=handle,
                            spotifyDisplayName=display_name, createdAt=moment)
     connection = transaction_connection()
+    account_free = AccountModel.pk.does_not_exist()
     for attempt in range(4):
         try:
             with TransactWrite(connection=connection) as tx:
                 tx.save(profile, condition=ProfileModel.pk.does_not_exist())
-                tx.save(account, condition=AccountModel.pk.does_not_exist())
+                tx.save(account, condition=account_free)
             return profile
         except TransactWriteError as exc:
             reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise HandleError("has_handle", "This account already has a handle.") from None
+                stale = _stale_account_handle(account_id)
+                if stale is None or attempt == 3:
+                    raise HandleError("has_handle", "This account already has a handle.") from None
+                # The account's old page expired and its handle went to someone else: the
+                # account item is replaced, as long as it still names that old handle.
+                account_free = AccountModel.pk.does_not_exist() | (AccountModel.handle == stale)
+                continue
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise HandleError("taken", f"“{handle}” is taken. Please pick another handle.") from None
             if "TransactionConflict" not in reasons or attempt == 3:

@@ -1,6 +1,6 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
-from anchor.models import ProfileModel
+from anchor.models import AccountModel, ProfileModel, conditional
 from anchor.profiles import listening, service, tokens
 from anchor.profiles.accounts import account_item, split_id
 from anchor.rules import RESTORE_PERIOD
@@ -13,10 +13,15 @@ def soft_delete(profile, typed_handle):
     """Hide the page at once, leave the index, delete the tokens; restorable for 30 days."""
     if (typed_handle or "").strip().lower() != profile.handle:
         raise LifecycleRefused("Type your handle exactly to confirm deletion.")
+    now = clock.now()
+    expires = int((now + RESTORE_PERIOD).timestamp())
+    # Tokens go at once (the tokens table has no TTL: its expiresAt is the access token's).
     for source in linked_sources(profile):
         tokens.delete(listening.account_id(profile, source))
-    return service.write(profile, {"isPublic": False, "deletedAt": clock.now(),
-                                   "spotifyConnected": False}, bump=True)
+    deleted = service.write(profile, {"isPublic": False, "deletedAt": now, "spotifyConnected": False,
+                                      "expiresAt": expires}, bump=True)
+    _expire_accounts(profile, expires)
+    return deleted
 
 
 def restore_deadline(profile):
@@ -31,8 +36,24 @@ def restore(profile):
         raise LifecycleRefused(f"The {RESTORE_PERIOD.days} days to restore this profile have passed.")
     source = service.source_of(profile)
     connected = source != "spotify" or tokens.has_tokens(listening.account_id(profile, "spotify"))
-    return service.write(profile, {"deletedAt": None, "isPublic": False,
-                                   "spotifyConnected": connected}, bump=True, allow_deleted=True)
+    restored = service.write(profile, {"deletedAt": None, "isPublic": False, "spotifyConnected": connected,
+                                       "expiresAt": None}, bump=True, allow_deleted=True)
+    _expire_accounts(profile, None)
+    return restored
+
+
+def _expire_accounts(profile, expires):
+    """Set (epoch seconds) or clear the TTL of every account item that names the profile.
+
+    DynamoDB deletes an item some time after its `expiresAt` (the table's one TTL attribute):
+    the profile and its account items go together, so the handle is freed without a Scan.
+    """
+    for source in linked_sources(profile):
+        item = account_item(listening.account_id(profile, source))
+        if item is None or item.handle != profile.handle:
+            continue
+        action = AccountModel.expiresAt.set(expires) if expires else AccountModel.expiresAt.remove()
+        conditional(item.update, actions=[action], condition=AccountModel.handle == profile.handle)
 
 
 def linked_sources(profile):

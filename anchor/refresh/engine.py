@@ -21,7 +21,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import copywriting, listening, service, tokens
+from anchor.profiles import copywriting, listening, service
 from anchor.refresh import incidents
 from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
 from anchor.sources.base import (BudgetExhausted, CallBudget, CredentialsRevoked, NotReady, RateLimited,
@@ -354,10 +354,11 @@ def count_failure(handle, reason):
 
 
 def mark_disconnected(profile, message, lock_id=None, status=Outcome.DISCONNECTED):
-    """The source revoked the grant: drop the tokens, keep the page, leave the due index."""
-    account = listening.account_id(profile, service.source_of(profile))
-    if account:
-        tokens.delete(account)
+    """The source revoked the grant: keep the page, leave the due index.
+
+    The tokens that failed were already dropped by `tokens.access_token`, on the condition that
+    no other process had replaced them meanwhile; deleting here again could lose those.
+    """
     changes = {"spotifyConnected": False, "lastRefreshStatus": str(status),
                "lastRefreshMessage": message}
     if lock_id is None:

@@ -15,8 +15,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from anchor.logs import log_event
-from anchor.profiles import connection, listening, service, sessions, tokens
-from anchor.profiles.accounts import Account
+from anchor.profiles import connection, listening, sessions, tokens
+from anchor.profiles.accounts import Account, owned_profile
 from anchor.sources import lastfm
 from anchor.sources.base import SourceError
 from anchor.sources.listenbrainz import userinfo
@@ -80,7 +80,7 @@ def _failure(title, text, status=400):
 def _finish(source, account_id, display_name):
     """Sign the account in, or link it to the signed-in owner's page when they asked to link."""
     if session.pop("linking", None) == source and current_user.is_authenticated:
-        profile = service.get(current_user.handle) if current_user.handle else None
+        profile = owned_profile(current_user.id)
         if profile is None or profile.deletedAt is not None:
             flash("Claim a handle before linking more sources.", "error")
         else:

@@ -10,6 +10,7 @@ from anchor.extensions import csrf
 from anchor.profiles import (connection, copywriting, editing, handles, imports, lifecycle, listening, service,
                              sessions)
 from anchor.rules import RESTORE_PERIOD
+from anchor.profiles.accounts import owns
 from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
@@ -34,6 +35,8 @@ def _profile(required=True, allow_deleted=False):
     """The signed-in owner's profile (only ever their own); 404 if they have none to act on."""
     handle = current_user.handle
     profile = service.get(handle) if handle else None
+    if profile is not None and not owns(profile, current_user.id):
+        profile = None        # a stale account item: the handle belongs to someone else now
     if required and (profile is None or (profile.deletedAt is not None and not allow_deleted)):
         abort(404)
     return profile
