@@ -79,6 +79,11 @@ def on_starting(server):
     except ConfigError as exc:
         print(f"anchor: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
+    # nginx marks a static URL immutable only when its (path, hash) marker exists.
+    markers = os.environ.get("ANCHOR_STATIC_VERSIONS_DIR")
+    if markers:
+        from anchor.web.assets import write_markers
+        write_markers(os.path.join(here, "static"), markers)
 
 
 def post_fork(server, worker):

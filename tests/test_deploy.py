@@ -340,13 +340,25 @@ def test_nginx_redirects_http_to_https_except_healthz():
     assert "X-Forwarded-Proto $http_x_forwarded_proto" in upload, "pass on how the visitor came in"
 
 
-def test_nginx_serves_static_with_content_hash_caching():
+def test_nginx_marks_only_this_deploys_hashes_immutable(tmp_path):
     location = (NGINX / "elasticbeanstalk/20-static.conf").read_text()
-    assert "location /static/ {" in location
     assert "add_header      Cache-Control $anchor_static_cache_control always;" in location
-    cache_map = (NGINX / "anchor-static-cache.conf").read_text()
-    assert 'default "public, max-age=31536000, immutable";' in cache_map
-    assert '""      "public, max-age=300";' in cache_map
+    decide = (NGINX / "elasticbeanstalk/15-static-cache.conf").read_text()
+    assert "if (-f /var/app/current/.static-versions$uri.$anchor_static_v) {" in decide
+    assert 'set $anchor_static_cache_control "public, max-age=31536000, immutable";' in decide
+    assert '"~^[0-9a-f]{12}$" $arg_v;' in (NGINX / "anchor-static-cache.conf").read_text()
+    env = yaml.safe_load((ROOT / ".ebextensions/04-logs.config").read_text())["option_settings"]
+    markers = env["aws:elasticbeanstalk:application:environment"]["ANCHOR_STATIC_VERSIONS_DIR"]
+    assert markers == "/var/app/current/.static-versions"
+    # What gunicorn writes at start: one marker per current (path, hash); stale ones go.
+    from anchor.web import assets
+    (tmp_path / "static/static").mkdir(parents=True)
+    (tmp_path / "static/static/old.css.0123456789ab").write_text("")
+    count = assets.write_markers(ROOT / "static", tmp_path / "static")
+    digest = assets.file_digest(ROOT / "static", "style.css")
+    assert (tmp_path / f"static/static/style.css.{digest}").exists()
+    assert not (tmp_path / "static/static/old.css.0123456789ab").exists()
+    assert count == sum(1 for p in (ROOT / "static").rglob("*") if p.is_file())
 
 
 def test_static_urls_carry_a_content_hash_and_hashed_answers_are_immutable(app, client):

@@ -3,8 +3,11 @@
 A deploy that changes style.css changes its URL, so a browser or CDN that cached the old file
 for a year never serves it with the new pages. Files are hashed once per process (they only
 change with a deploy, which restarts the processes). A request carrying the current hash is
-answered as immutable; in production nginx serves /static itself with the same rule
-(.platform/nginx/conf.d/).
+answered as immutable; in production nginx serves /static itself with the same rule: gunicorn's
+master writes one empty marker file per current (file, hash) pair at start
+(`write_markers`, ANCHOR_STATIC_VERSIONS_DIR), and nginx sends the year-long immutable header
+only when the marker for the requested path and `v` exists. So during an immutable deploy an old
+instance asked for a new hash answers with a short cache, never a wrong file cached for a year.
 """
 import hashlib
 import os
@@ -33,6 +36,28 @@ def file_digest(folder, filename):
     with _lock:
         _digests[path] = digest
     return digest
+
+
+def write_markers(folder, target):
+    """Empty files `<target>/static/<path>.<hash>` for every static file; stale ones removed."""
+    folder, target = os.path.realpath(folder), os.path.realpath(target)
+    wanted = set()
+    for base, _dirs, names in os.walk(folder):
+        for name in names:
+            relative = os.path.relpath(os.path.join(base, name), folder)
+            digest = file_digest(folder, relative)
+            if digest:
+                wanted.add(os.path.join(target, "static", f"{relative}.{digest}"))
+    for base, _dirs, names in os.walk(target):
+        for name in names:
+            path = os.path.join(base, name)
+            if path not in wanted:
+                os.remove(path)
+    for path in wanted:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "a", encoding="utf-8"):
+            pass
+    return len(wanted)
 
 
 def init_app(app):
