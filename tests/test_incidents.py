@@ -50,22 +50,22 @@ def test_an_outage_across_a_pass_counts_against_no_profile(refresh_app, spotify_
     manual = engine.refresh_profile("ana", "manual")
     assert manual.outcome == "source-incident" and "failing for everyone" in manual.message
     assert state("ana")[:3] == before["ana"][:3]
-    # Spotify is back: the next pass refreshes everyone and closes the incident.
+    # Spotify is back: the next pass refreshes again and its first success closes the incident.
     spotify_sandbox.reset()
     clock.freeze(T0 + timedelta(hours=1))
-    assert scheduler.refresh_due(concurrency=2)["outcomes"] == {"refreshed": 5}
+    assert scheduler.refresh_due(cap=1)["outcomes"] == {"refreshed": 1}
     assert incidents.active("spotify") is None
     assert IncidentModel.get(incidents.incident_key("spotify")).closedAt is not None
 
 
 def test_one_profiles_server_error_in_a_healthy_pass_still_counts(refresh_app, spotify_sandbox):
     clock.freeze(T0)
-    for handle in HANDLES[:3]:
+    for handle in HANDLES[:2]:
         connect(spotify_sandbox, handle, "nadia", account=handle)
     spotify_sandbox.fail_next("500", count=4)             # every attempt of one fetch
     summary = scheduler.refresh_due(concurrency=1)
     assert summary["incidents"] == {} and summary["late_failures"] == 1
-    failed = [h for h in HANDLES[:3] if service.get(h).failureCount == 1]
+    failed = [h for h in HANDLES[:2] if service.get(h).failureCount == 1]
     assert len(failed) == 1
     profile = service.get(failed[0])
     assert profile.lastRefreshStatus == "failed" and profile.nextRefreshAt == T0 + timedelta(hours=1)
@@ -90,7 +90,7 @@ def test_quota_exceeded_pauses_spotify_until_the_window_ends(refresh_app, spotif
     assert held["paused"]["spotify"] and spotify_sandbox.stats()["requests"] == 0
     assert held["outcomes"] == {"source-paused": 3}
     clock.freeze(T0 + timedelta(hours=2, minutes=1))
-    assert scheduler.refresh_due(concurrency=1)["outcomes"] == {"refreshed": 3}
+    assert scheduler.refresh_due(cap=1)["outcomes"] == {"refreshed": 1}
 
 
 def test_rejected_app_credentials_are_an_incident_not_a_profile_failure(refresh_app, spotify_sandbox):
