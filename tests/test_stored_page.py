@@ -132,3 +132,15 @@ def test_the_owner_never_gets_the_stored_render(app, published, renders):
     assert len(renders) == 1                                      # a fresh render
     assert answer.headers["Cache-Control"] == "private, no-cache"
     assert answer.data != ProfileModel.get("USER#nadia").pageGz
+
+
+def test_a_failed_write_back_still_answers_the_page(app, published, monkeypatch):
+    from pynamodb.exceptions import UpdateError
+    monkeypatch.setenv("ANCHOR_RELEASE", "next-release")
+    stored_page.forget_versions()
+
+    def unavailable(self, *args, **kwargs):
+        raise UpdateError("DynamoDB is not answering")
+    monkeypatch.setattr(ProfileModel, "update", unavailable)
+    answer = app.test_client().get("/nadia", headers=GZIP)
+    assert answer.status_code == 200 and answer.headers["Content-Encoding"] == "gzip"

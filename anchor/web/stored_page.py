@@ -26,6 +26,7 @@ import weakref
 import zlib
 
 from flask import current_app, has_app_context, make_response, request
+from pynamodb.exceptions import PynamoDBException
 
 from anchor.config import ROOT
 from anchor.logs import log_event
@@ -115,9 +116,15 @@ def write_back(profile, body, etag):
     """Store a render made for a new deploy; only if nobody wrote since it was read (rev)."""
     condition = ProfileModel.rev == profile.rev if profile.rev is not None else ProfileModel.rev.does_not_exist()
     condition = condition & (ProfileModel.isPublic == True)   # noqa: E712  (a DynamoDB condition)
-    stored = conditional(profile.update, actions=[
-        ProfileModel.pageGz.set(body), ProfileModel.pageEtag.set(etag),
-        ProfileModel.pageRender.set(render_version())], condition=condition)
+    try:
+        stored = conditional(profile.update, actions=[
+            ProfileModel.pageGz.set(body), ProfileModel.pageEtag.set(etag),
+            ProfileModel.pageRender.set(render_version())], condition=condition)
+    except PynamoDBException as exc:
+        # The visitor still gets the page just rendered; the next view tries again.
+        log_event(log, "page write-back failed", level=logging.WARNING, handle=profile.handle,
+                  error=type(exc).__name__)
+        return False
     counters["write_backs" if stored else "write_backs_lost"] += 1
     log_event(log, "page written back" if stored else "page write-back lost", level=logging.DEBUG,
               handle=profile.handle)
