@@ -3,9 +3,10 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 
 from anchor.profiles import service
 from anchor.profiles.handles import HANDLE_RE
-from anchor.web import feeds, public_page, public_view, share_card, svg_card
+from anchor.web import feeds, public_page, public_view, share_card, sharing, svg_card
 
 bp = Blueprint("public", __name__)
+bp.add_app_template_global(sharing.share_view, "share_view")
 
 
 @bp.get("/<handle>")
