@@ -20,7 +20,8 @@ def share_view(profile):
     card = absolute_url("public.card_svg", handle=profile.handle)
     name = service.visible(profile)["displayName"]
     alt = f"{name}'s top artists and albums on Anchor.band"
-    snippet = (f'<a href="{escape(page)}"><img src="{escape(card)}" alt="{escape(alt)}" '
+    quoted = str(escape(alt)).replace("&#39;", "'")     # the attribute is in double quotes
+    snippet = (f'<a href="{escape(page)}"><img src="{escape(card)}" alt="{quoted}" '
                f'width="600" height="314"></a>')
     return {
         "url": page, "qr": qr_svg(page, f"QR code for {page}"), "card": card, "card_alt": alt,
