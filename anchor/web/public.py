@@ -46,8 +46,7 @@ def feed(handle):
     """The Atom feed of what changed, one entry per refresh that moved something (one GetItem)."""
     if not HANDLE_RE.fullmatch(handle):
         abort(404)
-    cached = public_page.cached_variant(handle, "feed")
-    if cached is not None:
+    if (cached := public_page.cached_variant(handle, "feed")) is not None:
         return cached
     found = service.get_public(handle)
     if found is None:
