@@ -55,6 +55,7 @@ class ProfileModel(_ProfilesTable):
     source = UnicodeAttribute(null=True)       # the source the page shows (None: spotify)
     links = JSONAttribute(null=True)           # {source: that source's user id} linked to the owner
     listening = JSONAttribute(null=True)       # normalised data, every range (anchor/sources/base.py)
+    changeLog = JSONAttribute(null=True)       # newest first: [{"at", "changes": [...]}] (profiles/changes.py)
     uploaded = JSONAttribute(null=True)        # the last imported Spotify download's aggregates
     spotify = JSONAttribute(null=True)         # before sources: one range of Spotify data (read only)
     layout = JSONAttribute(null=True)          # {"hidden": [ids], "pinned": [ids]}

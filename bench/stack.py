@@ -142,10 +142,10 @@ class Stack:
         return json.loads(http("GET", f"{self.sandbox_url}/_control/stats")[2])
 
     # -- gunicorn ----------------------------------------------------------------------------
-    def start_gunicorn(self, env, extra_args=(), name="gunicorn", timeout=60):
+    def start_gunicorn(self, env, extra_args=(), name="gunicorn", timeout=60, port=None):
         """Spawn the production web command; returns seconds from spawn to the first /healthz 200."""
         self.stop_gunicorn()
-        self.gunicorn_port = free_port()
+        self.gunicorn_port = port or free_port()
         cmd = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                "--bind", f"127.0.0.1:{self.gunicorn_port}", *extra_args, "wsgi:application"]
         log = self._log(name)

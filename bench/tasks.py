@@ -308,8 +308,18 @@ def hashes(count):
                          for n in range(1, count + 1)}})
 
 
+def refresh_one(handle):
+    """Refresh one profile through the engine (the Lighthouse run's "What changed")."""
+    from anchor.refresh import engine
+
+    app = _app()
+    with app.app_context():
+        emit({"outcome": str(engine.refresh_profile(handle, "manual").outcome)})
+
+
 TASKS = {"fill": fill, "inprocess": inprocess, "due": due, "prepare_refresh": prepare_refresh,
-         "refresh": refresh, "hashes": hashes, "rendered": rendered, "heap": heap}
+         "refresh": refresh, "hashes": hashes, "rendered": rendered, "heap": heap,
+         "refresh_one": refresh_one}
 
 if __name__ == "__main__":
     name, args = sys.argv[1], sys.argv[2:]

@@ -58,4 +58,14 @@ if [ "${1:-}" = "--bench" ] && ! command -v ab >/dev/null; then
   say "ab not found: installing apache2-utils for the load benchmarks"
   apt_install apache2-utils || die "make bench needs ab: run 'sudo apt-get install apache2-utils'."
 fi
+if [ "${1:-}" = "--lighthouse" ]; then
+  command -v chromium >/dev/null || apt_install chromium \
+    || die "make lighthouse needs Chromium: run 'sudo apt-get install chromium'."
+  if [ ! -x .cache/lighthouse/node_modules/.bin/lighthouse ]; then
+    say "installing lighthouse@12.2.3 (npm) into .cache/lighthouse"
+    mkdir -p .cache/lighthouse
+    (cd .cache/lighthouse && npm i -E --silent --no-audit --no-fund lighthouse@12.2.3 >/dev/null) \
+      || die "could not install lighthouse from npm (12.2.3: version 13 wants Node 22)."
+  fi
+fi
 say "ready"

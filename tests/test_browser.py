@@ -146,7 +146,7 @@ def test_hostile_names_stay_text(live_server, new_context, screenshot):
     visitor.goto(f"{base}/xss-probe")
     expect(visitor.locator("h1")).to_contain_text("<script>window.__pwned=1</script>")
     expect(visitor.get_by_text('<iframe src=javascript:window.__pwned=1>').first).to_be_visible()
-    for hovered in visitor.locator("li.tile a").all()[:8]:
+    for hovered in visitor.locator(".ranked a").all()[:8]:
         hovered.hover()
     visitor.keyboard.press("Tab")
     screenshot(visitor, "02-public")

@@ -173,3 +173,86 @@ def test_items_without_a_safe_link_render_unlinked(published, visitor, app):
     app.extensions["anchor.page_cache"].forget("nadia")
     body = visitor.get("/nadia").get_data(as_text=True)
     assert 'href="None"' not in body and shown["artists"][0]["name"].replace("'", "&#39;") in body
+
+
+def test_ranked_compact_page(published, visitor):
+    body = visitor.get("/nadia").get_data(as_text=True)
+    shown = items(published)
+    ranks = re.findall(r'<span class="rank" aria-hidden="true">(\d+)</span>', body)
+    assert ranks[:3] == ["1", "2", "3"] and len(ranks) == min(10, len(shown["artists"])) + min(12, len(shown["albums"]))
+    assert 'width="56" height="56"' in body and 'class="ranked albums"' in body
+    assert len(body.encode()) <= 30 * 1024
+
+
+def test_range_links_each_a_cached_page_of_one_read(published, visitor, dynamodb_calls, app):
+    body = visitor.get("/nadia").get_data(as_text=True)
+    assert '<nav class="ranges small" aria-label="Time range">' in body
+    assert 'href="/nadia?range=month"' in body and 'href="/nadia?range=all"' in body
+    assert 'href="/nadia" aria-current="page"' in body
+    data = published.listening["ranges"]
+    for param, name in (("month", "month"), ("all", "all_time")):
+        dynamodb_calls.clear()
+        page = visitor.get(f"/nadia?range={param}")
+        assert page.status_code == 200 and dynamodb_calls == [("DynamoDB", "GetItem")]
+        text = page.get_data(as_text=True)
+        assert f'href="/nadia?range={param}" aria-current="page"' in text
+        assert data[name]["artists"][0]["name"].replace("'", "&#39;") in text
+        assert page.headers["Cache-Control"] == "public, max-age=300"
+        dynamodb_calls.clear()
+        assert visitor.get(f"/nadia?range={param}").status_code == 200 and dynamodb_calls == []
+    assert visitor.get("/nadia?range=week").status_code == 404
+    assert visitor.get("/nadia?range=half_year").status_code == 404
+
+
+def _moved(profile):
+    data = profile.listening
+    shown = data["ranges"]["half_year"]
+    shown["artists"] = shown["artists"][::-1]           # the last artist climbs to first place
+    shown["albums"] = shown["albums"][1:]               # the first album leaves
+    return data
+
+
+def test_what_changed_and_its_feed(published, visitor, app):
+    import feedparser
+    from anchor.profiles import service
+    before = items(published)
+    with app.app_context():
+        service.write(service.get("nadia"), {"listening": _moved(published)})
+    app.extensions["anchor.page_cache"].forget("nadia")
+    body = visitor.get("/nadia").get_data(as_text=True)
+    assert 'id="changes-title">What changed' in body
+    assert f"{before['artists'][-1]['name']} ({len(before['artists'])} → 1)".replace("'", "&#39;") in body
+    assert "Left the top albums:</strong> " + before["albums"][0]["name"].replace("'", "&#39;") in body
+    assert re.search(r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="[^"]+/nadia/feed\.xml">', body)
+    answer = visitor.get("/nadia/feed.xml")
+    assert answer.status_code == 200 and answer.mimetype == "application/atom+xml"
+    feed = feedparser.parse(answer.data)
+    assert not feed.bozo and feed.version == "atom10"
+    assert len(feed.entries) == 1 and before["albums"][0]["name"] in feed.entries[0].content[0].value
+    assert feed.feed.link.endswith("/nadia")
+
+
+def test_the_owner_gets_an_edit_link_that_no_visitor_is_served(app, published, visitor):
+    owner = app.test_client()
+    sign_in(owner, "nadia")
+    mine = owner.get("/nadia")
+    assert "Edit your page" in mine.get_data(as_text=True)
+    assert mine.headers["Cache-Control"] == "private, no-cache" and "Cookie" in mine.headers["Vary"]
+    theirs = visitor.get("/nadia", headers={"If-None-Match": mine.headers["ETag"]})
+    assert theirs.status_code == 200 and "Edit your page" not in theirs.get_data(as_text=True)
+    assert theirs.headers["ETag"] != mine.headers["ETag"]
+    assert "Edit your page" not in visitor.get("/nadia").get_data(as_text=True)   # from the page cache
+
+
+def test_card_svg_is_self_contained_xml(published, visitor):
+    from xml.etree import ElementTree
+    answer = visitor.get("/nadia/card.svg")
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    root = ElementTree.fromstring(answer.data)
+    svg = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{svg}svg" and root.find(f"{svg}title").text.endswith("on Anchor.band")
+    assert items(published)["artists"][0]["name"] in root.find(f"{svg}desc").text
+    text = answer.get_data(as_text=True)
+    assert "prefers-color-scheme:dark" in text
+    assert not re.search(r"<script|href=|url\(|@import|<image|<foreignObject", text)

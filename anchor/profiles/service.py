@@ -16,7 +16,7 @@ from flask import current_app
 
 from anchor import clock
 from anchor.models import ProfileModel, conditional, profile_key
-from anchor.profiles import index
+from anchor.profiles import changelog, index
 from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
 from anchor.sources.base import DEFAULT_RANGE, RANGES
 from anchor.text import clean_name
@@ -221,6 +221,17 @@ def _after(profile, changes):
     return after
 
 
+def _change_log(profile, new_listening):
+    """The change log with this write's diff of the page's range (unchanged when nothing moved)."""
+    old_listening = listening(profile)
+    name = page_range(new_listening)
+    if page_range(old_listening) != name:
+        return profile.changeLog
+    at = clock.now().isoformat(timespec="seconds").replace("+00:00", "Z")
+    return changelog.record(profile.changeLog, range_data(old_listening, name), range_data(new_listening, name),
+                            at, (old_listening or {}).get("source"), (new_listening or {}).get("source"))
+
+
 def _read_revision(profile):
     condition = ProfileModel.pk.exists()
     if profile.rev is None:
@@ -236,6 +247,9 @@ def _actions(profile, changes, bump):
     changes = dict(changes)
     if "listening" in changes:
         changes["spotify"] = None          # the normalised data replaces the older attribute
+        log = _change_log(profile, changes["listening"])
+        if log is not profile.changeLog:
+            changes["changeLog"] = log
     if "listening" in changes or "layout" in changes:
         changes["dataHash"] = hash_of(state["listening"], state["layout"])
     keys = index.index_keys(profile.handle, state)

@@ -7,8 +7,9 @@ from flask import current_app, make_response, render_template, request, session,
 
 from anchor.profiles.accounts import current_id
 
-from anchor.profiles import copywriting, listening, service
-from anchor.web import share_card, stored_page
+from anchor.profiles import listening, service
+from anchor.sources.base import RANGE_LABELS
+from anchor.web import public_view, share_card, stored_page
 
 
 class PageCache:
@@ -20,19 +21,21 @@ class PageCache:
                                getsizeof=lambda entry: len(entry["body"]))
         self._lock = threading.Lock()
 
-    def get(self, handle):
+    def get(self, key):
         with self._lock:
-            return self._items.get(handle)
+            return self._items.get(key)
 
-    def put(self, handle, owner_id, etag, body):
+    def put(self, key, owner_id, etag, body, mimetype="text/html; charset=utf-8"):
         if self.ttl <= 0 or len(body) > self.max_bytes // 4:
             return
         with self._lock:
-            self._items[handle] = {"owner": owner_id, "etag": etag, "body": body}
+            self._items[key] = {"owner": owner_id, "etag": etag, "body": body, "mimetype": mimetype}
 
     def forget(self, handle):
+        """Drop every cached variant of a handle (keys are (handle, variant))."""
         with self._lock:
-            self._items.pop(handle, None)
+            for key in [k for k in self._items if k[0] == handle]:
+                self._items.pop(key, None)
 
     def __len__(self):
         with self._lock:
@@ -59,15 +62,6 @@ def absolute_url(endpoint, **values):
     return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
-def copy_writer(profile):
-    """Who wrote the words the page shows: owner, bedrock, offline (or None without copy)."""
-    if not profile.bio:
-        return None
-    if copywriting.locks(profile)["bio"]:
-        return "owner"
-    return (profile.copyMeta or {}).get("provider", "offline")
-
-
 def _is_owner(owner_id):
     """True when the signed-in owner is looking; a visitor without a session costs nothing."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
@@ -76,23 +70,31 @@ def _is_owner(owner_id):
     return current_id(session.get("_user_id") or "-") == owner_id
 
 
-def public_context(profile, preview=False):
+def public_context(profile, preview=False, range_name=None, owner=False):
     """What the public template needs, built from the one profile item."""
-    shown = service.visible(profile)
+    default_range = service.page_range(service.listening(profile))
+    range_name = range_name or default_range
+    shown = service.visible(profile, range_name)
     bio = profile.bio or ""
     name = shown["displayName"]
     description = bio if len(bio) <= 160 else bio[:157].rsplit(" ", 1)[0] + "…"
     if not description:
         description = f"{name}'s top artists and albums on Anchor.band."
-    lines = profile.albumLines or {}
+    source = service.source_of(profile)
     return {
-        "profile": profile, "name": name, "bio": bio, "shown": shown, "lines": lines,
+        "profile": profile, "name": name, "bio": bio, "lines": profile.albumLines or {},
+        "artists": public_view.rows(shown["artists"]), "albums": public_view.rows(shown["albums"]),
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
         "og_image": absolute_url("public.share_image", handle=profile.handle, v=share_card.version(profile)),
         "og_image_alt": f"{name} on Anchor.band: " + ", ".join(a["name"] for a in shown["artists"][:3]),
+        "feed_url": absolute_url("public.feed", handle=profile.handle),
         "updated": (service.listening(profile) or {}).get("fetchedAt"), "preview": preview,
-        "source": service.source_of(profile), "source_label": listening.label(service.source_of(profile)),
-        "writer": copy_writer(profile),
+        "source": source, "source_label": listening.label(source),
+        "source_link": public_view.source_link(profile, source),
+        "ranges": public_view.range_links(profile, range_name),
+        "range_label": RANGE_LABELS.get(range_name, range_name),
+        "changes": public_view.latest_changes(profile) if range_name == default_range else None,
+        "writers": public_view.writers(profile), "owner": owner and not preview,
     }
 
 
@@ -101,21 +103,34 @@ def visitor_html(profile):
     return render_template("public/profile.html", **public_context(profile)).encode()
 
 
-VISITOR_CACHE = "public, max-age=300"
+PUBLIC = VISITOR_CACHE = "public, max-age=300"
+PRIVATE = "private, no-cache"
 
 
-def render_public(profile, preview=False):
-    """A fresh render for the owner or a preview: never stored, never shared by caches."""
-    body = render_template("public/profile.html", **public_context(profile, preview)).encode()
+def render_public(profile, preview=False, range_name=None):
+    """A fresh render: the owner's page or a preview (never stored, never shared by caches), or a
+    visitor's other time range (kept in the page cache under the `?range=` value).
+
+    The owner gets a variant with an "Edit your page" link: `private, no-cache`, `Vary: Cookie`,
+    never in the page cache, so no visitor can be given it.
+    """
+    owner = not preview and _is_owner(profile.ownerId)
+    body = render_template("public/profile.html",
+                           **public_context(profile, preview, range_name, owner)).encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
-    if not preview and request.if_none_match.contains_weak(etag):
-        response = make_response("", 304)
-    else:
-        response = make_response(body)
-        response.headers["Content-Type"] = "text/html; charset=utf-8"
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "no-store" if preview else "private, no-cache"
-    return response
+    if preview or owner:
+        return _answer(body, etag, "no-store" if preview else PRIVATE)
+    key = public_view.PARAM_OF.get(range_name) if range_name else None
+    cache().put((profile.handle, key), profile.ownerId, etag, body)
+    return _answer(body, etag, PUBLIC)
+
+
+def cached_public(handle, param):
+    """A cached range page for a visitor, or None (the owner always gets a fresh render)."""
+    entry = cache().get((handle, param))
+    if entry is None or _is_owner(entry["owner"]):
+        return None
+    return _answer(entry["body"], entry["etag"], PUBLIC)
 
 
 def serve_public(handle):
@@ -125,7 +140,7 @@ def serve_public(handle):
     owner gets a fresh render of the full item; so does the first visitor after a deploy that
     changed the render version, whose render is then written back for the next ones.
     """
-    entry = cache().get(handle)
+    entry = cache().get((handle, None))
     if entry is not None and not _is_owner(entry["owner"]):
         return stored_page.answer(entry["body"], entry["etag"], VISITOR_CACHE)
     item = stored_page.get_stored(handle)
@@ -142,5 +157,35 @@ def serve_public(handle):
             return None
         body, etag = stored_page.render_visitor_page(profile)
         stored_page.write_back(profile, body, etag)
-    cache().put(handle, item.ownerId, etag, body)
+    cache().put((handle, None), item.ownerId, etag, body)
     return stored_page.answer(body, etag, VISITOR_CACHE)
+
+
+def cache_variant(profile, variant, body, mimetype):
+    """Answer a visitor's feed or card (the same for everyone) and keep it in the page cache."""
+    body = body.encode() if isinstance(body, str) else body
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    cache().put((profile.handle, variant), profile.ownerId, etag, body, mimetype)
+    return _answer(body, etag, PUBLIC, mimetype)
+
+
+def cached_variant(handle, variant):
+    """A cached feed or card, or None."""
+    entry = cache().get((handle, variant))
+    if entry is None:
+        return None
+    return _answer(entry["body"], entry["etag"], PUBLIC, entry["mimetype"])
+
+
+def _answer(body, etag, cache_control, mimetype="text/html; charset=utf-8"):
+    """An uncompressed answer with a weak ETag (the app's compression may gzip it on the way)."""
+    if cache_control != "no-store" and request.if_none_match.contains_weak(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(body)
+        response.headers["Content-Type"] = mimetype
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = cache_control
+    if cache_control == PRIVATE:
+        response.vary.add("Cookie")   # the owner's variant differs; it is private, never shared
+    return response

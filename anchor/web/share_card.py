@@ -3,7 +3,9 @@ import colorsys
 import hashlib
 import io
 import threading
+import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from cachetools import LRUCache
 
@@ -15,30 +17,93 @@ CACHE_ENTRIES = 64
 _cache = LRUCache(maxsize=CACHE_ENTRIES)      # (handle, version) → PNG bytes
 _lock = threading.Lock()
 
-FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-              "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+# Bundled subsets first (Latin, Arabic, then CJK and Hangul), then the machine's own fonts for
+# anything the subsets lack; a character no font has is drawn as the first font's box.
+SYSTEM_FALLBACK = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+                   "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+CHAINS = {
+    True: (FONTS / "NotoSans-Bold.subset.ttf", FONTS / "NotoSansArabic-Bold.subset.ttf",
+           FONTS / "NotoSansCJKsc-Bold.subset.otf"),
+    False: (FONTS / "NotoSans-Regular.subset.ttf", FONTS / "NotoSansArabic-Bold.subset.ttf",
+            FONTS / "NotoSansCJKsc-Bold.subset.otf"),
+}
 
 
-@lru_cache(maxsize=8)
-def _font(size, bold=True):
-    from PIL import ImageFont  # Pillow loads on the first card, not in every worker at start
-    for path in FONT_PATHS if bold else FONT_PATHS[::-1]:
-        try:
-            return ImageFont.truetype(path, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size)
+@lru_cache(maxsize=16)
+def _coverage(path):
+    """The code points a font file draws (read once per process)."""
+    from fontTools.ttLib import TTFont
+    with TTFont(str(path), lazy=True, fontNumber=0) as font:
+        return frozenset(font.getBestCmap())
 
 
-def _fit(draw, text, font, width):
+@lru_cache(maxsize=4)
+def _chain(bold):
+    return tuple(str(p) for p in (*CHAINS[bold], *SYSTEM_FALLBACK) if Path(p).exists())
+
+
+@lru_cache(maxsize=32)
+def _font(path, size):
+    from PIL import ImageFont, features  # Pillow loads on the first card, not in every worker at start
+    engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    return ImageFont.truetype(path, size, layout_engine=engine)
+
+
+def runs(text, bold=True):
+    """Split text into (font path, piece) runs, each piece drawn by the first font that has it.
+
+    Spaces and punctuation stay with the run they are in, so a name in one script is one run
+    (and Arabic is shaped and laid right to left as a whole).
+    """
+    chain = _chain(bold)
+    found, current, piece = [], None, []
+    for char in text:
+        shared = (unicodedata.category(char)[0] in "ZP" and current is not None
+                  and ord(char) in _coverage(current))
+        path = current if shared else next((p for p in chain if ord(char) in _coverage(p)), chain[0])
+        if path != current and piece:
+            found.append((current, "".join(piece)))
+            piece = []
+        current = path
+        piece.append(char)
+    if piece:
+        found.append((current, "".join(piece)))
+    split = []          # spaces at a run's ends stand alone, so right-to-left runs keep them outside
+    for path, piece in found:
+        core = piece.strip(" ")
+        start = piece.index(core) if core else len(piece)
+        split += [(path, part) for part in (piece[:start], core, piece[start + len(core):]) if part]
+    return split
+
+
+def text_width(draw, text, size, bold=True):
+    return sum(draw.textlength(piece, font=_font(path, size)) for path, piece in runs(text, bold))
+
+
+def draw_text(draw, xy, text, size, fill, bold=True):
+    """Draw text on a common baseline at xy = (left, baseline), switching fonts by script."""
+    x, y = xy
+    for path, piece in runs(text, bold):
+        font = _font(path, size)
+        draw.text((x, y), piece, font=font, fill=fill, anchor="ls")
+        x += draw.textlength(piece, font=font)
+
+
+def _clean(text):
+    text = clean_name(text, 300) or ""
+    return text.encode("utf-8", "ignore").decode("utf-8")     # no lone surrogates reach Pillow
+
+
+def fit(draw, text, size, width, bold=True):
     """Cut text with an ellipsis so it fits in `width` pixels (any string: cleaned and capped first)."""
-    text = clean_name(text, 300)
-    if draw.textlength(text, font=font) <= width:
+    text = _clean(text)
+    if text_width(draw, text, size, bold) <= width:
         return text
     low, high = 0, len(text)          # the longest prefix that fits with the ellipsis
     while low < high:
         middle = (low + high + 1) // 2
-        if draw.textlength(text[:middle] + "…", font=font) <= width:
+        if text_width(draw, text[:middle] + "…", size, bold) <= width:
             low = middle
         else:
             high = middle - 1
@@ -60,23 +125,21 @@ def _draw(profile):
     image = Image.new("RGB", (WIDTH, HEIGHT), bg)
     draw = ImageDraw.Draw(image)
     margin = 72
+    inner = WIDTH - 2 * margin
     draw.rectangle([0, 0, 16, HEIGHT], fill=accent)
-    draw.text((margin, 60), "Anchor.band", font=_font(34), fill=accent)
-    draw.text((margin, 120), _fit(draw, shown["displayName"], _font(76), WIDTH - 2 * margin),
-              font=_font(76), fill=(250, 250, 245))
-    draw.text((margin, 215), f"anchor.band/{profile.handle}", font=_font(30, bold=False),
-              fill=(210, 210, 200))
-    y = 300
-    draw.text((margin, y), "Top artists", font=_font(28), fill=accent)
+    draw_text(draw, (margin, 94), "Anchor.band", 34, accent)
+    draw_text(draw, (margin, 196), fit(draw, shown["displayName"], 76, inner), 76, (250, 250, 245))
+    draw_text(draw, (margin, 245), f"anchor.band/{profile.handle}", 30, (210, 210, 200), bold=False)
+    y = 328
+    draw_text(draw, (margin, y), "Top artists", 28, accent)
     for position, artist in enumerate(shown["artists"][:4], start=1):
         y += 50
-        draw.text((margin, y), _fit(draw, f"{position}. {artist['name']}", _font(36),
-                                    WIDTH - 2 * margin), font=_font(36), fill=(245, 245, 240))
+        draw_text(draw, (margin, y), fit(draw, f"{position}. {artist['name']}", 36, inner), 36,
+                  (245, 245, 240))
     bio = (profile.bio or "").split(". ")[0]
     if bio:
-        draw.text((margin, HEIGHT - 70), _fit(draw, bio.rstrip(".") + ".", _font(26, bold=False),
-                                              WIDTH - 2 * margin), font=_font(26, bold=False),
-                  fill=(200, 200, 190))
+        draw_text(draw, (margin, HEIGHT - 44), fit(draw, bio.rstrip(".") + ".", 26, inner, bold=False),
+                  26, (200, 200, 190), bold=False)
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()

@@ -1,0 +1,120 @@
+"""What the public page shows, built from the one profile item: ranked rows, ranges, changes,
+credits. Pure over the item: no read, no outside call."""
+import hashlib
+from urllib.parse import quote
+
+from flask import url_for
+
+from anchor.profiles import changelog, copywriting, listening, service
+from anchor.sources.base import RANGE_LABELS
+
+# `?range=` values the page answers to, and back. Absent means the page's own range.
+RANGE_PARAMS = {"month": "month", "all": "all_time"}
+PARAM_OF = {name: param for param, name in RANGE_PARAMS.items()}
+PLACEHOLDER_COLOURS = 8
+# Where a visitor finds the listener on each source (links are built from a stored user id).
+PROFILE_URLS = {"listenbrainz": "https://listenbrainz.org/user/{}/", "lastfm": "https://www.last.fm/user/{}"}
+
+
+class UnknownRange(Exception):
+    """`?range=` names no range this page offers."""
+
+
+def pick_range(profile, param):
+    """The range name for a `?range=` value (None: the page's own), or UnknownRange."""
+    default = service.page_range(service.listening(profile))
+    if param is None:
+        return default
+    name = RANGE_PARAMS.get(param)
+    if name is None or name not in service.available_ranges(profile):
+        raise UnknownRange(param)
+    return name
+
+
+def range_links(profile, current):
+    """The range switcher: one plain link per range that holds data."""
+    default = service.page_range(service.listening(profile))
+    links = []
+    for name in service.available_ranges(profile):
+        if name != default and name not in PARAM_OF:
+            continue
+        values = {} if name == default else {"range": PARAM_OF[name]}
+        links.append({"label": RANGE_LABELS.get(name, name).capitalize(), "current": name == current,
+                      "href": url_for("public.profile", handle=profile.handle, **values)})
+    return links if len(links) > 1 else []
+
+
+def initials(name):
+    """One or two letters for the generated artwork of an item without an image."""
+    words = [w for w in (name or "?").split() if w[:1].isalnum()] or [name or "?"]
+    return "".join(w[0] for w in words[:2]).upper()
+
+
+def _colour(item_id):
+    return int(hashlib.sha256(str(item_id).encode()).hexdigest()[:4], 16) % PLACEHOLDER_COLOURS
+
+
+def _count(item):
+    if item.get("minutes"):
+        return f"{item['minutes']:,} min"
+    if item.get("plays"):
+        return f"{item['plays']:,} plays"
+    return None
+
+
+def rows(items):
+    """Ranked rows: the place on the page, the item, its placeholder and its count text."""
+    return [dict(item, place=place, initials=initials(item.get("name")), colour=_colour(item["id"]),
+                 count=_count(item)) for place, item in enumerate(items, start=1)]
+
+
+def latest_changes(profile):
+    """The newest stored change entry, without hidden items; None when there is nothing to say."""
+    log = profile.changeLog or []
+    if not log:
+        return None
+    groups = changelog.visible(log[0], set(service.layout(profile)["hidden"]))
+    if not any(groups.values()):
+        return None
+    return {"at": log[0]["at"], **groups}
+
+
+def source_link(profile, source):
+    """The listener's own page on the source, where the source has public profiles."""
+    user = listening.external_id(profile, source)
+    pattern = PROFILE_URLS.get(source)
+    return pattern.format(quote(user, safe="")) if pattern and user else None
+
+
+def writers(profile):
+    """Who wrote the bio and the album lines: "owner", "bedrock", "offline", "mixed" or None."""
+    kept = copywriting.locks(profile)
+    provider = (profile.copyMeta or {}).get("provider", "offline")
+    bio = ("owner" if kept["bio"] else provider) if profile.bio else None
+    lines = set((profile.albumLines or {}).keys())
+    owned = lines & set(kept["lines"])
+    if not lines:
+        album_lines = None
+    elif owned == lines:
+        album_lines = "owner"
+    else:
+        album_lines = "mixed" if owned else provider
+    return {"bio": bio, "lines": album_lines, "model": (profile.copyMeta or {}).get("modelId")}
+
+
+def _moves(changes):
+    return ", ".join(f"{c['name']} ({c['was']} → {c['to']})" for c in changes)
+
+
+def summary(groups):
+    """One line of plain text for a change entry's groups (the feed's entry text)."""
+    parts = []
+    if groups["new"]:
+        parts.append("New: " + ", ".join(c["name"] for c in groups["new"]) + ".")
+    if groups["up"]:
+        parts.append("Up: " + _moves(groups["up"]) + ".")
+    if groups["down"]:
+        parts.append("Down: " + _moves(groups["down"]) + ".")
+    if groups["left"]:
+        parts.append("Left the top albums: " + ", ".join(c["name"] for c in groups["left"]) + ".")
+    return " ".join(parts)

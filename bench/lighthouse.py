@@ -1,0 +1,101 @@
+"""`make lighthouse`: Lighthouse (npm lighthouse@12.2.3, mobile preset, Debian's Chromium) on a
+demo public page and on its owner's dashboard; prints the four category scores and the page's
+height on a 390 px phone. Not part of `make test` (it takes a minute and needs Node).
+
+Everything runs on this machine: a private stack (bench/stack.py), the demo listeners seeded
+through `flask seed-demo`, one of them moved and refreshed so the page shows "What changed".
+"""
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+from anchor.config import ROOT
+from bench.stack import SECRET_KEY, Stack
+from devstack.ports import free_port
+
+LIGHTHOUSE = ROOT / ".cache" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+CHROMIUM = "/usr/bin/chromium"
+OUT = ROOT / "test-artifacts" / "lighthouse"
+HANDLE = "nadia"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+GOAL = 95
+
+
+def session_cookie(account):
+    """A signed session for `account`, made with the stack's key (what a sign-in would leave)."""
+    app = Flask("lighthouse")
+    app.secret_key = SECRET_KEY
+    return SecureCookieSessionInterface().get_signing_serializer(app).dumps({"_user_id": account, "_fresh": True})
+
+
+def lighthouse(url, name, headers=None):
+    """Run Lighthouse once; (scores by category, report path)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    report = OUT / f"{name}.json"
+    command = [str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet",
+               "--chrome-flags=--headless --no-sandbox --disable-gpu --disable-dev-shm-usage",
+               "--only-categories=" + ",".join(CATEGORIES), "--form-factor=mobile"]
+    if headers:
+        command.append("--extra-headers=" + json.dumps(headers))
+    subprocess.run(command, check=True, env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin"}, timeout=300)
+    data = json.loads(report.read_text())
+    scores = {c: round(data["categories"][c]["score"] * 100) for c in CATEGORIES}
+    return scores, report
+
+
+def phone_height(url):
+    """The page's full height in CSS px at 390 × 844 (Playwright, the same Chromium)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(url)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.screenshot(path=str(OUT / "public-390.png"), full_page=True)
+        browser.close()
+    return height
+
+
+def main():
+    if not LIGHTHOUSE.exists():
+        sys.exit(f"{LIGHTHOUSE} is missing: run `scripts/bootstrap.sh --lighthouse`.")
+    stack = Stack(generated=0)
+    try:
+        stack.start()
+        port = free_port()
+        env = stack.base_env(SECRET_KEY=SECRET_KEY, ANCHOR_BASE_URL=f"http://127.0.0.1:{port}",
+                             ANCHOR_AI_PROVIDER="offline")
+        stack.flask("migrate", env=env)
+        stack.flask("seed-demo", env=env)
+        stack.sandbox_control("mutate", listener_id=HANDLE)
+        stack.task("refresh_one", HANDLE, env=env)
+        stack.start_gunicorn(env, port=port, name="gunicorn-lighthouse")
+        base = f"http://127.0.0.1:{port}"
+        rows = []
+        public, _ = lighthouse(f"{base}/{HANDLE}", "public")
+        rows.append(("public page /" + HANDLE, public))
+        cookie = session_cookie(f"spotify:{HANDLE}")
+        dashboard, _ = lighthouse(f"{base}/dashboard", "dashboard", {"Cookie": f"session={cookie}"})
+        rows.append(("dashboard", dashboard))
+        height = phone_height(f"{base}/{HANDLE}")
+    finally:
+        stack.close()
+    print(f"| page | {' | '.join(CATEGORIES)} |")
+    print("|---|" + "---|" * len(CATEGORIES))
+    for name, scores in rows:
+        print(f"| {name} | " + " | ".join(str(scores[c]) for c in CATEGORIES) + " |")
+    print(f"public page height at 390 px: {height} CSS px (goal ≤ 2600)")
+    print(f"reports: {OUT}")
+    missed = [c for c in CATEGORIES if public[c] < GOAL]
+    print("public page: " + ("every score ≥ 95" if not missed else "below 95: " + ", ".join(missed)))
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"lighthouse run: {time.perf_counter() - started:.0f} s")
