@@ -206,7 +206,8 @@ class Config:
                               "(Spotify refuses localhost redirect URIs)")
         if self.REFRESH_MODE not in ("threads", "queue"):
             raise ConfigError(f"ANCHOR_REFRESH_MODE must be 'threads' or 'queue', got {self.REFRESH_MODE!r}")
-        if self.REFRESH_MODE == "queue" and not (self.REFRESH_QUEUE_URL or "").startswith(("https://", "http://")):
+        if (self.REFRESH_MODE == "queue" and self.ROLE == "worker"
+                and not (self.REFRESH_QUEUE_URL or "").startswith(("https://", "http://"))):
             raise ConfigError("ANCHOR_REFRESH_MODE=queue needs ANCHOR_REFRESH_QUEUE_URL (the worker "
                               "environment's SQS queue URL)")
         if self.WORKER_INSTANCES < 1:
