@@ -1,5 +1,5 @@
 # The two commands: `make run` brings the product up locally, `make test` runs the whole suite.
-.PHONY: run test mutation bench setup clean
+.PHONY: run test mutation bench simulate setup clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -17,6 +17,9 @@ mutation: setup
 bench: setup
 	@scripts/bootstrap.sh --bench
 	.venv/bin/python -m bench.run
+
+simulate:
+	.venv/bin/python -m bench.simulate
 
 clean:
 	rm -rf .venv .cache test-artifacts mutants
