@@ -19,7 +19,7 @@ def sqs_standin():
     standin.stop()
 
 
-def wait_for(condition, timeout=20.0, step=0.05):
+def wait_for(condition, timeout=30.0, step=0.05):
     """Poll `condition()` until it is true; False when `timeout` passes first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

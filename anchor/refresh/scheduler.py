@@ -129,7 +129,10 @@ def pass_budgets(config, spotify=None):
 
 
 def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
-    """Claim this hour's slot, then refresh up to `cap` due profiles; returns the summary."""
+    """Claim this hour's slot, size the pass (unless `cap` is given), then refresh the due
+    profiles here (threads mode) or send them to the worker tier's queue (queue mode).
+
+    Returns the summary (with `sizing`, and `queued` in queue mode)."""
     started = time.perf_counter()
     now = now or clock.now()
     config = current_app.config
