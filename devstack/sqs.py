@@ -9,11 +9,44 @@ import json
 import logging
 import signal
 import threading
+import time
 
 import boto3
 from moto.server import ThreadedMotoServer
 
 QUEUE_NAME = "anchor-refresh"
+
+
+LARGE_QUEUE = 200          # messages from which the stand-in's counts may be 0.25 s old
+
+
+def _approximate(count):
+    """A moto queue count that is reused for 0.25 s on a large queue.
+
+    moto recounts every message, checking each one's visibility, whenever a queue's attributes
+    are read, and it reads them on every SendMessage: thousands of queued messages make each send
+    take seconds. SQS's own counts are approximate too.
+    """
+    def fget(queue):
+        if len(queue._messages) < LARGE_QUEUE:
+            return count(queue)
+        cache = queue.__dict__.setdefault("_anchor_counts", {})
+        now = time.monotonic()
+        hit = cache.get(count.__name__)
+        if hit is None or now - hit[0] > 0.25:
+            hit = cache[count.__name__] = (now, count(queue))
+        return hit[1]
+    return property(fget)
+
+
+def _speed_up_counts():
+    from moto.sqs.models import Queue
+    if getattr(Queue, "_anchor_counts_patched", False):
+        return
+    for name in ("approximate_number_of_messages", "approximate_number_of_messages_not_visible",
+                 "approximate_number_of_messages_delayed"):
+        setattr(Queue, name, _approximate(getattr(Queue, name).fget))
+    Queue._anchor_counts_patched = True
 
 
 def sqs_client(endpoint):
@@ -31,6 +64,7 @@ class SqsStandin:
 
     def start(self):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)    # no line per SQS call
+        _speed_up_counts()
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
