@@ -9,6 +9,7 @@ share one Spotify token bucket in DynamoDB Local. The sandbox answers every Web 
 `serve` and `pass` are the processes it starts.
 """
 import json
+import os
 import signal
 import sys
 import threading
@@ -17,7 +18,7 @@ from collections import Counter
 
 from bench.tasks import emit
 
-PROFILES = 2000                # due profiles in the allowance run
+PROFILES = int(os.environ.get("ANCHOR_BENCH_QUEUE_PROFILES", "2000"))   # due in the allowance run
 ALLOWED = 1200                 # sandbox limit: requests per rolling 30 s
 WINDOW = 30
 LATENCY = 0.1
@@ -160,7 +161,7 @@ def _queue_sections(stack, table, results, progress, sqs):
     plain = stack.base_env(prefix="bench-queue-")
     stack.flask("migrate", env=plain)
     progress(f"queue mode: seeding {PROFILES} profiles (bench-queue- tables)")
-    stack.task("fill", 1, PROFILES, env=plain)
+    stack.task("fill", 1, PROFILES, env=plain, timeout=1800)
     env = dict(plain, ANCHOR_ROLE="worker", ANCHOR_REFRESH_MODE="queue", AWS_ENDPOINT_URL_SQS=sqs.endpoint,
                ANCHOR_REFRESH_LISTENBRAINZ_WINDOW_REQUESTS="100000", ANCHOR_REFRESH_LASTFM_RATE="100000")
 
