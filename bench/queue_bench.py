@@ -50,7 +50,11 @@ def serve(port):
     server = make_server("127.0.0.1", int(port), app, threaded=True)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print("READY", flush=True)
+    # The app logs a line per refresh on stdout, a pipe nobody reads until the end: a full pipe
+    # would block every thread. The log goes to stderr (the bench's log file) instead.
+    answer, sys.stdout = sys.stdout, sys.stderr
     server.serve_forever()
+    sys.stdout = answer
     emit({"writes": dict(counts)})
 
 
