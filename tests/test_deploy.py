@@ -381,7 +381,7 @@ def test_worker_daemon_settings_fit_the_refresh_lock_and_the_route():
     from anchor.rules import REFRESH_LOCK
     merged = {}
     for _name, config in ebextensions():
-        merged.update(config["option_settings"].get("aws:elasticbeanstalk:sqsd", {}))
+        merged.update((config.get("option_settings") or {}).get("aws:elasticbeanstalk:sqsd", {}))
     lock = REFRESH_LOCK.total_seconds()
     assert merged["HttpPath"] == "/worker/refresh" and merged["MimeType"] == "application/json"
     assert merged["InactivityTimeout"] < lock < merged["VisibilityTimeout"] <= 43200
