@@ -1,5 +1,5 @@
 # The two commands: `make run` brings the product up locally, `make test` runs the whole suite.
-.PHONY: run test mutation bench lighthouse setup clean
+.PHONY: run test mutation bench lighthouse simulate setup clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -21,6 +21,9 @@ bench: setup
 lighthouse: setup
 	@scripts/bootstrap.sh --lighthouse
 	.venv/bin/python -m bench.lighthouse
+
+simulate: setup
+	.venv/bin/python -m bench.simulate
 
 clean:
 	rm -rf .venv .cache test-artifacts mutants

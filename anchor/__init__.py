@@ -52,6 +52,9 @@ def create_app(config=None):
     app.register_blueprint(site.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    if app.config["ROLE"] == "worker":      # the worker tier's daemon route exists only there
+        from anchor.web import worker
+        worker.init_app(app)
     app.register_blueprint(public.bp)
 
     from anchor import cli

@@ -131,7 +131,17 @@ class Config:
         self.AI_PROVIDER = _env("ANCHOR_AI_PROVIDER", self.DEFAULT_AI_PROVIDER)
         self.BEDROCK_MODEL_ID = _env("BEDROCK_MODEL_ID", DEFAULT_MODEL_ID)
         self.AI_DAILY_LIMIT = _int("ANCHOR_AI_DAILY_LIMIT", 10)
-        self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", 200)
+        # A fixed ceiling per pass on top of the sizing (unset: the budgets size each pass).
+        self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", None)
+        # threads: the pass refreshes in its own thread pool (make run, small deployments);
+        # queue: the pass sends due handles to the worker tier's SQS queue (production at scale).
+        self.REFRESH_MODE = _env("ANCHOR_REFRESH_MODE", "threads")
+        self.REFRESH_QUEUE_URL = _env("ANCHOR_REFRESH_QUEUE_URL")
+        # Worker instances sharing the work (per-address source budgets count once per instance).
+        self.WORKER_INSTANCES = _int("ANCHOR_WORKER_INSTANCES", 1)
+        # The AI model's quota, shared by every instance (0: no shared model budget).
+        self.AI_REQUESTS_PER_MINUTE = _int("ANCHOR_AI_REQUESTS_PER_MINUTE", 0)
+        self.AI_TOKENS_PER_MINUTE = _int("ANCHOR_AI_TOKENS_PER_MINUTE", 0)
         self.REFRESH_CONCURRENCY = _int("ANCHOR_REFRESH_CONCURRENCY", 4)
         self.REFRESH_SPOTIFY_BUDGET = _int("ANCHOR_REFRESH_SPOTIFY_BUDGET", 1600)   # 200 × 8
         self.REFRESH_SPOTIFY_RATE = _float("ANCHOR_REFRESH_SPOTIFY_RATE", self.DEFAULT_SPOTIFY_RATE)
@@ -194,6 +204,14 @@ class Config:
         if "://localhost" in self.BASE_URL:
             raise ConfigError("ANCHOR_BASE_URL must use 127.0.0.1, not localhost "
                               "(Spotify refuses localhost redirect URIs)")
+        if self.REFRESH_MODE not in ("threads", "queue"):
+            raise ConfigError(f"ANCHOR_REFRESH_MODE must be 'threads' or 'queue', got {self.REFRESH_MODE!r}")
+        if (self.REFRESH_MODE == "queue" and self.ROLE == "worker"
+                and not (self.REFRESH_QUEUE_URL or "").startswith(("https://", "http://"))):
+            raise ConfigError("ANCHOR_REFRESH_MODE=queue needs ANCHOR_REFRESH_QUEUE_URL (the worker "
+                              "environment's SQS queue URL)")
+        if self.WORKER_INSTANCES < 1:
+            raise ConfigError("ANCHOR_WORKER_INSTANCES must be at least 1")
         if self.REFRESH_INTERVAL_SECONDS < 60:
             raise ConfigError("ANCHOR_REFRESH_INTERVAL_SECONDS must be at least 60")
         if not 0 <= self.TRUSTED_PROXY_HOPS <= 5:

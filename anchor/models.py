@@ -140,13 +140,16 @@ DEMO_PAGES_KEY = "SITE#demo-pages"
 
 
 class RateStateModel(_ProfilesTable):
-    """`RATE#<source>[#<instance>]`: how long a source asked us to stay away, for every pass."""
+    """`RATE#…`: how long a source asked us to stay away; `BUCKET#…`: a shared token bucket."""
 
     class Meta(_ProfilesTable.Meta):
         pass
 
     pausedUntil = UTCDateTimeAttribute(null=True)
     updatedAt = UTCDateTimeAttribute(null=True)
+    # `BUCKET#<name>[#<instance>]`: a token bucket shared by every process (sources/budget.py).
+    tokens = NumberAttribute(null=True)        # tokens left at `refilledAt` (negative: a pause)
+    refilledAt = NumberAttribute(null=True)    # epoch seconds (float) of the last grant
 
 
 class IncidentModel(_ProfilesTable):

@@ -51,7 +51,8 @@ class Table:
 
 def main():
     results, table = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, Table()
-    stack = Stack(generated=PROFILES)
+    from bench import queue_bench
+    stack = Stack(generated=max(PROFILES, queue_bench.PROFILES))
     rng = random.Random(42)
     handles = [f"listener-{n:05d}" for n in range(1, PROFILES + 1)]
     try:
@@ -286,6 +287,10 @@ def main():
             table.add(label, "AI calls (stand-in) vs profiles whose data changed",
                       f"{run['ai_requests']} vs {changed}", "equal", run["ai_requests"] == changed)
             table.add(label, "wall time, s", f"{run['seconds']:.0f}", "report")
+        # 8. queue mode (worker tier on this machine) and 9. the simulation at 1M profiles ---------
+        progress(f"queue mode: {queue_bench.PROFILES} due, sandbox limit {queue_bench.ALLOWED}/"
+                 f"{queue_bench.WINDOW}s, {queue_bench.LATENCY * 1000:.0f} ms answers")
+        queue_bench.run(stack, table, results, progress)
     except Exception:
         traceback.print_exc()
         results["error"] = traceback.format_exc()

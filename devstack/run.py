@@ -1,4 +1,8 @@
-"""`make run`: DynamoDB Local, migrations, the Spotify sandbox, the web app and the worker."""
+"""`make run`: DynamoDB Local, migrations, the Spotify sandbox, the web app and the worker.
+
+`ANCHOR_REFRESH_MODE=queue make run` adds the worker tier's queue: an SQS stand-in, the
+worker-role app and a local daemon that POSTs each message to it, as on Elastic Beanstalk.
+"""
 import os
 import signal
 import subprocess
@@ -14,6 +18,8 @@ SANDBOX_PORT = int(os.environ.get("ANCHOR_SANDBOX_PORT", "5055"))
 BRAINZ_PORT = int(os.environ.get("ANCHOR_BRAINZ_PORT", "5056"))
 LASTFM_PORT = int(os.environ.get("ANCHOR_LASTFM_PORT", "5057"))
 WEB_PORT = 5000
+WORKER_WEB_PORT = 5001          # queue mode: the worker-role app the local daemon posts to
+SQS_PORT = int(os.environ.get("ANCHOR_SQS_PORT", "5058"))
 
 
 def local_environment(endpoint):
@@ -74,6 +80,8 @@ def main():
             env=env, cwd=ROOT, start_new_session=True)))
         wait_for_port(WEB_PORT)
         worker_env = dict(env, ANCHOR_ROLE="worker")
+        if env.get("ANCHOR_REFRESH_MODE") == "queue":
+            worker_env = _start_queue_mode(worker_env, processes)
         processes.append(("worker", subprocess.Popen(flask("worker"), env=worker_env, cwd=ROOT,
                                                     start_new_session=True)))
         print("\n  Anchor.band is running:")
@@ -100,6 +108,29 @@ def main():
                 proc.kill()
         database.stop()
         print("stopped.", flush=True)
+
+
+def _start_queue_mode(worker_env, processes):
+    """ANCHOR_REFRESH_MODE=queue: SQS stand-in, the worker-role app and the local daemon.
+
+    As on the worker tier: the hourly pass sends due handles to the queue, the daemon POSTs each
+    message to the worker-role app's /worker/refresh. The stand-in lives in this process.
+    """
+    from devstack.sqs import SqsStandin
+    standin = SqsStandin(SQS_PORT).start()
+    queue_url, dead = standin.create_queues()
+    worker_env = dict(worker_env, AWS_ENDPOINT_URL_SQS=standin.endpoint, ANCHOR_REFRESH_QUEUE_URL=queue_url)
+    processes.append(("worker app", subprocess.Popen(
+        flask("run", "--host", "127.0.0.1", "--port", str(WORKER_WEB_PORT), "--no-reload"),
+        env=worker_env, cwd=ROOT, start_new_session=True)))
+    wait_for_port(WORKER_WEB_PORT)
+    processes.append(("sqsd", subprocess.Popen(
+        [sys.executable, "-m", "devstack.sqsd", "--endpoint", standin.endpoint, "--queue-url", queue_url,
+         "--http-url", f"http://127.0.0.1:{WORKER_WEB_PORT}/worker/refresh", "--connections", "2"],
+        env=worker_env, cwd=ROOT, start_new_session=True)))
+    print(f"    queue mode: SQS stand-in {standin.endpoint} (dead letters: {dead}), "
+          f"worker app http://127.0.0.1:{WORKER_WEB_PORT}, local daemon", flush=True)
+    return worker_env
 
 
 def _watch(processes):

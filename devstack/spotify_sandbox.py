@@ -114,6 +114,11 @@ class SpotifySandbox(Endpoints):
             self._rate = None if requests is None else (int(requests), float(window_seconds))
             self._calls.clear()
 
+    def set_latency(self, seconds: float = 0.0) -> None:
+        """Answer every Web API call after `seconds` (a distant service's round trip)."""
+        with self._lock:
+            self._latency = max(0.0, float(seconds))
+
     def mutate(self, listener_id: str) -> None:
         """Change a listener's top items deterministically (a new epoch reorders them)."""
         with self._lock:
@@ -164,7 +169,7 @@ class SpotifySandbox(Endpoints):
     def control(self, action: str, args: dict) -> Reply:
         """HTTP control surface: POST /_control/<action> with the method's arguments as JSON."""
         actions = {"fail_next": self.fail_next, "set_rotation": self.set_rotation, "reset": self.reset,
-                   "set_rate_limit": self.set_rate_limit, "mutate": self.mutate, "reset_stats": self.reset_stats,
+                   "set_rate_limit": self.set_rate_limit, "set_latency": self.set_latency, "mutate": self.mutate, "reset_stats": self.reset_stats,
                    "issue_tokens": self.issue_tokens, "expire_access_tokens": self.expire_access_tokens}
         if action not in actions:
             return json_reply(404, {"error": f"unknown action {action}"})
@@ -216,6 +221,8 @@ class SpotifySandbox(Endpoints):
     def guarded(self, path: str, handler, *args) -> Reply:
         """Apply the rate limit and queued faults, then answer with `handler`."""
         if path.startswith("/v1/"):
+            if getattr(self, "_latency", 0.0):
+                time.sleep(self._latency)
             wait = self._rate_limited()
             if wait is not None:
                 return self._too_many(wait)

@@ -19,7 +19,7 @@ from devstack.dynamodb import DynamoDBLocal  # noqa: E402
 
 pytest_plugins = ["tests.spotify_fixtures", "tests.source_fixtures", "tests.ai_fixtures", "tests.aws_calls",
                   "tests.browser_fixtures", "tests.refresh_fixtures", "tests.call_guards",
-                  "tests.source_app_fixtures"]
+                  "tests.source_app_fixtures", "tests.queue_fixtures"]
 
 
 SHARED_DYNAMODB = "ANCHOR_TEST_DYNAMODB_ENDPOINT"   # set by test_mutations for its subprocesses

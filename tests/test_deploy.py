@@ -35,6 +35,7 @@ KNOWN_NAMESPACES = {
     "aws:elasticbeanstalk:cloudwatch:logs:health",
     "aws:elasticbeanstalk:command",
     "aws:ec2:instances",
+    "aws:elasticbeanstalk:sqsd",
 }
 SECRET_NAMES = {"SECRET_KEY", "SPOTIFY_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
                 "MUSICBRAINZ_CLIENT_SECRET", "LASTFM_SHARED_SECRET"}
@@ -374,3 +375,23 @@ def test_static_urls_carry_a_content_hash_and_hashed_answers_are_immutable(app, 
     with client.get("/static/style.css?v=000000000000") as stale:
         assert not stale.cache_control.immutable
     assert assets.file_digest(app.static_folder, "../anchor/config.py") is None
+
+
+def test_worker_daemon_settings_fit_the_refresh_lock_and_the_route():
+    from anchor.rules import REFRESH_LOCK
+    merged = {}
+    for _name, config in ebextensions():
+        merged.update((config.get("option_settings") or {}).get("aws:elasticbeanstalk:sqsd", {}))
+    lock = REFRESH_LOCK.total_seconds()
+    assert merged["HttpPath"] == "/worker/refresh" and merged["MimeType"] == "application/json"
+    assert merged["InactivityTimeout"] < lock < merged["VisibilityTimeout"] <= 43200
+    assert 1 <= merged["HttpConnections"] < 8 and 1 <= merged["MaxRetries"] <= 100
+    assert 60 <= merged["RetentionPeriod"] <= 3600 * 24
+
+
+def test_nginx_lets_only_the_instance_reach_the_worker_route():
+    conf = (ROOT / ".platform/nginx/conf.d/elasticbeanstalk/20-worker.conf").read_text()
+    rules = re.findall(r"^\s*(allow|deny)\s+(\S+);", conf, re.M)
+    assert "location ^~ /worker/ {" in conf
+    assert rules == [("allow", "127.0.0.1"), ("allow", "::1"), ("deny", "all")]
+    assert "proxy_pass              http://127.0.0.1:8000;" in conf

@@ -22,6 +22,11 @@ TRANSACT_ITEM_ACTIONS = {
     "TransactWriteItems.Delete": "DeleteItem", "TransactWriteItems.ConditionCheck": "ConditionCheckItem",
     "TransactGetItems.Get": "GetItem",
 }
+# SQS authorises a batch call through its single-message action.
+SQS_ACTIONS = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
+               "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
+# Only the worker role's hourly pass sends to the worker tier's queue; the web role never does.
+WORKER_ONLY = {"sqs:SendMessage"}
 BEDROCK_ACTIONS = {"Converse": "InvokeModel", "InvokeModel": "InvokeModel",
                    "ConverseStream": "InvokeModelWithResponseStream",
                    "InvokeModelWithResponseStream": "InvokeModelWithResponseStream"}
@@ -36,6 +41,8 @@ def iam_action(service, operation):
         return "dynamodb:" + TRANSACT_ITEM_ACTIONS.get(operation, operation)
     if service == "bedrock-runtime":
         return "bedrock:" + BEDROCK_ACTIONS.get(operation, operation)
+    if service == "sqs":
+        return "sqs:" + SQS_ACTIONS.get(operation, operation)
     return f"{service}:{operation}"
 
 
@@ -104,15 +111,21 @@ def test_app_makes_no_admin_only_calls(app_calls):
 
 @pytest.mark.parametrize("role", sorted(POLICIES))
 def test_policy_grants_every_call_the_app_makes(role, used):
-    missing = sorted(used - grants(load_policy(role)))
+    needed = used if role == "worker" else {(a, r) for a, r in used if a not in WORKER_ONLY}
+    missing = sorted(needed - grants(load_policy(role)))
     assert not missing, f"docs/iam/{role}-policy.json lacks (action, resource): {missing}"
+
+
+def test_only_the_worker_role_may_send_to_the_queue():
+    assert not {a for a, _r in grants(load_policy("web"))} & WORKER_ONLY
+    assert {a for a, _r in grants(load_policy("worker"))} >= WORKER_ONLY
 
 
 def test_every_granted_action_was_used(used, request):
     if request.session.testsfailed:
         pytest.skip("other tests failed, so the recorded calls may be incomplete")
     for role in sorted(POLICIES):
-        unused = sorted(grants(load_policy(role)) - used)
+        unused = sorted(grants(load_policy(role)) - used)   # (web grants no WORKER_ONLY action)
         assert not unused, (f"docs/iam/{role}-policy.json grants actions no test saw the app use "
                             f"(remove them, or add the test that covers them): {unused}")
 
@@ -124,7 +137,7 @@ def test_policy_resources_are_specific(role):
     for statement in statements(policy):
         actions = as_list(statement["Action"])
         assert all("*" not in a for a in actions), f"wildcard action in {statement}"
-        assert {a.split(":")[0] for a in actions} <= {"dynamodb", "kms", "bedrock"}, statement
+        assert {a.split(":")[0] for a in actions} <= {"dynamodb", "kms", "bedrock", "sqs"}, statement
         for arn in as_list(statement["Resource"]):
             assert "*" not in arn, f"{role}: Resource must name the exact ARN, not {arn}"
             service = arn.split(":")[2]
@@ -136,6 +149,8 @@ def test_policy_resources_are_specific(role):
                 assert re.fullmatch(r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", arn), arn
                 condition = statement["Condition"]["StringEquals"]
                 assert condition["kms:EncryptionContext:app"] == "anchor"
+            elif service == "sqs":
+                assert re.fullmatch(r"arn:aws:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}", arn), arn
             elif service == "bedrock":
                 assert re.fullmatch(r"arn:aws:bedrock:[a-z0-9-]+:(\d{12})?:"
                                     r"(inference-profile|foundation-model)/[\w.:-]+", arn), arn

@@ -14,6 +14,8 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError
                                  NoRegionError, ReadTimeoutError)
 
 from anchor.logs import log_event
+from anchor.sources import budget
+from anchor.sources.base import RateLimited
 
 from .copy import Copy, CopyFailed, zero_usage
 from .prompt import (SYSTEM_PROMPT, TOOL_NAME, build_user_message, data_for_prompt, retry_text,
@@ -97,6 +99,11 @@ class BedrockWriter:
             self._client = None
 
     def _converse(self, messages: list, attempts: int) -> dict:
+        try:    # the model's quota is shared by every instance (sources/budget.py)
+            budget.before_model_call(SYSTEM_PROMPT, messages, INFERENCE["maxTokens"])
+        except RateLimited:
+            raise CopyFailed(["the AI model's shared quota is used up for now; try again later"],
+                             attempts=attempts) from None
         try:
             return self.client.converse(
                 modelId=self.model_id, system=[{"text": SYSTEM_PROMPT}], messages=messages,

@@ -19,7 +19,7 @@ RESERVED = frozenset("""
     support settings account accounts signup signin register terms privacy legal docs blog
     www mail root anchor band null undefined og sitemap sitemap.xml security status new
     edit delete export spotify callback public demo listenbrainz lastfm musicbrainz upload
-    feed card
+    feed card worker
 """.split())
 
 # Handles that begin like these would pass for the site itself or its staff ("anchor-band",

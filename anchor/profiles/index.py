@@ -70,3 +70,8 @@ def due_profiles(now=None, limit=50, cursor=None):
     if last and len(handles) >= limit:
         next_cursor = _encode_cursor(last)
     return handles, next_cursor, query.page_iter.total_scanned_count
+
+
+def count_due(upper):
+    """How many profiles are due at or before `upper` (a keys-only COUNT query, paged by DynamoDB)."""
+    return ProfileModel.due_index.count(DUE_PARTITION, ProfileModel.gsi1sk <= f"{clock.iso(upper)}#\uffff")

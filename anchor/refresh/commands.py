@@ -26,7 +26,7 @@ def worker_command():
 
 @click.command("refresh-due")
 @click.option("--cap", type=click.IntRange(min=1), default=None,
-              help="Most profiles to refresh in this pass (default ANCHOR_REFRESH_RUN_CAP).")
+              help="Most profiles to refresh in this pass (default: sized from the backlog and budgets).")
 @with_appcontext
 def refresh_due_command(cap):
     """Run one refresh pass now (claims the current hourly slot) and print its summary."""

@@ -13,7 +13,7 @@ from anchor import clock, metrics
 from anchor.logs import log_event
 from anchor.models import SchedulerRunModel, conditional
 from anchor.profiles import index
-from anchor.refresh import engine, incidents
+from anchor.refresh import engine, incidents, queue, sizing
 from anchor.sources import rate
 from anchor.sources.base import CallBudget
 
@@ -129,11 +129,13 @@ def pass_budgets(config, spotify=None):
 
 
 def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
-    """Claim this hour's slot, then refresh up to `cap` due profiles; returns the summary."""
+    """Claim this hour's slot, size the pass (unless `cap` is given), then refresh the due
+    profiles here (threads mode) or send them to the worker tier's queue (queue mode).
+
+    Returns the summary (with `sizing`, and `queued` in queue mode)."""
     started = time.perf_counter()
     now = now or clock.now()
     config = current_app.config
-    cap = config["REFRESH_RUN_CAP"] if cap is None else cap
     concurrency = concurrency or config["REFRESH_CONCURRENCY"]
     budgets = pass_budgets(config, budget)
     summary = {"slot": slot_key(now)[len("SCHEDULER#refresh-due#"):], "claimed": False,
@@ -153,11 +155,19 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
         return summary
     item, lock_id = claim
     _active.update(claim=claim, summary=summary)
+    if cap is None:    # sized: the backlog over the hours left, within the budgets
+        sized = sizing.plan(now, index.count_due, config, ceiling=config["REFRESH_RUN_CAP"])
+        summary["sizing"], cap = sized.as_summary(), sized.size
     run = _Run(current_app._get_current_object(), budgets)
     processed = scanned = 0
     cursor = None
+    if config["REFRESH_MODE"] == "queue":
+        summary["queued"], scanned, stopped = queue.fan_out(now, cap, lambda: _extend(item, lock_id),
+                                                            shutting_down.is_set)
+        if stopped:
+            run.stop(stopped)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="refresh") as pool:
-        while processed < cap and not run.stopped:
+        while config["REFRESH_MODE"] == "threads" and processed < cap and not run.stopped:
             handles, cursor, page_scanned = index.due_profiles(
                 now, limit=min(BATCH_SIZE, cap - processed), cursor=cursor)
             scanned += page_scanned

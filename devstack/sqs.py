@@ -1,0 +1,110 @@
+"""A local SQS: moto's server with the refresh queue and its dead-letter queue.
+
+Elastic Beanstalk creates the worker environment's queue and, when asked, a dead-letter queue
+that takes a message after `MaxRetries` failed deliveries; here an SQS redrive policy with the
+same `maxReceiveCount` does that. `python -m devstack.sqs --port N` runs it on its own.
+"""
+import argparse
+import json
+import logging
+import signal
+import threading
+import time
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+QUEUE_NAME = "anchor-refresh"
+
+
+LARGE_QUEUE = 200          # messages from which the stand-in's counts may be 0.25 s old
+
+
+def _approximate(count):
+    """A moto queue count that is reused for 0.25 s on a large queue.
+
+    moto recounts every message, checking each one's visibility, whenever a queue's attributes
+    are read, and it reads them on every SendMessage: thousands of queued messages make each send
+    take seconds. SQS's own counts are approximate too.
+    """
+    def fget(queue):
+        if len(queue._messages) < LARGE_QUEUE:
+            return count(queue)
+        cache = queue.__dict__.setdefault("_anchor_counts", {})
+        now = time.monotonic()
+        hit = cache.get(count.__name__)
+        if hit is None or now - hit[0] > 0.25:
+            hit = cache[count.__name__] = (now, count(queue))
+        return hit[1]
+    return property(fget)
+
+
+def _speed_up_counts():
+    from moto.sqs.models import Queue
+    if getattr(Queue, "_anchor_counts_patched", False):
+        return
+    for name in ("approximate_number_of_messages", "approximate_number_of_messages_not_visible",
+                 "approximate_number_of_messages_delayed"):
+        setattr(Queue, name, _approximate(getattr(Queue, name).fget))
+    Queue._anchor_counts_patched = True
+
+
+def sqs_client(endpoint):
+    """A boto3 SQS client for the stand-in (any credentials do)."""
+    return boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+class SqsStandin:
+    """moto's server on 127.0.0.1 (a free port unless one is given)."""
+
+    def __init__(self, port=0):
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.endpoint = None
+
+    def start(self):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)    # no line per SQS call
+        _speed_up_counts()
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        return self
+
+    def stop(self):
+        self.server.stop()
+
+    def create_queues(self, name=QUEUE_NAME, max_receives=3, visibility=330):
+        """(queue URL, dead-letter queue URL): the worker queue redrives to the dead-letter one."""
+        client = sqs_client(self.endpoint)
+        dead = client.create_queue(QueueName=f"{name}-dead")["QueueUrl"]
+        arn = client.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": str(max_receives)})
+        url = client.create_queue(QueueName=name, Attributes={
+            "RedrivePolicy": policy, "VisibilityTimeout": str(visibility)})["QueueUrl"]
+        return url, dead
+
+
+def depth(endpoint, url):
+    """Messages in a queue (visible and in flight)."""
+    attributes = sqs_client(endpoint).get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return sum(int(v) for v in attributes.values())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=5058)
+    parser.add_argument("--max-receives", type=int, default=3)
+    args = parser.parse_args(argv)
+    standin = SqsStandin(args.port).start()
+    url, dead = standin.create_queues(max_receives=args.max_receives)
+    print(json.dumps({"endpoint": standin.endpoint, "queue": url, "dead_letter_queue": dead}), flush=True)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    standin.stop()
+
+
+if __name__ == "__main__":
+    main()
