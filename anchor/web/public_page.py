@@ -61,7 +61,7 @@ def absolute_url(endpoint, **values):
 
 def copy_writer(profile):
     """Who wrote the words the page shows: owner, bedrock, offline (or None without copy)."""
-    if not profile.bio:
+    if not profile.bio or (profile.pageCopy or {}).get("bioHeld"):
         return None
     if copywriting.locks(profile)["bio"]:
         return "owner"
@@ -79,12 +79,15 @@ def _is_owner(owner_id):
 def public_context(profile, preview=False):
     """What the public template needs, built from the one profile item."""
     shown = service.visible(profile)
-    bio = profile.bio or ""
+    # The copy as stored for the page (what names a hidden item already left out at write time).
+    page = profile.pageCopy if profile.pageCopy is not None else {
+        "bio": profile.bio, "albumLines": profile.albumLines or {}}
+    bio = page.get("bio") or ""
     name = shown["displayName"]
     description = bio if len(bio) <= 160 else bio[:157].rsplit(" ", 1)[0] + "…"
     if not description:
         description = f"{name}'s top artists and albums on Anchor.band."
-    lines = profile.albumLines or {}
+    lines = page.get("albumLines") or {}
     return {
         "profile": profile, "name": name, "bio": bio, "shown": shown, "lines": lines,
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),

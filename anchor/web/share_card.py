@@ -72,7 +72,7 @@ def _draw(profile):
         y += 50
         draw.text((margin, y), _fit(draw, f"{position}. {artist['name']}", _font(36),
                                     WIDTH - 2 * margin), font=_font(36), fill=(245, 245, 240))
-    bio = (profile.bio or "").split(". ")[0]
+    bio = (_page_bio(profile) or "").split(". ")[0]
     if bio:
         draw.text((margin, HEIGHT - 70), _fit(draw, bio.rstrip(".") + ".", _font(26, bold=False),
                                               WIDTH - 2 * margin), font=_font(26, bold=False),
@@ -82,9 +82,14 @@ def _draw(profile):
     return out.getvalue()
 
 
+def _page_bio(profile):
+    """The bio as the page shows it (nothing that names a hidden item)."""
+    return profile.pageCopy.get("bio") if profile.pageCopy is not None else profile.bio
+
+
 def version(profile):
     """Changes whenever anything drawn on the card changes (the `v` in the card's URL)."""
-    drawn = f"{profile.dataHash}|{profile.displayName}|{profile.bio}"
+    drawn = f"{profile.dataHash}|{profile.displayName}|{_page_bio(profile)}"
     return hashlib.sha256(drawn.encode()).hexdigest()[:16]
 
 
