@@ -176,10 +176,15 @@ def generate_copy():
     public_page.forget(profile.handle)
     job = started.job
     failed = not started.started or (job.status == copyjobs.DONE and job.outcome not in ("written", "unchanged"))
-    text = job.message if started.started and job.status == copyjobs.DONE else started.message
-    return after_post(TEMPLATE, ["copy_status", "flash"],
-                      lambda **kw: _context(service.get(profile.handle), **kw),
-                      message=None if failed else text, error=text if failed else None)
+    done = started.started and job.status == copyjobs.DONE      # ran inline
+    text = job.message if done else started.message
+    response = after_post(TEMPLATE, BODY if done else ["copy_status", "flash"],
+                          lambda **kw: _context(service.get(profile.handle), **kw),
+                          message=None if failed else text, error=text if failed else None)
+    if done and is_htmx():     # new words and versions everywhere: swap the whole body
+        response.headers["HX-Retarget"] = "#dashboard-body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 @bp.get("/copy-status")
