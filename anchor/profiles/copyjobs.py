@@ -78,8 +78,8 @@ def start(profile, reason, *, background=None, fallback_offline=False):
         return Started(False, ALREADY)
     background = current_app.config["COPY_IN_BACKGROUND"] if background is None else background
     log_event(log, "copy job started", handle=profile.handle, reason=reason, background=background)
-    if not background:
-        outcome = _run(profile.handle, job, fallback_offline)
+    if not background:        # the caller waits: no progress to show, its copy of the item is fresh
+        outcome = _run(profile.handle, job, fallback_offline, profile=profile)
         return Started(True, outcome.message, job, outcome)
     app = current_app._get_current_object()
 
@@ -90,13 +90,16 @@ def start(profile, reason, *, background=None, fallback_offline=False):
     return Started(True, "Writing your copy…", job)
 
 
-def _run(handle, job, fallback_offline):
+def _run(handle, job, fallback_offline, profile=None):
     """Generate copy for the job; whatever happens, the job ends with an outcome and a message."""
     def progress(stage):
+        if inline:
+            return
         conditional(job.update, actions=[CopyJobModel.stage.set(stage)],
                     condition=(CopyJobModel.jobId == job.jobId) & (CopyJobModel.status == RUNNING))
+    inline = profile is not None
     try:
-        profile = service.get(handle)
+        profile = profile if inline else service.get(handle)
         if profile is None or profile.deletedAt is not None:
             outcome = copywriting.CopyOutcome("failed", "This profile is deleted; nothing was written.")
         else:
