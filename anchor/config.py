@@ -72,6 +72,7 @@ class Config:
     DEFAULT_PROXY_HOPS = 0                           # make run: the browser talks to the app directly
     DEFAULT_SPOTIFY_RATE = 5.0          # requests/s a refresh run spreads its Spotify calls at
     DEFAULT_SPOTIFY_WINDOW = 120        # requests per rolling 30 s a refresh run keeps to
+    DEFAULT_COPY_IN_BACKGROUND = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -131,6 +132,11 @@ class Config:
         self.AI_PROVIDER = _env("ANCHOR_AI_PROVIDER", self.DEFAULT_AI_PROVIDER)
         self.BEDROCK_MODEL_ID = _env("BEDROCK_MODEL_ID", DEFAULT_MODEL_ID)
         self.AI_DAILY_LIMIT = _int("ANCHOR_AI_DAILY_LIMIT", 10)
+        # Both turns of one generation (connect and read timeouts, botocore's retries) fit in it.
+        self.AI_BUDGET_SECONDS = _float("ANCHOR_AI_BUDGET_SECONDS", 30.0)
+        # Owner-started copy (Write copy, after a claim, after hiding) runs in a thread of the web
+        # process; tests that need the result at once turn it off (same job, run inline).
+        self.COPY_IN_BACKGROUND = self.DEFAULT_COPY_IN_BACKGROUND
         # A fixed ceiling per pass on top of the sizing (unset: the budgets size each pass).
         self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", None)
         # threads: the pass refreshes in its own thread pool (make run, small deployments);
@@ -243,6 +249,7 @@ class TestConfig(Config):
     DEFAULT_TABLE_PREFIX = "test-"
     DEFAULT_SPOTIFY_RATE = 1000.0       # tests pace only where they test pacing
     DEFAULT_SPOTIFY_WINDOW = 100_000
+    DEFAULT_COPY_IN_BACKGROUND = False  # the tests of the background path turn it on
 
 
 class ProductionConfig(Config):

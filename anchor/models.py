@@ -66,6 +66,7 @@ class ProfileModel(_ProfilesTable):
     copyHash = UnicodeAttribute(null=True)
     copyMeta = JSONAttribute(null=True)        # provider, modelId, createdAt, usage
     copyError = UnicodeAttribute(null=True)
+    pageCopy = JSONAttribute(null=True)        # the copy as the public page shows it (derived)
     aiDay = UnicodeAttribute(null=True)
     aiCount = NumberAttribute(default=0)
     autoRefreshEnabled = BooleanAttribute(default=True)
@@ -184,6 +185,23 @@ class ImportModel(_ProfilesTable):
     summary = JSONAttribute(null=True)         # plays, dates, top artist: never the file itself
 
 
+class CopyJobModel(_ProfilesTable):
+    """`COPYJOB#<handle>`: the profile's latest copy generation; the conditional put is the claim."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    jobId = UnicodeAttribute()
+    status = UnicodeAttribute()                # running | done
+    reason = UnicodeAttribute()                # owner | first | manual | hidden
+    startedAt = UTCDateTimeAttribute()
+    leaseUntil = UTCDateTimeAttribute()        # a running job past this was killed
+    stage = UnicodeAttribute(null=True)        # what it is doing now, for the progress line
+    outcome = UnicodeAttribute(null=True)      # written | unchanged | failed | unavailable | limited | nodata
+    message = UnicodeAttribute(null=True)
+    finishedAt = UTCDateTimeAttribute(null=True)
+
+
 class SessionGenModel(_ProfilesTable):
     """`SESSIONS#<account>`: the session generation; bumping it ends every session signed in before."""
 
@@ -244,7 +262,8 @@ def account_key(account_id):
 
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel,
-                        RateStateModel, IncidentModel, ImportModel, SessionGenModel, LimitCounterModel)
+                        RateStateModel, IncidentModel, ImportModel, SessionGenModel, LimitCounterModel,
+                        CopyJobModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
 
 

@@ -6,6 +6,9 @@ Speaks the wire format boto3 uses (`POST /model/{modelId}/converse`, restJson er
 
     standin.script("invented_album", "good")   # next two calls; then "good" again
 
+`standin.delay = 3` makes every answer wait 3 s (a slow model); `hold()` keeps answers waiting
+until `release()`, so a test can look at a generation while it runs.
+
 Behaviours: good, invented_album, cliche, too_long, markup, text, missing_album, throttle,
 unavailable, invalid_request. "good" copy is the offline writer's output for the data found in
 the user message (see prompt.extract_data). Run alone: `python -m devstack.bedrock --port 8123`.
@@ -89,6 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
         behaviour = self.server.standin._record(model_id, body)
         if self.server.standin.delay:
             time.sleep(self.server.standin.delay)
+        self.server.standin._gate.wait(timeout=30)
         if behaviour in _ERRORS:
             status, code, message = _ERRORS[behaviour]
             return self._send(status, {"message": message}, code)
@@ -133,6 +137,8 @@ class BedrockStandin:
         self._script: deque[str] = deque()
         self.requests: list[tuple[str, dict]] = []
         self.delay = 0.0        # seconds each answer waits: a slow model
+        self._gate = threading.Event()
+        self._gate.set()
 
     @property
     def url(self) -> str:
@@ -155,11 +161,20 @@ class BedrockStandin:
             self._script.extend(behaviours)
 
     def reset(self) -> None:
-        """Forget recorded requests and any queued behaviours."""
+        """Forget recorded requests and any queued behaviours; answer at once again."""
         with self._lock:
             self._script.clear()
             self.requests.clear()
             self.delay = 0.0
+        self._gate.set()
+
+    def hold(self) -> None:
+        """Keep every answer waiting (at most 30 s) until `release()`: a model still thinking."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        """Let held answers go."""
+        self._gate.set()
 
     def _record(self, model_id: str, body: dict) -> str:
         with self._lock:

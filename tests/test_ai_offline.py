@@ -124,3 +124,14 @@ def test_data_for_prompt_keeps_only_what_the_model_needs():
     assert prompt_data["albums"][0] == {"id": "al1", "name": "Zombie", "artists": ["Fela Kuti"],
                                         "year": 1976, "trackCount": 3, "bestRank": 1}
     assert prompt_data["artists"][0] == {"id": "a1", "name": "Fela Kuti", "rank": 1}
+
+
+def test_same_lists_read_differently_for_each_listener_and_alike_for_one():
+    def bio(handle):
+        return write_offline(dict(sample_profile_data(), handle=handle, displayName=None))[0]
+    bios = [bio(f"listener{i}") for i in range(12)]
+    assert bio("listener3") == bios[3]
+    # Names aside, the sentences themselves differ: few are shared by most pages.
+    sentences = [{s.replace(f"listener{i}", "NAME") for s in b.split(". ")} for i, b in enumerate(bios)]
+    common = [s for s in set().union(*sentences) if sum(s in page for page in sentences) > 6]
+    assert len({frozenset(page) for page in sentences}) >= 10 and len(common) <= 2, common

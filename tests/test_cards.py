@@ -18,7 +18,7 @@ def _profile(display, names):
     artists = [{"id": f"a{i}", "name": n} for i, n in enumerate(names)]
     albums = [{"id": f"b{i}", "name": n, "artists": [n]} for i, n in enumerate(reversed(names))]
     return SimpleNamespace(handle="nadia", displayName=display, layout=None, spotify=None,
-                           dataHash="h", bio=" ".join(names)[:300] + ". More.",
+                           dataHash="h", pageCopy=None, bio=" ".join(names)[:300] + ". More.",
                            listening={"ranges": {"half_year": {"artists": artists, "albums": albums}}})
 
 

@@ -2,11 +2,17 @@
 
 One conversation per `write`: the first answer is validated; if it fails, the model gets ONE
 retry whose request answers its tool call with a toolResult (status "error") listing the failed
-checks. Throttling and transient errors are retried by botocore (adaptive mode); every AWS or
-transport error becomes CopyFailed with a sentence fit for the owner.
+checks. Both turns share one time budget (30 s by default): the client's connect and read
+timeouts and botocore's retries are sized from it, and each call is also abandoned when the
+budget runs out, so a slow model ends in a clear message in time. Every AWS or transport error,
+and the budget running out, becomes ModelUnavailable (a CopyFailed) with a sentence fit for the
+owner. One bedrock-runtime client per process, made on first use after the fork, is shared by
+every thread (botocore clients are thread-safe; making one is not, hence the lock).
 """
 import logging
 import os
+import threading
+import time
 
 import boto3
 import botocore.config
@@ -17,15 +23,14 @@ from anchor.logs import log_event
 from anchor.sources import budget
 from anchor.sources.base import RateLimited
 
-from .copy import Copy, CopyFailed, zero_usage
+from .copy import Copy, CopyFailed, ModelUnavailable, zero_usage
 from .prompt import (SYSTEM_PROMPT, TOOL_NAME, build_user_message, data_for_prompt, retry_text,
                      tool_config)
 from .validate import lines_from_tool, validate_copy
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONFIG = botocore.config.Config(
-    connect_timeout=5, read_timeout=60, retries={"mode": "adaptive", "max_attempts": 4})
+DEFAULT_BUDGET = 30.0
 INFERENCE = {"maxTokens": 1200, "temperature": 0.4}
 TEXT_INSTEAD_OF_TOOL = "model answered with text instead of using the tool"
 
@@ -63,6 +68,60 @@ def _failure_reason(exc: Exception, model_id: str) -> str:
     return f"could not reach Bedrock ({type(exc).__name__}); try again later"
 
 
+def budget_config(budget: float) -> botocore.config.Config:
+    """Client settings that fit in one generation's budget: a short connect timeout, a read
+    timeout of what is left, and one retry (standard mode) for throttling and 5xx."""
+    connect = max(0.5, min(3.0, budget / 10))
+    return botocore.config.Config(connect_timeout=connect, read_timeout=max(1.0, budget - connect),
+                                  retries={"mode": "standard", "total_max_attempts": 2})
+
+
+_shared: dict = {}
+_shared_lock = threading.Lock()
+
+
+def _forget_clients() -> None:
+    _shared.clear()
+
+
+os.register_at_fork(after_in_child=_forget_clients)   # a forked worker makes its own
+
+
+def shared_client(region: str | None, budget: float):
+    """This process's bedrock-runtime client for the region, endpoint and budget."""
+    key = (os.getpid(), region, os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"), budget)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = boto3.client("bedrock-runtime", region_name=region,
+                                        config=budget_config(budget))
+        return _shared[key]
+
+
+class _OverBudget(Exception):
+    """The call did not end within the time left."""
+
+
+def _within(call, seconds: float):
+    """Run `call()` in a helper thread and wait at most `seconds`; _OverBudget if it is slower.
+
+    A call that overruns is abandoned (its thread ends with the client's read timeout)."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the waiting thread
+            box["error"] = exc
+    worker = threading.Thread(target=run, name="bedrock-call", daemon=True)
+    worker.start()
+    worker.join(max(0.0, seconds))
+    if worker.is_alive():
+        raise _OverBudget
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _add_usage(total: dict, usage: dict | None) -> None:
     for key in total:
         total[key] += int((usage or {}).get(key) or 0)
@@ -72,24 +131,29 @@ class BedrockWriter:
     """Writes profile copy with one Bedrock model; reuse it to reuse its HTTP connections."""
 
     def __init__(self, model_id: str, client=None, region: str | None = None,
-                 config: botocore.config.Config | None = None):
+                 config: botocore.config.Config | None = None, budget: float = DEFAULT_BUDGET):
         self.model_id = model_id
         self._client = client
-        self._owns_client = client is None
+        self._owns_client = client is None and config is not None
         self._region = region
-        self._config = config or DEFAULT_CONFIG
+        self._config = config
+        self.budget = budget
 
     @property
     def client(self):
-        """The bedrock-runtime client, created on first use (endpoint from the environment).
+        """The bedrock-runtime client: the one given, one of our own for an explicit config, or
+        the process's shared client (endpoint from the environment).
 
         botocore itself reads only AWS_DEFAULT_REGION; AWS_REGION (set by AWS runtimes) is
         honoured here as well.
         """
         if self._client is None:
             region = self._region or os.environ.get("AWS_REGION") or None
-            self._client = boto3.client("bedrock-runtime", region_name=region,
-                                        config=self._config)
+            if self._config is not None:
+                self._client = boto3.client("bedrock-runtime", region_name=region,
+                                            config=self._config)
+            else:
+                self._client = shared_client(region, self.budget)
         return self._client
 
     def close(self) -> None:
@@ -98,31 +162,45 @@ class BedrockWriter:
             self._client.close()
             self._client = None
 
-    def _converse(self, messages: list, attempts: int) -> dict:
+    def _converse(self, messages: list, attempts: int, deadline: float) -> dict:
         try:    # the model's quota is shared by every instance (sources/budget.py)
             budget.before_model_call(SYSTEM_PROMPT, messages, INFERENCE["maxTokens"])
         except RateLimited:
-            raise CopyFailed(["the AI model's shared quota is used up for now; try again later"],
-                             attempts=attempts) from None
-        try:
+            raise ModelUnavailable(["the AI model's shared quota is used up for now; try again later"],
+                                   attempts=attempts) from None
+
+        def call():
             return self.client.converse(
                 modelId=self.model_id, system=[{"text": SYSTEM_PROMPT}], messages=messages,
                 inferenceConfig=dict(INFERENCE), toolConfig=tool_config())
+        try:
+            return _within(call, deadline - time.monotonic())
+        except _OverBudget:
+            log_event(log, "bedrock converse over budget", level=logging.WARNING,
+                      model=self.model_id, attempt=attempts, budget_s=self.budget)
+            raise ModelUnavailable([f"the model did not answer within {self.budget:g} seconds; "
+                                    "try again later"], attempts=attempts) from None
         except (ClientError, BotoCoreError) as exc:
             reason = _failure_reason(exc, self.model_id)
             log_event(log, "bedrock converse failed", level=logging.WARNING, model=self.model_id,
                       attempt=attempts, error=type(exc).__name__)
-            raise CopyFailed([reason], attempts=attempts) from exc
+            raise ModelUnavailable([reason], attempts=attempts) from exc
 
-    def write(self, profile_data: dict, previous_copy: Copy | None = None) -> Copy:
-        """Return validated copy, or raise CopyFailed after one retry with the reasons."""
+    def write(self, profile_data: dict, previous_copy: Copy | None = None, progress=None) -> Copy:
+        """Return validated copy, or raise CopyFailed after one retry with the reasons
+        (ModelUnavailable when the model could not answer in the budget)."""
+        progress = progress or (lambda _stage: None)
+        deadline = time.monotonic() + self.budget
         data = data_for_prompt(profile_data)
         previous_bio = previous_copy.bio if previous_copy else None
         messages = [{"role": "user", "content": [{"text": build_user_message(data, previous_bio)}]}]
         usage = zero_usage()
         reasons: list[str] = []
         for attempt in (1, 2):
-            response = self._converse(messages, attempt)
+            progress("Asking the model…" if attempt == 1
+                     else "The first answer failed our checks; asking the model once more…")
+            response = self._converse(messages, attempt, deadline)
+            progress("Checking the answer…")
             _add_usage(usage, response.get("usage"))
             content = response.get("output", {}).get("message", {}).get("content") or []
             tool_uses = [b["toolUse"] for b in content if "toolUse" in b]

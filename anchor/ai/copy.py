@@ -43,3 +43,8 @@ class CopyFailed(Exception):
         self.reasons = list(reasons)
         self.attempts = attempts
         super().__init__("; ".join(self.reasons) or "copy could not be written")
+
+
+class ModelUnavailable(CopyFailed):
+    """The model could not be asked or did not answer in time (throttling, outage, budget):
+    nothing was judged, so it does not count against the owner's daily limit."""

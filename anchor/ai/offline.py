@@ -1,8 +1,10 @@
 """Deterministic copy written from the data alone (provider "offline", the local default).
 
 Sentences are built from facts (who leads, repeat artists, years spanned, oldest and newest
-album); the template for each fact is picked by a hash of the data, so two listeners rarely get
-the same wording but one listener always gets the same text for the same data. A name is quoted
+album); the template for each fact, the order of the middle facts and the closing sentences are
+picked by a hash of the data (handle and display name included), so two listeners, even with
+the same lists, rarely get the same wording, while one listener always gets the same text for
+the same data. A name is quoted
 only if it passes the same checks as the copy (no markup, URLs, control characters, emoji runs)
 and is short; otherwise the text refers to it generically ("this record").
 """
@@ -83,6 +85,9 @@ def _bio_sentences(f: _Facts) -> list[str]:
             f"{f.person or 'This listener'} has {counts} on this page.",
             f"This page holds {counts} from the listening of {person}.",
             f"The listening of {person} comes down to {counts} here.",
+            f"Here are {counts} that {person} keeps coming back to.",
+            f"Right now the listening of {person} adds up to {counts}.",
+            f"On this page, {counts} sum up what {person} plays most.",
         ]))
     else:
         out.append(f"This is the music page of {person}.")
@@ -94,18 +99,27 @@ def _bio_sentences(f: _Facts) -> list[str]:
             f"{top} leads the artist list{tail}.",
             f"At the top of the artist list sits {top}{tail}.",
             f"The artist list opens with {top}{tail}.",
+            f"First among the artists is {top}{tail}.",
+            f"Most played of all the artists is {top}{tail}.",
+            f"The artist heard most is {top}{tail}.",
         ]))
     if f.repeats:
         name, k = f.repeats[0]
         out.append(f.pick(2, [
             f"{name} appears on {k} of the albums, more than any other artist.",
             f"Of all the artists, {name} returns most often, on {k} albums.",
+            f"No artist has more albums here than {name}, with {k}.",
+            f"The albums come back to {name} {k} times, more than to anyone else.",
         ]))
         if len(f.repeats) > 1:
             other, k2 = f.repeats[1]
-            out.append(f"{other} also shows up more than once, on {k2} albums.")
+            out.append(f.pick(3, [f"{other} also shows up more than once, on {k2} albums.",
+                                  f"{other} is on {k2} albums as well.",
+                                  f"There are {k2} albums by {other} too."]))
     elif n_alb >= 3:
-        out.append("No artist has more than one album here, so the albums spread widely.")
+        out.append(f.pick(3, ["No artist has more than one album here, so the albums spread widely.",
+                              "Every album here is by a different artist.",
+                              "Each album comes from a different artist, none of them twice."]))
     if f.dated:
         first, last = f.dated[0][0], f.dated[-1][0]
         decades = sorted({y // 10 * 10 for y, _ in f.dated})
@@ -115,35 +129,53 @@ def _bio_sentences(f: _Facts) -> list[str]:
         else:
             span = (f", from the {decades[0]}s to the {decades[-1]}s" if len(decades) > 1
                     else f", all within the {decades[0]}s")
-            out.append(f.pick(3, [f"The albums run from {first} to {last}{span}.",
-                                  f"Release years stretch from {first} to {last}{span}."]))
+            out.append(f.pick(4, [f"The albums run from {first} to {last}{span}.",
+                                  f"Release years stretch from {first} to {last}{span}.",
+                                  f"The records span {first} to {last}{span}.",
+                                  f"Between the oldest and newest record lie the years {first} to {last}{span}."]))
             old, new = f.albums[f.dated[0][1]], f.albums[f.dated[-1][1]]
             old_name, new_name = f.album_name(old, 50), f.album_name(new, 50)
             if old_name and new_name:
-                out.append(f"The oldest record is {old_name} and the newest is {new_name}.")
+                out.append(f.pick(5, [f"The oldest record is {old_name} and the newest is {new_name}.",
+                                      f"{old_name} is the oldest record here; {new_name} is the newest.",
+                                      f"Oldest of all is {old_name}, newest is {new_name}."]))
     tracks = [(a.get("trackCount"), i) for i, a in enumerate(f.albums)
               if isinstance(a.get("trackCount"), int) and a.get("trackCount") > 1]
     if tracks:
         count, index = max(tracks, key=lambda t: (t[0], -t[1]))
         name = f.album_name(f.albums[index], 50)
-        out.append(f"The album with the most top tracks is {name}, with {count} of them." if name
+        out.append(f.pick(6, [f"The album with the most top tracks is {name}, with {count} of them.",
+                              f"{name} holds the most top tracks, {count} in all.",
+                              f"No album has more top tracks than {name}, which has {count}."]) if name
                    else f"One album holds {count} of the top tracks, more than any other.")
-    return [s[:-1] if s.endswith("..") else s for s in out]
+    # The middle facts come in an order of their own for each listener.
+    head, rest = out[:2], out[2:]
+    if len(rest) > 1 and f.pick(7, [True, False]):
+        rest = rest[1:] + rest[:1]
+    return [s[:-1] if s.endswith("..") else s for s in head + rest]
 
 
 def _padding(f: _Facts) -> list[str]:
     out = []
     if f.artists:
-        out.append(f"Artists are listed in rank order, from 1 to {len(f.artists)}.")
+        out.append(f.pick(8, [f"Artists are listed in rank order, from 1 to {len(f.artists)}.",
+                              f"The {_plural(len(f.artists), 'artist')} appear in rank order.",
+                              f"Rank order decides the artist list, 1 to {len(f.artists)}."]))
     if f.albums:
-        out.append("Each album comes with its release year and how many of its tracks "
-                   "are among the top tracks.")
+        out.append(f.pick(9, ["Each album comes with its release year and how many of its tracks "
+                              "are among the top tracks.",
+                              "Every album shows its year and how many of its tracks made the top list.",
+                              "Next to each album are its year and its count of top tracks."]))
     if not f.artists and not f.albums:
         out.append("No artists or albums are showing on this page yet.")
-    out += ["The lists come from Spotify listening history and change as the listening changes.",
-            "This text is written from the data alone, so it only states what the lists show.",
-            "Until there is more to go on, it stays short and factual."]
-    return out
+    general = ["The lists follow the listening and change as it changes.",
+               "This text is written from the data alone, so it only states what the lists show.",
+               "Until there is more to go on, it stays short and factual.",
+               "When the listening moves, the lists move with it.",
+               "Nothing here is guessed; every line comes from the lists below.",
+               "The words stay plain and stick to what the lists say."]
+    turn = f.pick(10, list(range(len(general))))
+    return out + general[turn:] + general[:turn]
 
 
 def _bio(f: _Facts) -> str:
@@ -186,7 +218,7 @@ def _album_line(f: _Facts, album: dict, key: int) -> str:
                    and not text_problems(line, "line", f.names, min_len=LINE_MIN,
                                          max_len=LINE_MAX)]
         if fitting:
-            return fitting[(f.seed >> (key % 200)) % min(2, len(fitting))]
+            return fitting[(f.seed >> (key % 200)) % len(fitting)]
     return "One of the albums on the list."
 
 

@@ -6,17 +6,20 @@ PROVIDERS = ("offline", "bedrock")
 
 
 def write_copy(profile_data: dict, previous_copy: Copy | None = None, *, provider: str,
-               model_id: str | None = None, client=None) -> Copy:
-    """Write copy that passed validation, or raise CopyFailed (one retry with the reasons)."""
+               model_id: str | None = None, client=None, budget: float = 30.0,
+               progress=None) -> Copy:
+    """Write copy that passed validation, or raise CopyFailed (one retry with the reasons).
+
+    `budget` bounds both model turns together; `progress(stage)` hears what is happening."""
     if provider == "offline":
         return offline_copy(profile_data)
     if provider == "bedrock":
         if not model_id:
             raise ValueError("provider 'bedrock' needs a model_id (set BEDROCK_MODEL_ID)")
         from .bedrock import BedrockWriter   # boto3 loads only where Bedrock is used (memory)
-        writer = BedrockWriter(model_id, client=client)
+        writer = BedrockWriter(model_id, client=client, budget=budget)
         try:
-            return writer.write(profile_data, previous_copy)
+            return writer.write(profile_data, previous_copy, progress=progress)
         finally:
             writer.close()
     raise ValueError(f"unknown AI copy provider {provider!r}; use one of: {', '.join(PROVIDERS)}")

@@ -142,6 +142,8 @@ def seed(count=0, workers=4):
     if not current_app.config["DEMO_MODE"]:
         raise DemoUnavailable("seed-demo works only with the local stand-ins (no real source configured)")
     app = current_app._get_current_object()
+    # A command waits for its own work (and publishing needs the copy): copy is written inline.
+    app.config["COPY_IN_BACKGROUND"] = False
     try:
         plan = _plan(count)
     except (requests.RequestException, ValueError, KeyError) as exc:

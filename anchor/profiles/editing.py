@@ -4,7 +4,7 @@ from anchor.rules import BIO_MAX, LINE_MAX, NAME_MAX
 from anchor.sources.base import RANGES
 from anchor.text import clean_name
 from anchor.ai.validate import safety_problems
-from anchor.profiles import service
+from anchor.profiles import pagecopy, service
 from anchor.profiles.copywriting import locks
 
 
@@ -102,6 +102,19 @@ def _toggle(profile, item_id, change):
 def toggle_hidden(profile, item_id):
     """Hide an item from the page, or show it again."""
     return _toggle(profile, item_id, _hide)
+
+
+def copy_names_hidden(profile):
+    """True when written (not owner-edited) copy still names a hidden item: time to rewrite it."""
+    page = profile.pageCopy or {}
+    if not page.get("named"):
+        return False
+    kept = locks(profile)
+    names = [name for found in (page.get("hiddenNames") or {}).values() for name in found]
+    if not kept["bio"] and pagecopy.mentions(profile.bio, names):
+        return True
+    return any(pagecopy.mentions(line, names) for album_id, line in (profile.albumLines or {}).items()
+               if album_id not in kept["lines"])
 
 
 def toggle_pinned(profile, item_id):

@@ -16,7 +16,7 @@ from flask import current_app
 
 from anchor import clock
 from anchor.models import ProfileModel, conditional, profile_key
-from anchor.profiles import changelog, index
+from anchor.profiles import changelog, index, pagecopy
 from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
 from anchor.sources.base import DEFAULT_RANGE, RANGES
 from anchor.text import clean_name
@@ -239,6 +239,18 @@ def _read_revision(profile):
     return condition & (ProfileModel.rev == profile.rev)
 
 
+PAGE_COPY_INPUTS = frozenset({"bio", "albumLines", "locked", "layout", "listening"})
+
+
+def page_copy_of(profile, changes=None):
+    """The public page's copy for the profile's state with `changes` applied (pagecopy)."""
+    state = {"bio": profile.bio, "albumLines": profile.albumLines, "locked": profile.locked,
+             "layout": profile.layout, "listening": listening(profile), **(changes or {})}
+    return pagecopy.page_copy(bio=state["bio"], album_lines=state["albumLines"], locked=state["locked"],
+                              listening=state["listening"], layout=state["layout"],
+                              previous=profile.pageCopy)
+
+
 def _actions(profile, changes, bump):
     """UpdateItem actions for `changes` plus every field derived from the resulting state."""
     state = {name: getattr(profile, name) for name in index.INDEX_INPUTS + ("layout",)}
@@ -252,6 +264,8 @@ def _actions(profile, changes, bump):
             changes["changeLog"] = log
     if "listening" in changes or "layout" in changes:
         changes["dataHash"] = hash_of(state["listening"], state["layout"])
+    if PAGE_COPY_INPUTS & changes.keys():
+        changes["pageCopy"] = page_copy_of(profile, {**state, **changes})
     keys = index.index_keys(profile.handle, state)
     changes["gsi1pk"], changes["gsi1sk"] = keys if keys else (None, None)
     changes["updatedAt"] = clock.now()

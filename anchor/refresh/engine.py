@@ -21,7 +21,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import copywriting, listening, service
+from anchor.profiles import copyjobs, copywriting, listening, service
 from anchor.refresh import incidents
 from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
 from anchor.sources.base import (BudgetExhausted, CallBudget, CredentialsRevoked, NotReady, RateLimited,
@@ -35,6 +35,7 @@ RATE_LIMIT_MIN_WAIT = timedelta(hours=1)
 COPY_PENDING_RETRY = timedelta(minutes=10)   # due again this soon if the copy step never ends
 MAX_FAILURES = 5
 COPY_PENDING = "copy-pending"
+OWNER_REASONS = ("first", "manual")   # an owner is waiting: their copy is written as a copy job
 ALREADY_REFRESHING = "Already refreshing…"
 RECONNECT_NEEDED = "reconnect-needed"      # the dashboard asks the owner to sign in again
 
@@ -193,7 +194,7 @@ def _run_locked(profile, lock_id, reason, budget, started):
     calls = _ProfileCalls(budget, service.source_of(profile))
     try:
         profile.refresh(consistent_read=True)   # owner edits made before the lock decide the write
-        result = _refresh(profile, lock_id, calls)
+        result = _refresh(profile, lock_id, calls, reason)
     except Exception:  # a bug or a DynamoDB outage must not kill the run or keep the lock
         log_event(log, "refresh crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
         result = RefreshResult(Outcome.FAILED, "The refresh stopped on an unexpected error; "
@@ -216,7 +217,7 @@ def _logged(result, handle, reason, started):
     return result
 
 
-def _refresh(profile, lock_id, calls):
+def _refresh(profile, lock_id, calls, reason="scheduled"):
     now = clock.now()
     name = listening.label(service.source_of(profile))
     if not profile.spotifyConnected:
@@ -254,10 +255,10 @@ def _refresh(profile, lock_id, calls):
         # the page keeps its data and the refresh is retried like any other failure.
         return _record_failure(profile, lock_id, now, f"{name} sent no listening data this time; "
                                "your page keeps the data it had")
-    return _store(profile, lock_id, now, data)
+    return _store(profile, lock_id, now, data, reason)
 
 
-def _store(profile, lock_id, now, data):
+def _store(profile, lock_id, now, data, reason="scheduled"):
     """Write the data (when what the page shows changed) and the status, then the copy."""
     name = listening.label(service.source_of(profile))
     changed = service.hash_of(data, profile.layout) != profile.dataHash
@@ -281,10 +282,20 @@ def _store(profile, lock_id, now, data):
                                              "it will be retried.")
     message, ai_called = said["message"], False
     try:
-        copy = copywriting.generate(profile)
-        ai_called = copy.ai_called
-        if copy.status in ("failed", "limited"):
-            message = f"{message} {copy.message}"
+        if reason in OWNER_REASONS and service.current_hash(profile) != profile.copyHash:
+            # The owner waits on the dashboard: the copy follows as a job with its own progress.
+            started = copyjobs.start(profile, reason)
+            if started.outcome is not None:          # ran inline (tests, or background off)
+                ai_called = started.outcome.ai_called
+                if started.outcome.status not in ("written", "unchanged"):
+                    message = f"{message} {started.outcome.message}"
+            elif started.started:
+                message = f"{message} The copy is being written."
+        else:
+            copy = copywriting.generate(profile)
+            ai_called = copy.ai_called
+            if copy.status in ("failed", "limited", "unavailable"):
+                message = f"{message} {copy.message}"
     except Exception:  # the data is stored; the copy is retried when the profile is next due
         log_event(log, "copy generation crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
         message = f"{message} The AI copy could not be written this time."

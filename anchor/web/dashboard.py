@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, logout_user
 
 from anchor import clock
 from anchor.extensions import csrf
-from anchor.profiles import (connection, copywriting, editing, handles, imports, lifecycle, listening, service,
+from anchor.profiles import (connection, copyjobs, editing, handles, imports, lifecycle, listening, service,
                              sessions)
 from anchor.rules import RESTORE_PERIOD
 from anchor.profiles.accounts import owns
@@ -54,6 +54,7 @@ def _context(profile=None, message=None, error=None, **extra):
                "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024), **extra}
     if profile is not None:
         context.update(dashboard_view(profile))
+        context["copy_job"] = copyjobs.current(profile)
         if extra.get("album_id"):
             context["album"] = next((a for a in context["albums"] if a["id"] == extra["album_id"]), None)
     return context
@@ -146,7 +147,19 @@ def _body_action(action, message, *args, allow_deleted=False):
 
 @bp.post("/items/<item_id>/hide")
 def toggle_hidden(item_id):
-    return _body_action(editing.toggle_hidden, "Updated what your page shows.", item_id)
+    def act(profile, item):
+        updated = editing.toggle_hidden(profile, item)
+        # The page dropped what names a hidden item at once; the copy is rewritten behind it.
+        if updated is not None and editing.copy_names_hidden(updated):
+            return copyjobs.start(updated, "hidden", fallback_offline=True)
+        return None
+
+    def message(started):
+        if started is not None and started.started:
+            return ("Updated what your page shows. Sentences naming what you hid are off your page, "
+                    "and the copy is being rewritten without it.")
+        return "Updated what your page shows."
+    return _body_action(act, message, item_id)
 
 
 @bp.post("/items/<item_id>/pin")
@@ -157,13 +170,32 @@ def toggle_pinned(item_id):
 @bp.post("/copy")
 @limits.guard("copy")
 def generate_copy():
+    """Start writing copy in the background; the dashboard shows its progress, then the result."""
     profile = _profile()
-    outcome = copywriting.generate(profile, force=True)
+    started = copyjobs.start(profile, "owner")
     public_page.forget(profile.handle)
-    ok = outcome.status in ("written", "unchanged")
-    return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
-                      message=outcome.message if ok else None,
-                      error=None if ok else outcome.message)
+    job = started.job
+    failed = not started.started or (job.status == copyjobs.DONE and job.outcome not in ("written", "unchanged"))
+    done = started.started and job.status == copyjobs.DONE      # ran inline
+    text = job.message if done else started.message
+    response = after_post(TEMPLATE, BODY if done else ["copy_status", "flash"],
+                          lambda **kw: _context(service.get(profile.handle), **kw),
+                          message=None if failed else text, error=text if failed else None)
+    if done and is_htmx():     # new words and versions everywhere: swap the whole body
+        response.headers["HX-Retarget"] = "#dashboard-body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@bp.get("/copy-status")
+def copy_status():
+    """Polled while copy is being written; when it is done the page reloads to show it."""
+    profile = _profile()
+    response = render(TEMPLATE, ["copy_status"], **_context(profile))
+    if not copyjobs.is_running(profile):
+        public_page.forget(profile.handle)
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @bp.post("/publish")

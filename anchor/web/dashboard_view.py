@@ -20,6 +20,7 @@ def dashboard_view(profile):
                    locked=a["id"] in kept["lines"]) for a in data.get("albums", [])]
     return {
         "artists": artists, "albums": albums, "bio_locked": kept["bio"],
+        "bio_held": bool((profile.pageCopy or {}).get("bioHeld")),
         "version_ids": ["name", "bio"] + [f"line-{a['id']}" for a in albums],
         "provider_label": PROVIDER_LABELS.get(meta.get("provider"), "no copy yet"),
         "copy_model": meta.get("modelId"), "copy_written_at": meta.get("createdAt"),

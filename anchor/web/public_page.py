@@ -75,14 +75,15 @@ def public_context(profile, preview=False, range_name=None, owner=False):
     default_range = service.page_range(service.listening(profile))
     range_name = range_name or default_range
     shown = service.visible(profile, range_name)
-    bio = profile.bio or ""
+    page = public_view.page_copy(profile)      # what names a hidden item already left out at write time
+    bio = page.get("bio") or ""
     name = shown["displayName"]
     description = bio if len(bio) <= 160 else bio[:157].rsplit(" ", 1)[0] + "…"
     if not description:
         description = f"{name}'s top artists and albums on Anchor.band."
     source = service.source_of(profile)
     return {
-        "profile": profile, "name": name, "bio": bio, "lines": profile.albumLines or {},
+        "profile": profile, "name": name, "bio": bio, "lines": page.get("albumLines") or {},
         "artists": public_view.rows(shown["artists"]), "albums": public_view.rows(shown["albums"]),
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
         "og_image": absolute_url("public.share_image", handle=profile.handle, v=share_card.version(profile)),

@@ -86,12 +86,22 @@ def source_link(profile, source):
     return pattern.format(quote(user, safe="")) if pattern and user else None
 
 
+def page_copy(profile):
+    """The copy as stored for the page: bio and album lines without what names a hidden item
+    (profiles/pagecopy.py, computed at write time); the raw copy for items from before it."""
+    if profile.pageCopy is not None:
+        return profile.pageCopy
+    return {"bio": profile.bio, "albumLines": profile.albumLines or {}}
+
+
 def writers(profile):
-    """Who wrote the bio and the album lines: "owner", "bedrock", "offline", "mixed" or None."""
+    """Who wrote the bio and the album lines the page shows: "owner", "bedrock", "offline",
+    "mixed" or None."""
     kept = copywriting.locks(profile)
+    page = page_copy(profile)
     provider = (profile.copyMeta or {}).get("provider", "offline")
-    bio = ("owner" if kept["bio"] else provider) if profile.bio else None
-    lines = set((profile.albumLines or {}).keys())
+    bio = ("owner" if kept["bio"] else provider) if page.get("bio") else None
+    lines = set((page.get("albumLines") or {}).keys())
     owned = lines & set(kept["lines"])
     if not lines:
         album_lines = None

@@ -136,7 +136,7 @@ def _draw(profile):
         y += 50
         draw_text(draw, (margin, y), fit(draw, f"{position}. {artist['name']}", 36, inner), 36,
                   (245, 245, 240))
-    bio = (profile.bio or "").split(". ")[0]
+    bio = (_page_bio(profile) or "").split(". ")[0]
     if bio:
         draw_text(draw, (margin, HEIGHT - 44), fit(draw, bio.rstrip(".") + ".", 26, inner, bold=False),
                   26, (200, 200, 190), bold=False)
@@ -145,9 +145,14 @@ def _draw(profile):
     return out.getvalue()
 
 
+def _page_bio(profile):
+    """The bio as the page shows it (nothing that names a hidden item)."""
+    return profile.pageCopy.get("bio") if profile.pageCopy is not None else profile.bio
+
+
 def version(profile):
     """Changes whenever anything drawn on the card changes (the `v` in the card's URL)."""
-    drawn = f"{profile.dataHash}|{profile.displayName}|{profile.bio}"
+    drawn = f"{profile.dataHash}|{profile.displayName}|{_page_bio(profile)}"
     return hashlib.sha256(drawn.encode()).hexdigest()[:16]
 
 
