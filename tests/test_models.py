@@ -24,8 +24,11 @@ def test_profile_account_and_token_round_trip(app):
     assert TokenModel.get("ACCOUNT#sp-1").blob == "local1:xyz"
 
 
+HAS_DATA = {"spotify": {"artists": [{"id": "a1", "name": "Fela Kuti"}]}}
+
+
 @pytest.mark.parametrize("change", [
-    {"public": False}, {"connected": False}, {"auto": False}, {"deleted": True},
+    {"public": False, **HAS_DATA}, {"connected": False}, {"auto": False}, {"deleted": True},
 ])
 def test_profile_leaves_index_when_any_condition_fails(app, change):
     profile = make_profile("lena", **change)
@@ -36,7 +39,7 @@ def test_profile_leaves_index_when_any_condition_fails(app, change):
 
 
 def test_the_write_path_removes_index_attributes(app):
-    profile = make_profile("tomas")
+    profile = make_profile("tomas", **HAS_DATA)
     profile.save()
     assert ProfileModel.get("USER#tomas").gsi1pk == "AUTO#1"
     with app.app_context():
@@ -91,3 +94,15 @@ def test_due_query_pages_with_cursor(app):
 def test_bad_cursor_is_refused(app):
     with pytest.raises(index.BadCursor):
         index.due_profiles(clock.now(), cursor="bm90IGEgY3Vyc29y")
+
+
+@pytest.mark.parametrize("public,data,indexed", [
+    (True, None, True), (True, {"artists": [{"id": "a1", "name": "A"}]}, True),
+    (False, None, True), (False, {"artists": [{"id": "a1", "name": "A"}]}, False),
+])
+def test_unpublished_profile_is_indexed_only_until_it_has_data(app, public, data, indexed):
+    listening = {"ranges": {"half_year": data}} if data else None
+    state = {"spotifyConnected": True, "autoRefreshEnabled": True, "isPublic": public,
+             "deletedAt": None, "nextRefreshAt": clock.now(), "listening": listening}
+    assert index.belongs_in_index(state) is indexed
+    assert index.belongs_in_index(dict(state, listening=None, spotify=data)) is indexed

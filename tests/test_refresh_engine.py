@@ -213,3 +213,24 @@ def test_background_manual_refresh_is_visible_until_it_lands(refresh_app, spotif
     profile = service.get("nadia")
     assert profile.lastRefreshStatus == "refreshed" and items(profile)["albums"]
     assert ProfileModel.get("USER#nadia").refreshLockId is None
+
+
+def test_failed_first_fetch_spends_no_cooldown_and_is_retried_unpublished(refresh_app, spotify_sandbox):
+    clock.freeze(T0)
+    profile = connect(spotify_sandbox, "nadia", "nadia", public=False)
+    spotify_sandbox.fail_next("503", count=20)
+    assert engine.refresh_profile("nadia", "first").outcome == "failed"
+    profile = service.get("nadia")
+    assert profile.lastManualRefreshAt is None and engine.manual_refresh_status(profile)[0] == "available"
+    # Not published and no data yet: the pass retries it on its own after the first backoff.
+    assert profile.nextRefreshAt == T0 + timedelta(hours=1)
+    assert due_handles(T0 + timedelta(hours=1)) == ["nadia"]
+    spotify_sandbox.fail_next("503", count=20)
+    failed = engine.start_manual_refresh(profile, background=False)
+    assert failed.outcome == "failed"
+    assert service.get("nadia").lastManualRefreshAt is None        # a failed click costs no hour
+    spotify_sandbox.reset()
+    assert engine.start_manual_refresh(service.get("nadia"), background=False).outcome == "refreshed"
+    profile = service.get("nadia")
+    assert profile.lastManualRefreshAt == T0 and engine.manual_refresh_status(profile)[0] == "cooldown"
+    assert profile.gsi1pk is None            # data now, still unpublished: out of the due index

@@ -11,14 +11,23 @@ class BadCursor(ValueError):
 
 
 def belongs_in_index(state):
-    """The one index rule: connected, auto-refresh on, public, not deleted, scheduled, and from a
-    source that can be re-read (an uploaded file only changes when its owner uploads again).
+    """The one index rule: connected, auto-refresh on, not deleted, scheduled, from a source that
+    can be re-read (an uploaded file only changes when its owner uploads again), and public — or
+    not yet holding any data, so a first fetch that failed is retried with backoff on its own.
 
     `state` maps attribute names to values (a dict, or a profile via `state_of`).
     """
     return bool(state.get("spotifyConnected") and state.get("autoRefreshEnabled")
-                and state.get("isPublic") and state.get("deletedAt") is None
+                and (state.get("isPublic") or not has_listening(state))
+                and state.get("deletedAt") is None
                 and state.get("nextRefreshAt") is not None and state.get("source") != "upload")
+
+
+def has_listening(state):
+    """True when the state's listening data (or the older `spotify` attribute) holds any item."""
+    ranges = (state.get("listening") or {}).get("ranges") or {}
+    found = list(ranges.values()) + [state.get("spotify") or {}]
+    return any(part.get("artists") or part.get("albums") for part in found)
 
 
 def index_keys(handle, state):
@@ -33,7 +42,8 @@ def state_of(profile):
     return {name: getattr(profile, name) for name in INDEX_INPUTS}
 
 
-INDEX_INPUTS = ("spotifyConnected", "autoRefreshEnabled", "isPublic", "deletedAt", "nextRefreshAt", "source")
+INDEX_INPUTS = ("spotifyConnected", "autoRefreshEnabled", "isPublic", "deletedAt", "nextRefreshAt", "source",
+                "listening", "spotify")
 
 
 def apply_index(profile):

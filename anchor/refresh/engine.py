@@ -259,7 +259,10 @@ def _refresh(profile, lock_id, calls, reason="scheduled"):
 
 
 def _store(profile, lock_id, now, data, reason="scheduled"):
-    """Write the data (when what the page shows changed) and the status, then the copy."""
+    """Write the data (when what the page shows changed) and the status, then the copy.
+
+    A manual refresh starts its hour of cooldown here, with the data: a failed one costs none.
+    """
     name = listening.label(service.source_of(profile))
     changed = service.hash_of(data, profile.layout) != profile.dataHash
     said = {}
@@ -276,6 +279,8 @@ def _store(profile, lock_id, now, data, reason="scheduled"):
                    "failureCount": 0, "nextRefreshAt": now + COPY_PENDING_RETRY}
         if is_new:
             changes["listening"] = data
+        if reason == "manual":
+            changes["lastManualRefreshAt"] = now
         return changes
     if not _write_locked(profile, lock_id, decide, bump=changed):
         return RefreshResult(Outcome.FAILED, "The refresh took too long and was taken over; "
@@ -422,7 +427,7 @@ def start_manual_refresh(profile, *, background):
         return RefreshResult(Outcome.SKIPPED_LOCKED, ALREADY_REFRESHING)
     if profile.deletedAt is not None:
         return RefreshResult(Outcome.FAILED, "This profile is deleted; restore it before refreshing.")
-    return start_refresh(profile, "manual", background=background, first=_start_cooldown)
+    return start_refresh(profile, "manual", background=background, first=_still_cooling)
 
 
 def start_refresh(profile, reason, *, background, first=None):
@@ -453,13 +458,12 @@ def start_refresh(profile, reason, *, background, first=None):
     return RefreshResult(Outcome.RUNNING, f"Refreshing from {listening.label(service.source_of(profile))}…")
 
 
-def _start_cooldown(profile):
-    """Set lastManualRefreshAt unless another click already did within the hour (then refuse)."""
-    now = clock.now()
+def _still_cooling(profile):
+    """Under the lock, on fresh state: refuse when a refresh succeeded within the hour.
 
-    def decide(fresh):
-        return None if _cooldown(fresh, now) else {"lastManualRefreshAt": now}
-    if service.update(profile, decide) is not None:
-        return None
-    # We hold the lock here, so manual_refresh_status would say "running": name the cooldown.
-    return RefreshResult(Outcome.COOLDOWN, _cooldown(profile, now).message)
+    Only a successful manual refresh starts the cooldown (`_store`), so a failed fetch leaves
+    the button available; the lock keeps two clicks from fetching at once.
+    """
+    profile.refresh(consistent_read=True)
+    state = _cooldown(profile, clock.now())
+    return RefreshResult(Outcome.COOLDOWN, state.message) if state else None
