@@ -11,6 +11,7 @@ MAX_ALBUMS = 12                   # albums a page shows
 RESTORE_PERIOD = timedelta(days=30)       # a deleted profile can be restored, then it is purged
 MANUAL_COOLDOWN = timedelta(hours=1)      # between two refreshes started by the owner
 REFRESH_LOCK = timedelta(minutes=5)       # a refresh lock expires by itself after this
+PUBLIC_CACHE_SECONDS = 60                 # browsers and shared caches (CDN) may keep a public page
 
 
 
@@ -43,4 +44,4 @@ RATE_LIMITS = {
 def template_rules():
     """The limits templates show (maxlength attributes, help texts)."""
     return {"name_max": NAME_MAX, "bio_max": BIO_MAX, "line_max": LINE_MAX,
-            "restore_days": RESTORE_PERIOD.days}
+            "restore_days": RESTORE_PERIOD.days, "max_artists": MAX_ARTISTS, "max_albums": MAX_ALBUMS}

@@ -70,10 +70,14 @@ def test_other_user_cannot_touch_the_owners_profile(app, path, data):
 def test_owner_plain_form_redirects_after_post(app, client):
     claim(client, "nadia")
     response = post(client, "/dashboard/name", {"display_name": "Nadia Q.", "version": _profile().version})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard")
+    # Back to the form that was sent, with the message next to it (and read out from the top).
+    assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard#identity")
     assert "HX-Request" in response.headers["Vary"]
     assert _profile().displayName == "Nadia Q."
-    assert 'role="status">Saved.</p>' in client.get("/dashboard").get_data(as_text=True)
+    page = client.get("/dashboard").get_data(as_text=True)
+    form = page[page.index('<form id="identity"'):page.index("</form>", page.index('<form id="identity"'))]
+    assert '<div class="feedback" id="feedback-identity"><p class="flash ok">Saved.</p></div>' in form
+    assert 'class="flash ok sr-only" role="status">Saved.</p>' in page
 
 
 def test_owner_htmx_gets_the_edited_fragment(app, client):
@@ -282,3 +286,50 @@ def test_claim_when_spotify_is_down_says_so(app, client, spotify_sandbox):
     body = response.get_data(as_text=True)
     assert "Spotify did not answer yet" in body
     assert _profile().handle == "nadia" and not _profile().listening
+
+
+def _listed_ids(page, kind):
+    """Item ids in the order the dashboard lists them (kind: albums | artists)."""
+    start = page.index(f'<ol class="dash-list {kind}"')
+    return re.findall(r'<li id="item-([^"]+)"', page[start:page.index("</ol>", start)])
+
+
+def test_move_up_and_down_and_the_dashboard_lists_the_page_order(app, client):
+    claim(client, "nadia")
+    post(client, "/dashboard/copy", {})
+    post(client, "/dashboard/publish", {})
+    albums = [a["id"] for a in items(_profile())["albums"]]
+    answer = post(client, f"/dashboard/items/{albums[2]}/move", {"direction": "up"}, htmx=True)
+    body = answer.get_data(as_text=True)
+    assert body.lstrip().startswith('<section class="card" id="items"') and "<html" not in body
+    assert f'<div class="feedback" id="feedback-item-{albums[2]}" hx-swap-oob="innerHTML">' in body
+    assert "Moved up to place 2." in body
+    assert _profile().layout["pinned"] == [albums[0], albums[2], albums[1]]
+    plain = post(client, f"/dashboard/items/{albums[0]}/move", {"direction": "down"})
+    assert plain.status_code == 303 and plain.headers["Location"].endswith(f"/dashboard#item-{albums[0]}")
+    assert (f'<div class="feedback" id="feedback-item-{albums[0]}"><p class="flash ok">Moved down to place 2.'
+            in client.get("/dashboard").get_data(as_text=True))
+    post(client, f"/dashboard/items/{albums[1]}/hide", {})
+    expected = [albums[2], albums[0], albums[1]] + albums[3:]
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert _listed_ids(page, "albums") == expected
+    # The public page shows the same order, without the hidden album; the dashboard marks it.
+    public = client.get("/nadia").get_data(as_text=True)
+    names = {a["id"]: a["name"] for a in items(_profile())["albums"]}
+    positions = [public.find(f">{names[i]}<") for i in expected if i != albums[1]][:12]
+    assert -1 not in positions and positions == sorted(positions)
+    assert page.count("On your page · #") == min(len(albums) - 1, 12) + min(len(items(_profile())["artists"]), 10)
+    refused = post(client, f"/dashboard/items/{albums[2]}/move", {"direction": "up"}, htmx=True)
+    assert "already at the top" in refused.get_data(as_text=True)
+    assert "Move an item up or down" in post(client, f"/dashboard/items/{albums[2]}/move",
+                                             {"direction": "sideways"}, htmx=True).get_data(as_text=True)
+
+
+def test_times_are_time_elements_and_the_deleted_screen_offers_export(app, client):
+    claim(client, "nadia")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" data-local>[^<]+ UTC</time>', page)
+    assert 'src="/static/dashboard.js"' in page
+    post(client, "/dashboard/delete", {"confirm_handle": "nadia"})
+    deleted = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/dashboard/export"' in deleted and "within 80 seconds" in deleted

@@ -85,7 +85,7 @@ def _pin(arrangement, item_id):
     if item_id in pinned:
         arrangement["pinned"] = [i for i in pinned if i != item_id]
     else:
-        arrangement["pinned"] = pinned + [item_id]
+        arrangement["pinned"] = [item_id] + pinned
         arrangement["hidden"] = [i for i in arrangement["hidden"] if i != item_id]
     return arrangement
 
@@ -120,6 +120,25 @@ def copy_names_hidden(profile):
 def toggle_pinned(profile, item_id):
     """Pin an item to the top of its list, or unpin it."""
     return _toggle(profile, item_id, _pin)
+
+
+def move(profile, item_id, direction):
+    """Move an item one place up or down in its list, as the page lists it."""
+    if direction not in MOVES:
+        raise EditRefused("Move an item up or down.")
+
+    def decide(fresh):
+        listed = service.items(fresh)
+        if item_id not in {i["id"] for part in listed.values() for i in part}:
+            raise EditRefused("That item is not on this profile.")
+        layout = service.moved(listed, fresh.layout, item_id, MOVES[direction])
+        if layout is None:
+            raise EditRefused(f"It is already at the {'top' if direction == 'up' else 'bottom'}.")
+        return {"layout": layout}
+    return service.update(profile, decide, bump=True)
+
+
+MOVES = {"up": -1, "down": 1}
 
 
 def publish(profile):

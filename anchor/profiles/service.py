@@ -64,18 +64,43 @@ def normal_layout(raw):
     return {"hidden": list(raw.get("hidden", [])), "pinned": list(raw.get("pinned", []))}
 
 
-def _ordered(items, hidden, pinned, limit):
-    pinned_items = [i for p in pinned for i in items if i["id"] == p and p not in hidden]
-    rest = [i for i in items if i["id"] not in hidden and i["id"] not in pinned]
-    return (pinned_items + rest)[:limit]
+def _in_order(items, pinned):
+    """Pinned items first (in the order pinned), then the rest in the source's order."""
+    placed = [i for p in pinned for i in items if i["id"] == p]
+    return placed + [i for i in items if i["id"] not in set(pinned)]
+
+
+def order(data, layout):
+    """Every item of `data` in the order its page lists them, hidden ones kept in their place."""
+    data, pinned = data or {}, normal_layout(layout)["pinned"]
+    return {kind: _in_order(data.get(kind, []), pinned) for kind in ("artists", "albums")}
 
 
 def arrange(data, layout):
     """What a page shows of `data` under `layout`: hidden items out, pinned first, capped."""
-    data, arrangement = data or {}, normal_layout(layout)
-    hidden, pinned = set(arrangement["hidden"]), arrangement["pinned"]
-    return {"artists": _ordered(data.get("artists", []), hidden, pinned, MAX_ARTISTS),
-            "albums": _ordered(data.get("albums", []), hidden, pinned, MAX_ALBUMS)}
+    hidden = set(normal_layout(layout)["hidden"])
+    listed = order(data, layout)
+    return {kind: [i for i in listed[kind] if i["id"] not in hidden][:limit]
+            for kind, limit in (("artists", MAX_ARTISTS), ("albums", MAX_ALBUMS))}
+
+
+def moved(data, layout, item_id, step):
+    """The layout after moving one item `step` places (-1 up, +1 down) in its list, or None
+    when it cannot move. The items down to its new place become pinned in that order, so the
+    arrangement holds across refreshes that reorder the source's list."""
+    arrangement, listed = normal_layout(layout), order(data, layout)
+    for kind, items in listed.items():
+        ids = [i["id"] for i in items]
+        if item_id not in ids:
+            continue
+        at, to = ids.index(item_id), ids.index(item_id) + step
+        if not 0 <= to < len(ids):
+            return None
+        ids[at], ids[to] = ids[to], ids[at]
+        prefix = ids[:max(at, to) + 1]
+        others = [i for i in arrangement["pinned"] if i not in set(ids)]
+        return {"hidden": arrangement["hidden"], "pinned": others + prefix}
+    return None
 
 
 def data_hash(data, layout):
@@ -141,7 +166,7 @@ def source_of(profile):
 
 
 def items(profile, name=None):
-    """Every artist and album of one range, hidden ones included (the dashboard's list)."""
+    """Every artist and album of one range, hidden ones included, in the source's order."""
     return range_data(listening(profile), name)
 
 

@@ -1,6 +1,9 @@
 """The owner's dashboard: claim, edit, arrange, write copy, publish, refresh, delete."""
 import json
 
+from jinja2 import pass_context
+from markupsafe import Markup
+
 from flask import (Blueprint, Response, abort, current_app, get_flashed_messages, redirect, request, session,
                    url_for)
 from flask_login import current_user, login_required, logout_user
@@ -42,16 +45,26 @@ def _profile(required=True, allow_deleted=False):
     return profile
 
 
-def _context(profile=None, message=None, error=None, **extra):
+def _flashed():
+    """Flashed (category, text, place) messages; a plain form's place rides in the category."""
+    found = []
+    for category, text in get_flashed_messages(with_categories=True):
+        kind, _, where = category.partition(" ")
+        found.append((kind, text, where or None))
+    return found
+
+
+def _context(profile=None, message=None, error=None, place=None, **extra):
     profile = profile if profile is not None else _profile(required=False)
-    messages = list(get_flashed_messages(with_categories=True))
+    messages = _flashed()
     if message:
-        messages.append(("ok", message))
+        messages.append(("ok", message, place))
     if error:
-        messages.append(("error", error))
+        messages.append(("error", error, place))
     context = {"profile": profile, "messages": messages,
                "display_name": session.get("display_name"), "upload": imports.current(current_user.id),
-               "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024), **extra}
+               "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024),
+               "gone_within": public_page.gone_within(), **extra}
     if profile is not None:
         context.update(dashboard_view(profile))
         context["copy_job"] = copyjobs.current(profile)
@@ -95,7 +108,7 @@ def claim():
                       message=f"You are anchor.band/{profile.handle}. Your {name} data is in.")
 
 
-def _edit(action, block, *args, album_id=None):
+def _edit(action, block, *args, album_id=None, place=None):
     """Run a text edit; HTMX gets the edited form back, fresh versions and the message."""
     profile = _profile()
     blocks = [block, "versions", "flash"]
@@ -110,7 +123,7 @@ def _edit(action, block, *args, album_id=None):
     except (EditRefused, ProfileGone) as exc:
         error = str(exc)
     return after_post(TEMPLATE, blocks, lambda **kw: _context(profile, album_id=album_id, **kw),
-                      message=message, error=error)
+                      message=message, error=error, place=place or block)
 
 
 @bp.post("/name")
@@ -131,18 +144,27 @@ def edit_line(album_id):
     if album is None:
         abort(404)
     return _edit(editing.edit_line, "line_form", album_id, request.form.get("line"),
-                 request.form.get("version"), album_id=album_id)
+                 request.form.get("version"), album_id=album_id, place=f"line-{album_id}")
 
 
-def _body_action(action, message, *args, allow_deleted=False):
+def _body_action(action, message, *args, allow_deleted=False, place="status", blocks=BODY):
+    """Run an owner action; HTMX gets `blocks` back with the message shown at `place`."""
     profile = _profile(allow_deleted=allow_deleted)
     try:
         result = action(profile, *args)
     except (EditRefused, LifecycleRefused, ProfileGone, StaleEdit) as exc:
-        return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc))
+        return after_post(TEMPLATE, blocks, lambda **kw: _context(profile, **kw), error=str(exc), place=place)
     public_page.forget(profile.handle)
     text = message(result) if callable(message) else message
-    return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), message=text)
+    return after_post(TEMPLATE, blocks, lambda **kw: _context(profile, **kw), message=text, place=place)
+
+
+ITEM_BLOCKS = ["items", "versions", "flash"]
+
+
+def _item_action(action, message, item_id, *args):
+    """An action on one artist or album: the list is swapped, the message shown on the item."""
+    return _body_action(action, message, item_id, *args, place=f"item-{item_id}", blocks=ITEM_BLOCKS)
 
 
 @bp.post("/items/<item_id>/hide")
@@ -159,12 +181,24 @@ def toggle_hidden(item_id):
             return ("Updated what your page shows. Sentences naming what you hid are off your page, "
                     "and the copy is being rewritten without it.")
         return "Updated what your page shows."
-    return _body_action(act, message, item_id)
+    return _item_action(act, message, item_id)
 
 
 @bp.post("/items/<item_id>/pin")
 def toggle_pinned(item_id):
-    return _body_action(editing.toggle_pinned, "Updated what your page shows first.", item_id)
+    return _item_action(editing.toggle_pinned, "Updated what your page shows first.", item_id)
+
+
+@bp.post("/items/<item_id>/move")
+def move_item(item_id):
+    """Move an artist or album one place up or down in the page's order."""
+    direction = request.form.get("direction", "")
+
+    def said(profile):
+        listed = service.order(service.items(profile), profile.layout)
+        place = next((n for part in listed.values() for n, i in enumerate(part, 1) if i["id"] == item_id), None)
+        return f"Moved {direction} to place {place}." if place else f"Moved {direction}."
+    return _item_action(editing.move, said, item_id, direction)
 
 
 @bp.post("/copy")
@@ -180,7 +214,8 @@ def generate_copy():
     text = job.message if done else started.message
     response = after_post(TEMPLATE, BODY if done else ["copy_status", "flash"],
                           lambda **kw: _context(service.get(profile.handle), **kw),
-                          message=None if failed else text, error=text if failed else None)
+                          message=None if failed else text, error=text if failed else None,
+                          place="copy")
     if done and is_htmx():     # new words and versions everywhere: swap the whole body
         response.headers["HX-Retarget"] = "#dashboard-body"
         response.headers["HX-Reswap"] = "innerHTML"
@@ -232,15 +267,17 @@ def show_source():
     source = request.form.get("source", "")
     if source not in SIGN_IN and source != "upload":
         return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw),
-                          error="That is not a source Anchor.band knows.")
+                          error="That is not a source Anchor.band knows.", place="sources")
     try:
         connection.show_source(profile, source)
     except (connection.LinkRefused, StaleEdit, ProfileGone) as exc:
-        return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc))
+        return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc),
+                          place="sources")
     result = engine.start_refresh(service.get(profile.handle), "manual", background=is_htmx())
     public_page.forget(profile.handle)
     return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
-                      message=f"Your page now shows {listening.label(source)}. {result.message}")
+                      message=f"Your page now shows {listening.label(source)}. {result.message}",
+                      place="sources")
 
 
 @bp.post("/upload")
@@ -263,7 +300,7 @@ def upload_file():
             error = str(exc)
     message = None if error else "Uploaded. Reading your streaming history…"
     return after_post(TEMPLATE, ["import_status", "flash"], lambda **kw: _context(profile, **kw),
-                      message=message, error=error)
+                      message=message, error=error, place="upload-card")
 
 
 @bp.get("/import-status")
@@ -290,7 +327,7 @@ def disconnect():
         _end_other_sessions(profile)
         return result
     return _body_action(act, "Disconnected. Your page stays as it is; sign in again to reconnect. "
-                             "Other browsers signed in to your page are signed out.")
+                             "Other browsers signed in to your page are signed out.", place="data")
 
 
 @bp.post("/delete")
@@ -301,7 +338,7 @@ def delete():
         return result
     return _body_action(act, f"Your profile is deleted. You can restore it for {RESTORE_PERIOD.days} days. "
                              "Other browsers signed in to your page are signed out.",
-                        request.form.get("confirm_handle"))
+                        request.form.get("confirm_handle"), place="data")
 
 
 @bp.post("/sign-out-everywhere")
@@ -348,7 +385,8 @@ def refresh_now():
     public_page.forget(profile.handle)
     ok = result.outcome in ("running", "refreshed", "unchanged")
     return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
-                      message=result.message if ok else None, error=None if ok else result.message)
+                      message=result.message if ok else None, error=None if ok else result.message,
+                      place="status")
 
 
 @bp.get("/refresh-status")
@@ -366,7 +404,21 @@ def register_time_filters(app):
     """Jinja filters for dates on the dashboard and public page."""
     @app.template_filter("when")
     def _when(moment):
-        return moment.strftime("%-d %b %Y, %H:%M UTC") if moment else "—"
+        """A <time> the dashboard's script shows in the viewer's zone; UTC text without script."""
+        if not moment:
+            return "—"
+        return Markup('<time datetime="{}" data-local>{}</time>').format(
+            clock.iso(moment), moment.strftime("%-d %b %Y, %H:%M UTC"))
+
+    @app.template_global()
+    @pass_context
+    def feedback(context, place, oob=False):
+        """The message slot next to a control: what the last action there said (`oob`: the
+        same slot as an out-of-band swap, for answers that do not re-render that control)."""
+        found = [(kind, text) for kind, text, where in context.get("messages") or [] if where == place]
+        body = Markup("").join(Markup('<p class="flash {}">{}</p>').format(kind, text) for kind, text in found)
+        swap = Markup(' hx-swap-oob="innerHTML"') if oob else ""
+        return Markup('<div class="feedback" id="feedback-{}"{}>{}</div>').format(place, swap, body)
 
     @app.template_filter("day")
     def _day(moment):

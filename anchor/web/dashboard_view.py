@@ -1,7 +1,7 @@
 """The dashboard's view of a profile: every item with its state, copy provenance, refresh state."""
 from flask import current_app
 
-from anchor.profiles import copywriting, lifecycle, listening, service
+from anchor.profiles import copywriting, index, lifecycle, listening, service
 from anchor.refresh import engine
 
 PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
@@ -15,9 +15,16 @@ def dashboard_view(profile):
     kept = copywriting.locks(profile)
     lines = profile.albumLines or {}
     meta = profile.copyMeta or {}
-    artists = [dict(a, hidden=a["id"] in hidden, pinned=a["id"] in pinned) for a in data.get("artists", [])]
-    albums = [dict(a, hidden=a["id"] in hidden, pinned=a["id"] in pinned, line=lines.get(a["id"], ""),
-                   locked=a["id"] in kept["lines"]) for a in data.get("albums", [])]
+    listed = service.order(data, profile.layout)          # the page's own order, hidden ones kept
+    shown = service.arrange(data, profile.layout)         # exactly what the page shows
+    rank = {kind: {i["id"]: n for n, i in enumerate(shown[kind], 1)} for kind in shown}
+
+    def entry(kind, item, at):
+        return dict(item, hidden=item["id"] in hidden, pinned=item["id"] in pinned,
+                    page_rank=rank[kind].get(item["id"]), first=at == 0, last=at == len(listed[kind]) - 1)
+    artists = [entry("artists", a, n) for n, a in enumerate(listed["artists"])]
+    albums = [dict(entry("albums", a, n), line=lines.get(a["id"], ""), locked=a["id"] in kept["lines"])
+              for n, a in enumerate(listed["albums"])]
     return {
         "artists": artists, "albums": albums, "bio_locked": kept["bio"],
         "bio_held": bool((profile.pageCopy or {}).get("bioHeld")),
@@ -27,8 +34,24 @@ def dashboard_view(profile):
         "copy_stale": bool(profile.bio) and profile.copyHash != profile.dataHash,
         "restore_until": lifecycle.restore_deadline(profile),
         "refresh_state": engine.manual_refresh_status(profile),
+        "next_refresh": next_refresh(profile),
         **source_view(profile),
     }
+
+
+def next_refresh(profile):
+    """(time or None, words): when the pass refreshes this page next, by the one index rule."""
+    if index.belongs_in_index(index.state_of(profile)):
+        return profile.nextRefreshAt, ("retrying on its own" if not service.has_data(profile) else "")
+    if not profile.spotifyConnected:
+        return None, "none until you reconnect"
+    if service.source_of(profile) == "upload":
+        return None, "upload a newer file to update your page"
+    if not profile.autoRefreshEnabled:
+        return None, "weekly refresh is off"
+    if not profile.isPublic:
+        return None, "weekly refresh starts when you publish"
+    return None, "after the next refresh by hand"
 
 
 SIGN_IN = {"spotify": "auth.login", "listenbrainz": "auth.login_listenbrainz", "lastfm": "auth.login_lastfm"}

@@ -6,6 +6,7 @@ from cachetools import TTLCache
 from flask import current_app, make_response, render_template, request, session, url_for
 
 from anchor.profiles.accounts import current_id
+from anchor.rules import PUBLIC_CACHE_SECONDS
 
 from anchor.profiles import listening, service
 from anchor.sources.base import RANGE_LABELS
@@ -104,8 +105,16 @@ def visitor_html(profile):
     return render_template("public/profile.html", **public_context(profile)).encode()
 
 
-PUBLIC = VISITOR_CACHE = "public, max-age=300"
+# Browsers and shared caches (a CDN) keep a visitor's page this long; with the in-process cache it
+# bounds how long visitors can still see a page after its owner unpublishes or deletes it.
+PUBLIC = VISITOR_CACHE = f"public, max-age={PUBLIC_CACHE_SECONDS}, s-maxage={PUBLIC_CACHE_SECONDS}"
 PRIVATE = "private, no-cache"
+
+
+def gone_within():
+    """The longest a page stays visible to visitors after it is unpublished, in words."""
+    seconds = PUBLIC_CACHE_SECONDS + current_app.config["PAGE_CACHE_SECONDS"]
+    return f"{seconds} seconds" if seconds < 120 else f"{-(-seconds // 60)} minutes"
 
 
 def render_public(profile, preview=False, range_name=None):
