@@ -240,7 +240,12 @@ def publish():
 
 @bp.post("/unpublish")
 def unpublish():
-    return _body_action(editing.unpublish, "Unpublished. Your page is hidden.")
+    def act(profile):
+        result = editing.unpublish(profile)
+        public_page.take_down(profile.handle)
+        return result
+    return _body_action(act, lambda _: f"Unpublished. Visitors stop seeing your page within "
+                                       f"{public_page.gone_within()}.")
 
 
 @bp.post("/auto-refresh")
@@ -334,6 +339,7 @@ def disconnect():
 def delete():
     def act(profile, typed):
         result = lifecycle.soft_delete(profile, typed)
+        public_page.take_down(profile.handle)
         _end_other_sessions(profile)
         return result
     return _body_action(act, f"Your profile is deleted. You can restore it for {RESTORE_PERIOD.days} days. "

@@ -8,6 +8,7 @@ from flask import current_app, make_response, render_template, request, session,
 from anchor.profiles.accounts import current_id
 from anchor.rules import PUBLIC_CACHE_SECONDS
 
+from anchor import cdn
 from anchor.profiles import listening, service
 from anchor.sources.base import RANGE_LABELS
 from anchor.web import public_view, share_card, stored_page
@@ -52,6 +53,12 @@ def forget(handle):
     """Drop a handle's cached page after its owner changed something."""
     if handle:
         cache().forget(handle)
+
+
+def take_down(handle):
+    """A page was unpublished or deleted: drop it from this process's cache and from the CDN."""
+    forget(handle)
+    cdn.invalidate(handle)
 
 
 def init_app(app):

@@ -1,0 +1,56 @@
+"""The CDN in front of the public pages (CloudFront): told to forget a page taken down.
+
+Only used when `ANCHOR_CLOUDFRONT_DISTRIBUTION_ID` is set. Without it, pages still disappear
+within the shared-cache lifetime (`s-maxage`); with it, the edge drops them at once. A failed
+invalidation is logged and never fails the owner's action.
+"""
+import logging
+import threading
+import uuid
+
+import boto3
+from botocore.config import Config as BotoConfig
+from flask import current_app
+
+from anchor.logs import log_event
+
+log = logging.getLogger("anchor.cdn")
+TIMEOUTS = BotoConfig(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
+_lock = threading.Lock()
+
+
+def paths_of(handle):
+    """The paths to invalidate for a handle: its page, query strings and everything under it."""
+    return [f"/{handle}*"]
+
+
+def _client(app):
+    with _lock:
+        made = app.extensions.get("anchor.cloudfront")
+        if made is None:
+            # CloudFront is global; its API lives in us-east-1. AWS_ENDPOINT_URL_CLOUDFRONT
+            # (read by botocore itself) points it at a stand-in in tests.
+            made = app.extensions["anchor.cloudfront"] = boto3.client(
+                "cloudfront", region_name="us-east-1", config=TIMEOUTS)
+        return made
+
+
+def invalidate(handle):
+    """Ask the CDN to drop a handle's cached pages; True when the request was accepted."""
+    app = current_app._get_current_object()
+    distribution = app.config.get("CLOUDFRONT_DISTRIBUTION_ID")
+    if not distribution or not handle:
+        return False
+    paths = paths_of(handle)
+    try:
+        answer = _client(app).create_invalidation(
+            DistributionId=distribution,
+            InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths},
+                               "CallerReference": f"anchor-{handle}-{uuid.uuid4().hex}"})
+    except Exception as exc:  # any failure: the owner's action has happened; the edge expires anyway
+        log_event(log, "cdn invalidation failed", level=logging.WARNING, handle=handle,
+                  distribution=distribution, error=type(exc).__name__)
+        return False
+    log_event(log, "cdn invalidation sent", handle=handle, distribution=distribution,
+              invalidation=answer["Invalidation"]["Id"], paths=paths)
+    return True

@@ -1,0 +1,86 @@
+"""Taking a page down invalidates it at the CDN (CloudFront, here a moto server speaking its
+REST/XML API); a failed invalidation is logged and the owner's action still happens."""
+import uuid
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from anchor import clock, create_app, migrate
+from anchor.models import ProfileModel
+from tests.conftest import drop_tables
+from tests.web_helpers import claim, post
+
+
+@pytest.fixture(scope="module")
+def cloudfront_server():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def cloudfront(cloudfront_server, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", cloudfront_server)
+    client = boto3.client("cloudfront", region_name="us-east-1")
+    origin = {"Id": "web", "DomainName": "anchor-web.example.com",
+              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}
+    made = client.create_distribution(DistributionConfig={
+        "CallerReference": uuid.uuid4().hex, "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {"TargetOriginId": "web", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
+                                                                  "Cookies": {"Forward": "none"}}}})
+    return client, made["Distribution"]["Id"]
+
+
+@pytest.fixture
+def cdn_app(make_config, cloudfront):
+    def _make(distribution):
+        application = create_app(make_config(CLOUDFRONT_DISTRIBUTION_ID=distribution))
+        migrate.run(application.config, echo=lambda _line: None)
+        made.append(application)
+        return application
+    made = []
+    yield _make
+    for application in made:
+        drop_tables(application)
+    clock.freeze(None)
+
+
+def _paths(client, distribution):
+    found = client.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
+    return [client.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"]
+            ["InvalidationBatch"]["Paths"]["Items"] for i in found]
+
+
+def test_unpublish_and_delete_invalidate_the_handles_paths(cdn_app, cloudfront):
+    client, distribution = cloudfront
+    browser = cdn_app(distribution).test_client()
+    claim(browser, "nadia")
+    post(browser, "/dashboard/copy")
+    post(browser, "/dashboard/publish")
+    assert _paths(client, distribution) == []                   # publishing needs no invalidation
+    answer = post(browser, "/dashboard/unpublish", htmx=True).get_data(as_text=True)
+    assert "Visitors stop seeing your page within 80 seconds." in answer
+    assert _paths(client, distribution) == [["/nadia*"]]
+    post(browser, "/dashboard/publish")
+    post(browser, "/dashboard/delete", {"confirm_handle": "nadia"})
+    assert _paths(client, distribution) == [["/nadia*"], ["/nadia*"]]
+
+
+def test_a_failed_invalidation_never_fails_the_owners_action(cdn_app, cloudfront, caplog):
+    client, distribution = cloudfront
+    app = cdn_app("EDOESNOTEXIST")
+    browser = app.test_client()
+    claim(browser, "nadia")
+    post(browser, "/dashboard/copy")
+    post(browser, "/dashboard/publish")
+    assert post(browser, "/dashboard/unpublish").status_code == 303
+    assert not ProfileModel.get("USER#nadia", consistent_read=True).isPublic
+    assert browser.get("/nadia").status_code == 404
+    failed = [r for r in caplog.records if r.getMessage() == "cdn invalidation failed"]
+    assert failed and failed[0].fields == {"handle": "nadia", "distribution": "EDOESNOTEXIST",
+                                          "error": "NoSuchDistribution"}
