@@ -333,3 +333,16 @@ def test_times_are_time_elements_and_the_deleted_screen_offers_export(app, clien
     post(client, "/dashboard/delete", {"confirm_handle": "nadia"})
     deleted = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/dashboard/export"' in deleted and "within 80 seconds" in deleted
+
+
+def test_preview_offers_back_and_publish(app, client):
+    claim(client, "nadia")
+    post(client, "/dashboard/copy", {})
+    page = client.get("/dashboard/preview").get_data(as_text=True)
+    assert 'href="/dashboard">Back to your dashboard</a>' in page
+    assert 'action="/dashboard/publish"' in page and ">Publish</button>" in page
+    answer = client.post("/dashboard/publish", data={"csrf_token": re.search(
+        r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/dashboard#status")
+    assert _profile().isPublic
+    assert 'action="/dashboard/publish"' not in client.get("/dashboard/preview").get_data(as_text=True)

@@ -58,3 +58,20 @@ def test_unknown_path_gets_friendly_404(client):
     assert response.status_code == 404
     assert b"Page not found" in response.data
     assert b"Traceback" not in response.data
+
+
+def test_landing_previews_demo_pages_and_links_a_signed_in_owner(app, client):
+    from anchor.models import DEMO_PAGES_KEY, DemoPagesModel
+    from tests.web_helpers import sign_in
+    DemoPagesModel(DEMO_PAGES_KEY, handles=["lena", "marcus"]).save()
+    body = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in body
+    for handle in ("lena", "marcus"):
+        assert f'<img src="/{handle}/og.png" alt="" width="1200" height="630" loading="lazy"' in body
+    assert "Your dashboard" not in body and ">Sign in with ListenBrainz</a>" in body
+    sign_in(client, "nadia")
+    signed_in = client.get("/").get_data(as_text=True)
+    assert 'href="/dashboard">Your dashboard</a>' in signed_in and ">Sign in with ListenBrainz</a>" not in signed_in
+    icon = client.get("/static/favicon.svg")
+    assert icon.mimetype == "image/svg+xml"
+    icon.close()
