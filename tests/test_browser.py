@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_flows import claim, first_line_form, publish, published_profile, sign_in, write_copy
+from tests.browser_flows import claim, first_line_form, publish, published_profile, settled, sign_in, write_copy
 from tests.web_helpers import claim as claim_over_http
 from tests.web_helpers import post as http_post
 
@@ -209,3 +209,40 @@ def test_upload_a_data_download_see_progress_then_publish(live_server, page, scr
     expect(page.get_by_text("From the listener's own Spotify data download")).to_be_visible()
     expect(page.locator("h2", has_text="Top artists")).to_be_visible()
     screenshot(page, "02-public")
+
+
+def test_feedback_next_to_the_control_and_unsaved_text_survives(live_server, new_context, screenshot):
+    base = live_server.url
+    page = new_context(timezone_id="Asia/Tokyo").new_page()
+    sign_in(page, base, "lena")
+    claim(page, "lena-moves")
+    # Times are shown in the viewer's zone; the UTC text stays as the tooltip.
+    when = page.locator("#status time").first
+    expect(when).not_to_contain_text("UTC")
+    assert when.get_attribute("title").endswith("UTC")
+
+    albums = page.locator("#items ol.albums > li")
+    first_id, second_id = albums.nth(0).get_attribute("id"), albums.nth(1).get_attribute("id")
+    unsaved = "Words I have not saved yet, about the second record."
+    albums.nth(1).locator("textarea").fill(unsaved)
+    albums.nth(0).get_by_role("button", name=re.compile("^Move down")).click()
+    moved = page.locator(f"[id='{first_id}']")
+    feedback = moved.locator(".feedback")
+    expect(feedback).to_have_text("Moved down to place 2.")
+    expect(albums.nth(0)).to_have_id(second_id)
+    expect(moved).to_contain_text("On your page · #2")
+    item_box, feedback_box = moved.bounding_box(), feedback.bounding_box()
+    assert item_box["y"] <= feedback_box["y"] <= item_box["y"] + item_box["height"]
+    expect(page.locator("#flash p:not(.sr-only)")).to_have_count(0)   # not (only) at the top
+    expect(page.locator("#flash")).to_contain_text("Moved down to place 2.")   # read out once
+    settled(page)
+    expect(page.locator(f"[id='{second_id}'] textarea")).to_have_value(unsaved)
+    screenshot(page, "01-moved")
+
+    page.get_by_role("button", name="Write copy").click()
+    expect(page.locator("#feedback-copy")).to_contain_text("New copy written.")
+    settled(page)
+    expect(page.locator(f"[id='{second_id}'] textarea")).to_have_value(unsaved)
+    expect(page.locator(f"[id='{first_id}'] textarea")).not_to_have_value("")
+    expect(page.locator(f"[id='{first_id}'] .feedback")).to_be_empty()
+    screenshot(page, "02-copy-written")
