@@ -114,8 +114,8 @@ def test_same_flow_without_javascript(live_server, new_context, screenshot):
     form_id = line_form.get_attribute("id")
     line_form.locator("[name=line]").fill(EDITED_LINE)
     line_form.get_by_role("button", name=re.compile("^Save line")).click()
-    page.wait_for_url(base + "/dashboard")
-    expect(page.locator("#flash")).to_contain_text("Saved.")
+    page.wait_for_url(f"{base}/dashboard#{form_id}")             # back at the form that was sent
+    expect(page.locator(f"#feedback-{form_id}")).to_have_text("Saved.")
     expect(page.locator(f"#{form_id} [name=line]")).to_have_value(EDITED_LINE)
     screenshot(page, "02-line-edited")
 
@@ -227,7 +227,7 @@ def test_feedback_next_to_the_control_and_unsaved_text_survives(live_server, new
     albums.nth(1).locator("textarea").fill(unsaved)
     albums.nth(0).get_by_role("button", name=re.compile("^Move down")).click()
     moved = page.locator(f"[id='{first_id}']")
-    feedback = moved.locator(".feedback")
+    feedback = page.locator(f"[id='feedback-{first_id}']")
     expect(feedback).to_have_text("Moved down to place 2.")
     expect(albums.nth(0)).to_have_id(second_id)
     expect(moved).to_contain_text("On your page · #2")
@@ -244,5 +244,5 @@ def test_feedback_next_to_the_control_and_unsaved_text_survives(live_server, new
     settled(page)
     expect(page.locator(f"[id='{second_id}'] textarea")).to_have_value(unsaved)
     expect(page.locator(f"[id='{first_id}'] textarea")).not_to_have_value("")
-    expect(page.locator(f"[id='{first_id}'] .feedback")).to_be_empty()
+    expect(page.locator(f"[id='feedback-{first_id}']")).to_be_empty()     # the old message is gone
     screenshot(page, "02-copy-written")
