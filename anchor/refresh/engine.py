@@ -160,7 +160,7 @@ def _hhmm(moment):
 
 # -- refresh -----------------------------------------------------------------------------------
 def refresh_profile(handle, reason, *, budget=None, budgets=None):
-    """Refresh one profile from its source (reason: scheduled | manual | first).
+    """Refresh one profile from its source (reason: scheduled | manual | first | switch).
 
     `budgets` maps a source to the pass's shared CallBudget for it; `budget` alone is Spotify's.
     """

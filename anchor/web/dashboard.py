@@ -278,7 +278,7 @@ def show_source():
     except (connection.LinkRefused, StaleEdit, ProfileGone) as exc:
         return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc),
                           place="sources")
-    result = engine.start_refresh(service.get(profile.handle), "manual", background=is_htmx())
+    result = engine.start_refresh(service.get(profile.handle), "switch", background=is_htmx())
     public_page.forget(profile.handle)
     return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
                       message=f"Your page now shows {listening.label(source)}. {result.message}",
