@@ -35,7 +35,8 @@ def create_app(config=None):
     login_manager.login_view = "auth.login"
     app.extensions["anchor.vault"] = make_vault(app.config)
 
-    from anchor.web import assets, auth, dashboard, errors, limits, public, public_page, security, site
+    from anchor.web import (assets, auth, dashboard, errors, limits, public, public_page, security, site,
+                            template_helpers)
     # `/static//x` must not be answered with a redirect to whatever Host the client sent.
     app.url_map.merge_slashes = False
     assets.init_app(app)
@@ -44,7 +45,7 @@ def create_app(config=None):
     from anchor.web import stored_page
     service.page_renderer = stored_page.page_changes      # render on write
     compress.init_app(app)
-    dashboard.register_time_filters(app)
+    template_helpers.register(app)
     security.init_app(app)
     errors.init_app(app)
     limits.init_app(app)

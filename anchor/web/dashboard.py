@@ -1,14 +1,9 @@
 """The owner's dashboard: claim, edit, arrange, write copy, publish, refresh, delete."""
 import json
 
-from jinja2 import pass_context
-from markupsafe import Markup
-
-from flask import (Blueprint, Response, abort, current_app, get_flashed_messages, redirect, request, session,
-                   url_for)
+from flask import Blueprint, Response, abort, get_flashed_messages, redirect, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from anchor import clock
 from anchor.extensions import csrf
 from anchor.profiles import (connection, copyjobs, editing, handles, imports, lifecycle, listening, service,
                              sessions)
@@ -404,38 +399,3 @@ def refresh_status():
     response = render(TEMPLATE, ["refresh_poll"], **_context(profile))
     response.headers["HX-Refresh"] = "true"
     return response
-
-
-def register_time_filters(app):
-    """Jinja filters for dates on the dashboard and public page."""
-    @app.template_filter("when")
-    def _when(moment):
-        """A <time> the dashboard's script shows in the viewer's zone; UTC text without script."""
-        if not moment:
-            return "—"
-        return Markup('<time datetime="{}" data-local>{}</time>').format(
-            clock.iso(moment), moment.strftime("%-d %b %Y, %H:%M UTC"))
-
-    @app.template_global()
-    @pass_context
-    def feedback(context, place, oob=False):
-        """The message slot next to a control: what the last action there said (`oob`: the
-        same slot as an out-of-band swap, for answers that do not re-render that control)."""
-        found = [(kind, text) for kind, text, where in context.get("messages") or [] if where == place]
-        body = Markup("").join(Markup('<p class="flash {}">{}</p>').format(kind, text) for kind, text in found)
-        swap = Markup(' hx-swap-oob="innerHTML"') if oob else ""
-        return Markup('<div class="feedback" id="feedback-{}"{}>{}</div>').format(place, swap, body)
-
-    @app.template_filter("day")
-    def _day(moment):
-        return moment.strftime("%-d %B %Y") if moment else "—"
-
-    @app.template_global()
-    def csrf_field():
-        from flask_wtf.csrf import generate_csrf
-        from markupsafe import Markup
-        return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
-
-    @app.context_processor
-    def _now():
-        return {"now": clock.now(), "demo_spotify": current_app.config["SPOTIFY_SANDBOX"]}
