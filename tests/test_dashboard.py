@@ -329,7 +329,7 @@ def test_times_are_time_elements_and_the_deleted_screen_offers_export(app, clien
     claim(client, "nadia")
     page = client.get("/dashboard").get_data(as_text=True)
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" data-local>[^<]+ UTC</time>', page)
-    assert 'src="/static/dashboard.js"' in page
+    assert re.search(r'<script src="/static/dashboard\.js(\?v=\w+)?" defer>', page)
     post(client, "/dashboard/delete", {"confirm_handle": "nadia"})
     deleted = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/dashboard/export"' in deleted and "within 80 seconds" in deleted
