@@ -198,7 +198,7 @@ def test_range_links_each_a_cached_page_of_one_read(published, visitor, dynamodb
         text = page.get_data(as_text=True)
         assert f'href="/nadia?range={param}" aria-current="page"' in text
         assert data[name]["artists"][0]["name"].replace("'", "&#39;") in text
-        assert page.headers["Cache-Control"] == "public, max-age=300"
+        assert page.headers["Cache-Control"] == "public, max-age=60, s-maxage=60"
         dynamodb_calls.clear()
         assert visitor.get(f"/nadia?range={param}").status_code == 200 and dynamodb_calls == []
     assert visitor.get("/nadia?range=week").status_code == 404
