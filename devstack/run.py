@@ -69,8 +69,10 @@ def main():
                      ("Last.fm stand-in", "LASTFM_API_KEY", "devstack.lastfm", LASTFM_PORT)]
         for name, setting, module, port in stand_ins:
             if not env.get(setting):
+                extra = (["--state", str(ROOT / ".data" / "spotify-sandbox-tokens.json")]
+                         if module == "devstack.spotify_sandbox" else [])
                 processes.append((name, subprocess.Popen(
-                    [sys.executable, "-m", module, "--port", str(port), "--generated", "1000"],
+                    [sys.executable, "-m", module, "--port", str(port), "--generated", "1000", *extra],
                     env=env, cwd=ROOT, start_new_session=True)))
                 wait_for_port(port)
         if not any(env.get(setting) for _name, setting, _module, _port in stand_ins):

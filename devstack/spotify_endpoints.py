@@ -116,6 +116,7 @@ class Endpoints:
                 listener_id = self._refresh.get(old)
                 if listener_id and self._rotation:
                     del self._refresh[old]
+                    self.remember_refresh_tokens()
             if not listener_id:
                 return json_reply(400, {"error": "invalid_grant", "error_description": "Invalid refresh token"})
             return json_reply(200, self._grant(listener_id, new_refresh=self._rotation))
@@ -131,6 +132,7 @@ class Endpoints:
             if new_refresh:
                 answer["refresh_token"] = "AQ" + secrets.token_urlsafe(48)
                 self._refresh[answer["refresh_token"]] = listener_id
+                self.remember_refresh_tokens()
         return answer
 
     def api(self, path: str, query: dict[str, str], auth_header: str | None) -> Reply:

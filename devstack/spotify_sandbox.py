@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -51,14 +52,17 @@ class SpotifySandbox(Endpoints):
     """Accounts + Web API subset on one port, driven by demo listeners and injectable faults."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, client_id: str = "anchor-demo",
-                 client_secret: str = "anchor-demo-secret", generated: int = 0, access_token_ttl: int = 3600):
+                 client_secret: str = "anchor-demo-secret", generated: int = 0, access_token_ttl: int = 3600,
+                 state_file: str | None = None):
         self.host, self.port = host, port
+        # Refresh tokens outlive a restart, as Spotify's do (make run keeps them under .data/).
+        self.state_file = state_file
         self.client_id, self.client_secret = client_id, client_secret
         self.generated, self.access_token_ttl = generated, access_token_ttl
         self._lock = threading.Lock()
         self._codes: dict[str, dict] = {}
         self._access: dict[str, tuple[str, float]] = {}
-        self._refresh: dict[str, str] = {}
+        self._refresh: dict[str, str] = self._load_refresh_tokens()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.reset()
@@ -123,6 +127,24 @@ class SpotifySandbox(Endpoints):
         """Change a listener's top items deterministically (a new epoch reorders them)."""
         with self._lock:
             self._epochs[listener_id] = self._epochs.get(listener_id, 0) + 1
+
+    def _load_refresh_tokens(self) -> dict[str, str]:
+        if not self.state_file:
+            return {}
+        try:
+            with open(self.state_file, encoding="utf-8") as handle:
+                stored = json.load(handle)
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in stored.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def remember_refresh_tokens(self) -> None:
+        """Write the refresh tokens to the state file (call with the lock held)."""
+        if self.state_file:
+            temporary = f"{self.state_file}.tmp"
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump(self._refresh, handle)
+            os.replace(temporary, self.state_file)
 
     def reset(self) -> None:
         """Drop faults, rotation, rate limit and mutations; issued tokens stay valid."""
@@ -332,8 +354,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generated", type=int, default=0, help="number of generated listeners")
     parser.add_argument("--client-id", default="anchor-demo")
     parser.add_argument("--client-secret", default="anchor-demo-secret")
+    parser.add_argument("--state", default=None, help="file that keeps refresh tokens across restarts")
     args = parser.parse_args(argv)
-    sandbox = SpotifySandbox(args.host, args.port, args.client_id, args.client_secret, args.generated).start()
+    sandbox = SpotifySandbox(args.host, args.port, args.client_id, args.client_secret, args.generated,
+                             state_file=args.state).start()
     print(f"Spotify sandbox listening on {sandbox.url} (client_id={args.client_id}, "
           f"{args.generated} generated listeners)", flush=True)
     try:

@@ -219,3 +219,20 @@ def test_rate_limit_window(spotify_sandbox, spotify_tokens):
     assert [api(spotify_sandbox, "/v1/me", access).status_code for _ in range(3)] == [200, 200, 429]
     time.sleep(0.25)
     assert api(spotify_sandbox, "/v1/me", access).status_code == 200
+
+
+def test_refresh_tokens_survive_a_restart_with_a_state_file(tmp_path):
+    """`make run` keeps the sandbox's refresh tokens under .data/, as Spotify keeps grants."""
+    import requests as http
+    from devstack.spotify_sandbox import SpotifySandbox
+    state = tmp_path / "tokens.json"
+    with SpotifySandbox(state_file=str(state)) as first:
+        issued = first.issue_tokens("nadia")
+    with SpotifySandbox(state_file=str(state)) as second:
+        answer = http.post(f"{second.url}/api/token", auth=("anchor-demo", "anchor-demo-secret"), timeout=5,
+                           data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]})
+    assert answer.status_code == 200 and answer.json()["access_token"]
+    with SpotifySandbox() as forgetful:
+        answer = http.post(f"{forgetful.url}/api/token", auth=("anchor-demo", "anchor-demo-secret"), timeout=5,
+                           data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]})
+    assert answer.json()["error"] == "invalid_grant"
