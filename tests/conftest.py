@@ -36,6 +36,17 @@ def dynamodb_local():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def moto_server():
+    """One moto server for the run, speaking the AWS APIs without a local stand-in (KMS, CloudFront)."""
+    from moto.server import ThreadedMotoServer
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
 @pytest.fixture
 def make_config(dynamodb_local, spotify_sandbox, brainz_standin_server, lastfm_standin_server, tmp_path):
     """Build a TestConfig with a fresh table prefix and the stand-ins; keyword overrides win."""
@@ -60,6 +71,22 @@ def app(make_config):
     migrate.run(application.config, echo=lambda _line: None)
     yield application
     drop_tables(application)
+    clock.freeze(None)
+
+
+@pytest.fixture
+def make_app(make_config):
+    """Factory: an app on fresh, migrated tables with config overrides; all dropped afterwards."""
+    made = []
+
+    def _make(**overrides):
+        application = create_app(make_config(**overrides))
+        migrate.run(application.config, echo=lambda _line: None)
+        made.append(application)
+        return application
+    yield _make
+    for application in made:
+        drop_tables(application)
     clock.freeze(None)
 
 

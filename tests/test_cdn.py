@@ -4,26 +4,14 @@ import uuid
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from anchor import clock, create_app, migrate
 from anchor.models import ProfileModel
-from tests.conftest import drop_tables
 from tests.web_helpers import claim, post
 
 
-@pytest.fixture(scope="module")
-def cloudfront_server():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def cloudfront(cloudfront_server, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", cloudfront_server)
+def cloudfront(moto_server, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_server)
     client = boto3.client("cloudfront", region_name="us-east-1")
     origin = {"Id": "web", "DomainName": "anchor-web.example.com",
               "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}
@@ -37,17 +25,8 @@ def cloudfront(cloudfront_server, monkeypatch):
 
 
 @pytest.fixture
-def cdn_app(make_config, cloudfront):
-    def _make(distribution):
-        application = create_app(make_config(CLOUDFRONT_DISTRIBUTION_ID=distribution))
-        migrate.run(application.config, echo=lambda _line: None)
-        made.append(application)
-        return application
-    made = []
-    yield _make
-    for application in made:
-        drop_tables(application)
-    clock.freeze(None)
+def cdn_app(make_app, cloudfront):
+    return lambda distribution: make_app(CLOUDFRONT_DISTRIBUTION_ID=distribution)
 
 
 def _paths(client, distribution):

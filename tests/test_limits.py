@@ -5,33 +5,25 @@ import textwrap
 
 import pytest
 
-from anchor import create_app, migrate
 from anchor import config as settings
 from anchor.rules import RATE_LIMITS, Limit
 from anchor.web import limits
-from tests.conftest import drop_tables
 from tests.refresh_fixtures import subprocess_env
-from tests.web_helpers import claim, csrf_token, sign_in
+from tests.web_helpers import csrf_token, sign_in
 
 LOAD_BALANCER = "10.0.3.7"
 
 
 @pytest.fixture
-def limited_app(make_config):
+def limited_app(make_app):
     """An app with small limits and the production proxy chain (load balancer + nginx)."""
     def _make(**overrides):
         settings = dict(RATE_LIMITS={"sign-in": Limit(3, 600), "claim": Limit(2, 3600),
                                      "handle-check": Limit(4, 600)},
                         TRUSTED_PROXY_HOPS=2)
         settings.update(overrides)
-        application = create_app(make_config(**settings))
-        migrate.run(application.config, echo=lambda _line: None)
-        made.append(application)
-        return application
-    made = []
-    yield _make
-    for application in made:
-        drop_tables(application)
+        return make_app(**settings)
+    return _make
 
 
 def _via_proxies(client, path, client_ip, forged=None, **kwargs):

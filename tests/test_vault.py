@@ -1,6 +1,5 @@
 """Token vault on both backends: local AES-GCM and KMS (against a moto server)."""
 import pytest
-from moto.server import ThreadedMotoServer
 
 from anchor import clock
 from anchor.models import TokenModel
@@ -10,18 +9,9 @@ TOKENS = {"access_token": "BQ-access-secret-value", "refresh_token": "AQ-refresh
           "expires_at": 1900000000}
 
 
-@pytest.fixture(scope="module")
-def kms_server():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def kms_vault(kms_server, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", kms_server)
+def kms_vault(moto_server, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", moto_server)
     import boto3
     key_id = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
     return KmsVault(key_id, region="us-east-1")
