@@ -80,7 +80,7 @@ def test_write_copy_in_the_background_with_and_without_javascript(jobs_app, bedr
     bedrock_standin.hold()
     bedrock_standin.script("cliche", "invented_album")
     answer = post(client, "/dashboard/copy", {})
-    assert answer.status_code == 303 and answer.headers["Location"].endswith("/dashboard")
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/dashboard#copy")
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Writing your copy…" in page and "Reload this page" in page and "Write copy</button>" not in page
     bedrock_standin.release()
