@@ -19,27 +19,27 @@ from tests.refresh_fixtures import T0, connect, due_handles, flask_command, subp
 SLOT = "SCHEDULER#refresh-due#2025-03-10T13"
 
 
-def test_cap_of_200_leaves_the_rest_due_and_reads_only_due_items(refresh_app, spotify_sandbox):
+def test_a_run_cap_leaves_the_rest_due_and_reads_only_due_items(refresh_app, spotify_sandbox):
     clock.freeze(T0)
     grant = spotify_sandbox.issue_tokens("listener-00001")
     token_set = TokenSet(grant["access_token"], grant["refresh_token"], int(time.time()) + 3600,
                          grant["scope"])
     due = [make_profile(f"due-{n:03d}", owner=f"acct-{n}", next_refresh=T0 - timedelta(minutes=n))
-           for n in range(300)]
+           for n in range(75)]
     later = [make_profile(f"later-{n:03d}", next_refresh=T0 + timedelta(hours=1, minutes=n))
-             for n in range(700)]
+             for n in range(175)]
     save_profiles(due + later)
-    for n in range(300):
+    for n in range(75):
         tokens.save(f"acct-{n}", token_set)
-    summary = scheduler.refresh_due(cap=200, concurrency=4)
-    assert summary["claimed"] and summary["processed"] == 200
-    assert summary["outcomes"] == {"refreshed": 200}
-    assert summary["scanned"] == 200 and summary["stopped_early"] is None
-    assert summary["spotify_calls"] == 1200 and summary["ai_calls"] == 0     # 3 ranges × 2
-    assert due_handles(T0) == [f"due-{n:03d}" for n in range(99, -1, -1)]   # the latest 100
-    assert len(due_handles(T0 + timedelta(days=1))) == 800
+    summary = scheduler.refresh_due(cap=50, concurrency=4)
+    assert summary["claimed"] and summary["processed"] == 50
+    assert summary["outcomes"] == {"refreshed": 50}
+    assert summary["scanned"] == 50 and summary["stopped_early"] is None
+    assert summary["spotify_calls"] == 300 and summary["ai_calls"] == 0     # 3 ranges × 2
+    assert due_handles(T0) == [f"due-{n:03d}" for n in range(24, -1, -1)]   # the latest 25
+    assert len(due_handles(T0 + timedelta(days=1))) == 200
     item = SchedulerRunModel.get(SLOT)
-    assert item.status == "done" and item.summary["processed"] == 200
+    assert item.status == "done" and item.summary["processed"] == 50
     assert item.expiresAt == int((T0 + timedelta(days=7)).timestamp())
 
 
