@@ -8,7 +8,6 @@ import logging
 import threading
 import uuid
 
-import boto3
 from botocore.config import Config as BotoConfig
 from flask import current_app
 
@@ -28,9 +27,10 @@ def _client(app):
     with _lock:
         made = app.extensions.get("anchor.cloudfront")
         if made is None:
+            from anchor import aws    # only where a distribution is configured
             # CloudFront is global; its API lives in us-east-1. AWS_ENDPOINT_URL_CLOUDFRONT
             # (read by botocore itself) points it at a stand-in in tests.
-            made = app.extensions["anchor.cloudfront"] = boto3.client(
+            made = app.extensions["anchor.cloudfront"] = aws.client(
                 "cloudfront", region_name="us-east-1", config=TIMEOUTS)
         return made
 

@@ -15,6 +15,10 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from anchor import aws
+
+aws.share_with_pynamodb()      # one botocore session for every model's connection (memory)
+
 PROFILES_TABLE = "AnchorProfiles"
 TOKENS_TABLE = "AnchorTokens"
 DUE_INDEX = "GSI1_DueRefresh"

@@ -9,11 +9,11 @@ import os
 import threading
 from pathlib import Path
 
-import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# cryptography loads with the first local seal or open, the KMS client with the first KMS one: a
+# web worker that only serves public pages needs neither.
 
 APP_CONTEXT = "anchor"
 LOCAL_PREFIX = "local1:"
@@ -35,6 +35,7 @@ class LocalVault:
         self._lock = threading.Lock()
 
     def _cipher(self):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
         with self._lock:
             if self._aead is None:
                 self._aead = AESGCM(self._load_or_create_key())
@@ -47,7 +48,7 @@ class LocalVault:
                 raise VaultError(f"key file {self.key_path} does not hold a 256-bit key")
             return key
         self.key_path.parent.mkdir(parents=True, exist_ok=True)
-        key = AESGCM.generate_key(bit_length=256)
+        key = os.urandom(32)                       # a 256-bit AES key
         fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(base64.b64encode(key))
@@ -59,6 +60,7 @@ class LocalVault:
         return LOCAL_PREFIX + base64.b64encode(nonce + data).decode()
 
     def open(self, account_id, blob):
+        from cryptography.exceptions import InvalidTag
         raw = _decode_blob(blob, LOCAL_PREFIX)
         try:
             plain = self._cipher().decrypt(raw[:12], raw[12:], _aad(account_id))
@@ -82,7 +84,8 @@ class KmsVault:
         """The KMS client, made on first use (so none exists before gunicorn forks)."""
         with self._lock:
             if self._client is None:
-                self._client = boto3.client(
+                from anchor import aws
+                self._client = aws.client(
                     "kms", region_name=self.region,
                     config=BotoConfig(connect_timeout=3, read_timeout=5,
                                       retries={"mode": "standard", "max_attempts": 3}))

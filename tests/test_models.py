@@ -106,3 +106,29 @@ def test_unpublished_profile_is_indexed_only_until_it_has_data(app, public, data
              "deletedAt": None, "nextRefreshAt": clock.now(), "listening": listening}
     assert index.belongs_in_index(state) is indexed
     assert index.belongs_in_index(dict(state, listening=None, spotify=data)) is indexed
+
+
+def test_every_model_and_client_shares_one_botocore_session(app):
+    """botocore keeps its endpoint table and service models per session (about 9 MB for
+    DynamoDB): the model classes' connections and the app's own clients use one session."""
+    import os
+
+    from anchor import aws
+    from anchor.models import SentinelModel
+
+    with app.app_context():
+        make_profile("one-session").save()
+        ProfileModel.get("USER#one-session")
+        TokenModel.count("ACCOUNT#nobody")
+        sessions = {id(model._get_connection().connection.session)
+                    for model in (ProfileModel, TokenModel, SentinelModel, AccountModel)}
+    assert sessions == {id(aws.session())}
+    kms = aws.client("kms", region_name="us-east-1")
+    assert kms._loader is aws.session().get_component("data_loader")
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:                      # a forked worker makes a session of its own
+        os.write(writer, b"1" if "session" not in aws._made else b"0")
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(reader, 1) == b"1"

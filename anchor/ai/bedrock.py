@@ -14,11 +14,11 @@ import os
 import threading
 import time
 
-import boto3
 import botocore.config
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, NoCredentialsError,
                                  NoRegionError, ReadTimeoutError)
 
+from anchor import aws
 from anchor.logs import log_event
 from anchor.sources import budget
 from anchor.sources.base import RateLimited
@@ -92,8 +92,8 @@ def shared_client(region: str | None, budget: float):
     key = (os.getpid(), region, os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"), budget)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = boto3.client("bedrock-runtime", region_name=region,
-                                        config=budget_config(budget))
+            _shared[key] = aws.client("bedrock-runtime", region_name=region,
+                                      config=budget_config(budget))
         return _shared[key]
 
 
@@ -150,8 +150,8 @@ class BedrockWriter:
         if self._client is None:
             region = self._region or os.environ.get("AWS_REGION") or None
             if self._config is not None:
-                self._client = boto3.client("bedrock-runtime", region_name=region,
-                                            config=self._config)
+                self._client = aws.client("bedrock-runtime", region_name=region,
+                                          config=self._config)
             else:
                 self._client = shared_client(region, self.budget)
         return self._client

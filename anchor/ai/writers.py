@@ -16,7 +16,7 @@ def write_copy(profile_data: dict, previous_copy: Copy | None = None, *, provide
     if provider == "bedrock":
         if not model_id:
             raise ValueError("provider 'bedrock' needs a model_id (set BEDROCK_MODEL_ID)")
-        from .bedrock import BedrockWriter   # boto3 loads only where Bedrock is used (memory)
+        from .bedrock import BedrockWriter   # its client loads only where Bedrock is used (memory)
         writer = BedrockWriter(model_id, client=client, budget=budget)
         try:
             return writer.write(profile_data, previous_copy, progress=progress)

@@ -34,8 +34,8 @@ class RefreshQueue:
     def client(self):
         with self._lock:
             if self._client is None:
-                import boto3            # loaded only where the queue mode runs
-                self._client = boto3.client("sqs", region_name=self._region)
+                from anchor import aws
+                self._client = aws.client("sqs", region_name=self._region)
             return self._client
 
     def send(self, handles, reason="scheduled"):

@@ -6,10 +6,9 @@ nonce that must match one this browser's session started.
 """
 import logging
 import secrets
+import threading
 
 import requests
-from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -28,14 +27,24 @@ NONCE_AGE = 3600          # Last.fm's tokens live an hour; so does a sign-in sta
 PENDING_NONCES = 5        # sign-ins a browser may have started at once (oldest dropped)
 
 
+_registry_lock = threading.Lock()
+
+
 def init_oauth(app):
+    """Nothing loads at start: Authlib and its JOSE stack (about 17 MB) come with the first
+    sign-in a process handles, so a web worker that only serves pages never holds them."""
+    app.extensions["anchor.oauth"] = None
+
+
+def _registry(app):
     """Register the OAuth clients with Authlib (real services or the local stand-ins).
 
     Each app gets a registry of its own: Authlib caches a client by name on first registration,
     so a shared registry would keep the first app's URLs and credentials for every later app.
     """
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
-    app.extensions["anchor.oauth"] = oauth
     accounts = app.config["SPOTIFY_ACCOUNTS_URL"].rstrip("/")
     oauth.register(
         "spotify",
@@ -62,11 +71,16 @@ def init_oauth(app):
         client_kwargs={"scope": "profile", "code_challenge_method": "S256", "default_timeout": 10},
         overwrite=True,
     )
+    return oauth
 
 
 def _clients():
-    """This app's OAuth registry (`.spotify`, `.musicbrainz`)."""
-    return current_app.extensions["anchor.oauth"]
+    """This app's OAuth registry (`.spotify`, `.musicbrainz`), made on first use."""
+    app = current_app._get_current_object()
+    with _registry_lock:
+        if app.extensions.get("anchor.oauth") is None:
+            app.extensions["anchor.oauth"] = _registry(app)
+        return app.extensions["anchor.oauth"]
 
 
 def _callback_url(endpoint, **values):
@@ -99,6 +113,8 @@ def _finish(source, account_id, display_name):
 
 def _oauth_token(client, name):
     """Exchange the callback's code; a failure page (tuple) or the token dict."""
+    from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+
     try:
         return client.authorize_access_token()
     except MismatchingStateError:

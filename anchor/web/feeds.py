@@ -1,8 +1,6 @@
 """The Atom feed of a public page: one entry per stored refresh that changed something."""
 from datetime import datetime
 
-from feedgen.feed import FeedGenerator
-
 from anchor.profiles import changelog, service
 from anchor.web import public_view
 from anchor.web.public_page import absolute_url
@@ -14,6 +12,7 @@ def _when(text):
 
 def atom(profile):
     """The feed's XML (bytes), from the one profile item; hidden items never appear."""
+    from feedgen.feed import FeedGenerator    # lxml comes with the first feed, not at start
     name = service.visible(profile)["displayName"]
     page = absolute_url("public.profile", handle=profile.handle)
     hidden = set(service.layout(profile)["hidden"])

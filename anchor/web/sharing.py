@@ -1,5 +1,4 @@
 """What the dashboard's sharing panel shows once a page is published: link, QR code, cards."""
-import segno
 from markupsafe import Markup, escape
 
 from anchor.profiles import service
@@ -9,6 +8,7 @@ from anchor.web.public_page import absolute_url
 
 def qr_svg(url, label):
     """The URL as an inline SVG QR code (dark on white, so it scans in dark mode too)."""
+    import segno                  # the owner's sharing panel only
     code = segno.make(url, error="m")
     svg = code.svg_inline(scale=4, dark="#000", light="#fff", svgclass="qr", lineclass=None)
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
