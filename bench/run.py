@@ -15,6 +15,7 @@ from bench.stack import Stack, http, pss_kb, rss_kb
 PROFILES = 1000          # published profiles the page and refresh figures use
 SEED_DEMO = 20           # of which this many go through `flask seed-demo` (see docs/benchmarks.md)
 REPS = 5
+COLD_REPS = 8            # the cold ratio is the noisiest figure: more repetitions, order alternated
 GZIP = "Accept-Encoding: gzip"
 RATE_REQUESTS, RATE_WINDOW = 900, 30     # sandbox rate limit: R requests per 30 s window
 MUTATED = 100
@@ -81,10 +82,18 @@ def main():
         # all viewed once first, so the figures are of the steady state.
         load.sample(stack.web_url, [f"/{h}" for h in handles], headers={"Accept-Encoding": "gzip"})
         page_runs, health_runs = [], []
-        for rep in range(REPS):
+        for rep in range(COLD_REPS):
+            # Page and /healthz back to back, their order swapped every repetition, so a pause
+            # of DynamoDB Local (its JVM collecting) or of the machine weighs on both alike.
             urls = [f"{stack.web_url}/{h}" for h in rng.sample(handles, 5)]
-            page_runs.append(load.ab_many(urls, 250, headers=[GZIP]))
-            health_runs.append(load.ab(f"{stack.web_url}/healthz", 1500))
+            runs = [lambda: load.ab_many(urls, 250, headers=[GZIP]),
+                    lambda: load.ab(f"{stack.web_url}/healthz", 1250)]
+            if rep % 2:
+                health_runs.append(runs[1]())
+                page_runs.append(runs[0]())
+            else:
+                page_runs.append(runs[0]())
+                health_runs.append(runs[1]())
             progress(f"  rep {rep + 1}: page {page_runs[-1]['rps']:.0f} rps, "
                      f"healthz {health_runs[-1]['rps']:.0f} rps")
         ratios = [p["rps"] / h["rps"] for p, h in zip(page_runs, health_runs)]
@@ -121,6 +130,10 @@ def main():
         table.add("1 cold page", "in-process GetItem ms (same items)", fmt(inproc["getitem_ms"], 2))
         table.add("1 cold page", "in-process page / GetItem", fmt(inproc["ratio"], 2), "≤ 1.15",
                   inproc["ratio"]["median"] <= 1.15)
+        table.add("1 cold page", "in-process: the page's GetItem ms / the health sentinel's ms",
+                  f"{inproc['view_read_ms']['median']:.2f} / {inproc['sentinel_ms']['median']:.2f} = "
+                  f"{inproc['sentinel_ms']['median'] / inproc['view_read_ms']['median']:.2f}",
+                  "report: the cold ratio's ceiling on this store")
         table.add("1 cold page", "in-process gzip bytes per page (100 pages)", fmt(inproc["wire_bytes"]),
                   "≤ 5 KB", inproc["wire_bytes"]["max"] <= 5 * 1024)
         table.add("1 cold page", "HTML bytes per page (100 pages)", fmt(inproc["html_bytes"]),

@@ -111,7 +111,9 @@ def fill(first, last, workers=4):
 # -- in-process: the page vs a bare GetItem ------------------------------------------------------
 def inprocess(count, iterations, reps, profile_out=""):
     """Flask test client GET /<handle> vs ProfileModel.get of the same item, same handles."""
-    from anchor.models import ProfileModel
+    from anchor.models import ProfileModel, SentinelModel
+    from anchor.web import stored_page
+    from anchor.web.site import SENTINEL_KEY
 
     app = _app()
     handles = [f"listener-{n:05d}" for n in range(1, count + 1)]
@@ -142,10 +144,24 @@ def inprocess(count, iterations, reps, profile_out=""):
             ProfileModel.get(f"USER#{handle}", consistent_read=False)
         return (time.perf_counter() - started) / len(sample)
 
+    def view_reads(sample):
+        """The visitor view's own read: a projected GetItem of the same item."""
+        started = time.perf_counter()
+        for handle in sample:
+            stored_page.get_stored(handle)
+        return (time.perf_counter() - started) / len(sample)
+
+    def sentinel_reads(sample):
+        """What /healthz reads: the small sentinel item."""
+        started = time.perf_counter()
+        for _ in sample:
+            SentinelModel.get(SENTINEL_KEY)
+        return (time.perf_counter() - started) / len(sample)
+
     with app.app_context():
         pages(handles)          # every page stored in this render version (a deploy's first views)
         reads(handles[:50])     # warm both paths
-        page_times, read_times, ratios = [], [], []
+        page_times, read_times, ratios, view_times, sentinel_times = [], [], [], [], []
         for _ in range(reps):
             sample = [rng.choice(handles) for _ in range(iterations)]
             read = reads(sample)
@@ -153,6 +169,8 @@ def inprocess(count, iterations, reps, profile_out=""):
             page_times.append(page * 1000)
             read_times.append(read * 1000)
             ratios.append(page / read)
+            view_times.append(view_reads(sample) * 1000)
+            sentinel_times.append(sentinel_reads(sample) * 1000)
         if profile_out:
             import cProfile
             import pstats
@@ -164,6 +182,7 @@ def inprocess(count, iterations, reps, profile_out=""):
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
                 pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
     emit({"page_ms": spread(page_times), "getitem_ms": spread(read_times), "ratio": spread(ratios),
+          "view_read_ms": spread(view_times), "sentinel_ms": spread(sentinel_times),
           "html_bytes": spread(sizes), "wire_bytes": spread(wire)})
 
 

@@ -144,3 +144,32 @@ def test_a_failed_write_back_still_answers_the_page(app, published, monkeypatch)
     monkeypatch.setattr(ProfileModel, "update", unavailable)
     answer = app.test_client().get("/nadia", headers=GZIP)
     assert answer.status_code == 200 and answer.headers["Content-Encoding"] == "gzip"
+
+
+def test_a_write_of_private_fields_renders_nothing_and_keeps_the_page(app, published, renders):
+    """Refresh bookkeeping (status, next refresh, the AI quota) is not on the page: no render."""
+    from anchor import clock
+    before = ProfileModel.get("USER#nadia")
+    with app.app_context():
+        current = service.get("nadia")
+        renders.clear()
+        service.write(current, {"lastRefreshMessage": "Checked a minute ago.", "aiCount": 2,
+                                "nextRefreshAt": clock.now()})
+        assert renders == []
+        service.write(service.get("nadia"), {"displayName": "Nadia Reyes"})   # on the page
+        assert len(renders) == 1
+    after = ProfileModel.get("USER#nadia")
+    assert after.lastRefreshMessage == "Checked a minute ago." and after.rev > before.rev
+    assert b"Nadia Reyes" in gzip.decompress(after.pageGz)
+
+
+def test_a_private_write_after_a_deploy_still_stores_the_new_render(app, published, renders,
+                                                                     monkeypatch):
+    """A stored page of an older render version is not settled: the next write renders it."""
+    monkeypatch.setenv("ANCHOR_RELEASE", "next-release")
+    stored_page.forget_versions()
+    with app.app_context():
+        renders.clear()
+        service.write(service.get("nadia"), {"lastRefreshMessage": "Checked."})
+        assert len(renders) == 1
+        assert ProfileModel.get("USER#nadia").pageRender == stored_page.render_version()

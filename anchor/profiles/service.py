@@ -233,12 +233,12 @@ def write(profile, changes, *, bump=False, expect_version=None, allow_deleted=Fa
                   allow_deleted=allow_deleted)
 
 
-# Set by the web app (anchor/web/stored_page.py): the visitor page of a profile's resulting
-# state is stored with the write that produces it. None outside the web app's reach.
+# Set by the web app (anchor/web/stored_page.py): `page_renderer(profile, changes)` gives the
+# stored visitor page of the state this write leaves behind. None outside the web app's reach.
 page_renderer = None
 
 
-def _after(profile, changes):
+def state_after(profile, changes):
     """A copy of `profile` with `changes` applied: the state this write leaves behind."""
     after = ProfileModel.from_raw_data(profile.serialize())
     for name, value in changes.items():
@@ -295,7 +295,7 @@ def _actions(profile, changes, bump):
     changes["gsi1pk"], changes["gsi1sk"] = keys if keys else (None, None)
     changes["updatedAt"] = clock.now()
     if page_renderer is not None:
-        changes.update(page_renderer(_after(profile, changes)))
+        changes.update(page_renderer(profile, changes))
     actions = [getattr(ProfileModel, name).remove() if value is None
                else getattr(ProfileModel, name).set(value) for name, value in changes.items()]
     actions.append(ProfileModel.rev.add(1))

@@ -3,7 +3,7 @@ import hashlib
 import threading
 
 from cachetools import TTLCache
-from flask import current_app, make_response, render_template, request, session, url_for
+from flask import current_app, render_template, request, session, url_for
 
 from anchor.profiles.accounts import current_id
 from anchor.rules import PUBLIC_CACHE_SECONDS
@@ -115,7 +115,7 @@ def visitor_html(profile):
 # Browsers and shared caches (a CDN) keep a visitor's page this long; with the in-process cache it
 # bounds how long visitors can still see a page after its owner unpublishes or deletes it.
 PUBLIC = VISITOR_CACHE = f"public, max-age={PUBLIC_CACHE_SECONDS}, s-maxage={PUBLIC_CACHE_SECONDS}"
-PRIVATE = "private, no-cache"
+PRIVATE = stored_page.PRIVATE
 
 
 def gone_within():
@@ -136,10 +136,10 @@ def render_public(profile, preview=False, range_name=None):
                            **public_context(profile, preview, range_name, owner)).encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
     if preview or owner:
-        return _answer(body, etag, "no-store" if preview else PRIVATE)
+        return stored_page.answer(body, etag, "no-store" if preview else PRIVATE, gzipped=False)
     key = public_view.PARAM_OF.get(range_name) if range_name else None
     cache().put((profile.handle, key), profile.ownerId, etag, body)
-    return _answer(body, etag, PUBLIC)
+    return stored_page.answer(body, etag, PUBLIC, gzipped=False)
 
 
 def cached_public(handle, param):
@@ -147,7 +147,7 @@ def cached_public(handle, param):
     entry = cache().get((handle, param))
     if entry is None or _is_owner(entry["owner"]):
         return None
-    return _answer(entry["body"], entry["etag"], PUBLIC)
+    return stored_page.answer(entry["body"], entry["etag"], PUBLIC, gzipped=False)
 
 
 def serve_public(handle):
@@ -183,7 +183,7 @@ def cache_variant(profile, variant, body, mimetype):
     body = body.encode() if isinstance(body, str) else body
     etag = hashlib.sha256(body).hexdigest()[:32]
     cache().put((profile.handle, variant), profile.ownerId, etag, body, mimetype)
-    return _answer(body, etag, PUBLIC, mimetype)
+    return stored_page.answer(body, etag, PUBLIC, gzipped=False, mimetype=mimetype)
 
 
 def cached_variant(handle, variant):
@@ -191,18 +191,5 @@ def cached_variant(handle, variant):
     entry = cache().get((handle, variant))
     if entry is None:
         return None
-    return _answer(entry["body"], entry["etag"], PUBLIC, entry["mimetype"])
-
-
-def _answer(body, etag, cache_control, mimetype="text/html; charset=utf-8"):
-    """An uncompressed answer with a weak ETag (the app's compression may gzip it on the way)."""
-    if cache_control != "no-store" and request.if_none_match.contains_weak(etag):
-        response = make_response("", 304)
-    else:
-        response = make_response(body)
-        response.headers["Content-Type"] = mimetype
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = cache_control
-    if cache_control == PRIVATE:
-        response.vary.add("Cookie")   # the owner's variant differs; it is private, never shared
-    return response
+    return stored_page.answer(entry["body"], entry["etag"], PUBLIC, gzipped=False,
+                              mimetype=entry["mimetype"])

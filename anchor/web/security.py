@@ -26,13 +26,18 @@ def init_app(app):
     forms = [_origin(config[name]) for name in ("SPOTIFY_ACCOUNTS_URL", "MUSICBRAINZ_URL", "LASTFM_AUTH_URL")]
     policy = CSP.format(images=" ".join(dict.fromkeys(images)), forms=" ".join(dict.fromkeys(forms)))
 
+    fixed = [("Content-Security-Policy", policy), ("X-Content-Type-Options", "nosniff"),
+             ("Referrer-Policy", "strict-origin-when-cross-origin"), ("X-Frame-Options", "DENY"),
+             ("Permissions-Policy", "camera=(), microphone=(), geolocation=()")]
+    if config["ENV"] == "production":
+        fixed.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    fixed = [(name.lower(), name, value) for name, value in fixed]
+
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["ENV"] == "production":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # One pass over the answer's headers, then appends: a view may set its own (the card's CSP).
+        present = {name.lower() for name in response.headers.keys()}
+        for lowered, name, value in fixed:
+            if lowered not in present:
+                response.headers.add(name, value)
         return response

@@ -2,7 +2,8 @@
 
 Every write through the one write path (`service.update`) asks `page_changes` what the visitor's
 page of the resulting state is; when it differs from the stored one, the gzip-compressed bytes,
-their ETag and the render version are written in the same UpdateItem. A visitor's cold view is
+their ETag and the render version are written in the same UpdateItem. A write of private fields
+only (locks, refresh status, the AI quota) renders nothing when the stored page is current. A visitor's cold view is
 then one GetItem of a few attributes and the bytes sent as they are.
 
 The render version names everything besides the item that shapes the bytes: the templates, the
@@ -25,7 +26,7 @@ import threading
 import weakref
 import zlib
 
-from flask import current_app, has_app_context, make_response, request
+from flask import Response, current_app, has_app_context, request
 from pynamodb.exceptions import PynamoDBException
 
 from anchor.config import ROOT
@@ -82,10 +83,23 @@ def render_visitor_page(profile):
     return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0), etag
 
 
-def page_changes(profile):
-    """Changes to store with a write that leaves `profile` (the resulting state) behind."""
+# What a write may change without touching the visitor's page: refresh bookkeeping, locks, the
+# AI quota, the index keys. A write of these alone renders nothing (a refresh pass writes them
+# several times per profile). Anything not listed here is taken to be on the page.
+PRIVATE_FIELDS = frozenset({
+    "updatedAt", "gsi1pk", "gsi1sk", "nextRefreshAt", "lastRefreshAt", "lastRefreshStatus",
+    "lastRefreshMessage", "lastManualRefreshAt", "failureCount", "refreshLockUntil",
+    "refreshLockId", "aiDay", "aiCount", "autoRefreshEnabled", "copyError", "copyHash"})
+
+
+def page_changes(before, changes):
+    """Page attributes to store with a write of `changes` to `before`."""
     if not has_app_context():
         return {}
+    if changes.keys() <= PRIVATE_FIELDS and _stored_is_settled(before):
+        return {}
+    from anchor.profiles.service import state_after
+    profile = state_after(before, changes)
     if not profile.isPublic or profile.deletedAt is not None:
         stored = any(getattr(profile, name, None) is not None for name in PAGE_ATTRIBUTES)
         return dict.fromkeys(PAGE_ATTRIBUTES) if stored else {}
@@ -94,6 +108,14 @@ def page_changes(profile):
     if profile.pageEtag == etag and profile.pageRender == version:
         return {}
     return {"pageGz": body, "pageEtag": etag, "pageRender": version}
+
+
+def _stored_is_settled(profile):
+    """True when the item's stored page (or its absence) already fits its visibility and this
+    render version, so a private write may leave it as it is."""
+    if not profile.isPublic or profile.deletedAt is not None:
+        return profile.pageGz is None
+    return is_current(profile)
 
 
 def get_stored(handle):
@@ -131,17 +153,29 @@ def write_back(profile, body, etag):
     return stored
 
 
-def answer(body, etag, cache_control):
-    """Send stored gzip bytes: as they are when the client takes gzip, decompressed otherwise."""
-    if request.if_none_match.contains_weak(etag):
-        response = make_response("", 304)
+HTML = "text/html; charset=utf-8"
+PRIVATE = "private, no-cache"
+
+
+def answer(body, etag, cache_control, *, gzipped=True, mimetype=HTML):
+    """The one answer for a page, a feed or a card: 304 on a (weak) ETag match, else the bytes.
+
+    `gzipped` bytes (a stored page) go out as they are to a client that takes gzip and
+    decompressed to any other; plain bytes go out as they are (the app's compression may gzip
+    them on the way). A private answer (the owner's page) varies on the cookie.
+    """
+    if cache_control != "no-store" and request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    elif not gzipped:
+        response = Response(body, mimetype=mimetype)
     elif request.accept_encodings["gzip"]:
-        response = make_response(body)
-        response.headers["Content-Encoding"] = "gzip"
+        response = Response(body, mimetype=mimetype, headers={"Content-Encoding": "gzip"})
     else:
-        response = make_response(zlib.decompress(body, 16 + zlib.MAX_WBITS))
-    response.headers["Content-Type"] = "text/html; charset=utf-8"
+        response = Response(zlib.decompress(body, 16 + zlib.MAX_WBITS), mimetype=mimetype)
     response.set_etag(etag, weak=True)
-    response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = cache_control
+    if gzipped:
+        response.vary.add("Accept-Encoding")
+    if cache_control == PRIVATE:
+        response.vary.add("Cookie")   # the owner's variant differs; it is private, never shared
     return response
