@@ -23,11 +23,12 @@ def create_app(config=None):
     models.bind(config.TABLE_PREFIX, config.DYNAMODB_ENDPOINT, config.AWS_REGION)
 
     from anchor import logs
-    from anchor.extensions import compress, csrf, login_manager
+    from anchor.extensions import CookieSessions, compress, csrf, login_manager
     from anchor.vault import make_vault
 
     logs.configure_logging(log_dir=app.config.get("LOG_DIR"))
     logs.init_request_logging(app)
+    app.session_interface = CookieSessions()
     csrf.init_app(app)
     login_manager.init_app(app)
     from anchor.profiles.accounts import load_account
