@@ -192,7 +192,7 @@ def test_no_albums_means_no_lines():
 
 def test_the_word_table_is_wordfreqs_and_every_check_answers_as_on_the_whole_list():
     """anchor/ai/word-frequencies.tsv.gz holds the part of wordfreq's English list the checks can
-    tell apart; written by scripts/word_table.py. A wordfreq upgrade without a new table fails here."""
+    tell apart (scripts/word_table.py writes it). A wordfreq upgrade without a new table fails."""
     import math
     import random
 

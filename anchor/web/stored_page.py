@@ -3,8 +3,8 @@
 Every write through the one write path (`service.update`) asks `page_changes` what the visitor's
 page of the resulting state is; when it differs from the stored one, the gzip-compressed bytes,
 their ETag and the render version are written in the same UpdateItem. A write of private fields
-only (locks, refresh status, the AI quota) renders nothing when the stored page is current. A visitor's cold view is
-then one GetItem of a few attributes and the bytes sent as they are.
+only (locks, refresh status, the AI quota) renders nothing when the stored page is current. A
+visitor's cold view is then one GetItem of a few attributes and the bytes sent as they are.
 
 The render version names everything besides the item that shapes the bytes: the templates, the
 static files, the release (`ANCHOR_RELEASE`, else a hash of the application's code) and the
