@@ -20,12 +20,17 @@ _NUMBERS = {
 }
 
 
-def ab(url, requests, concurrency=8, headers=()):
-    """One `ab -k` run; the figures it printed (rps, p50/p99 ms, failures, non-2xx)."""
+def ab(url, requests, concurrency=8, headers=(), keepalive=True):
+    """One `ab` run (`-k` unless keepalive=False); the figures it printed (rps, p50/p99 ms,
+    failures, non-2xx).
+
+    With keep-alive, gunicorn's workers split ab's connections once, when they accept them: a run
+    where one worker took most of them serves half as fast as one split evenly, whatever the
+    app does. Without it every request is a new connection, taken by whichever worker is free."""
     exe = shutil.which("ab")
     if not exe:
         raise RuntimeError("ab not found: `scripts/bootstrap.sh --bench` installs apache2-utils")
-    cmd = [exe, "-q", "-k", "-n", str(requests), "-c", str(concurrency), "-s", "30"]
+    cmd = [exe, "-q", *(["-k"] if keepalive else []), "-n", str(requests), "-c", str(concurrency), "-s", "30"]
     for header in headers:
         cmd += ["-H", header]
     result = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=300)
@@ -38,10 +43,10 @@ def ab(url, requests, concurrency=8, headers=()):
     return figures
 
 
-def ab_many(urls, requests_each, concurrency=8, headers=()):
+def ab_many(urls, requests_each, concurrency=8, headers=(), keepalive=True):
     """ab over several URLs one after the other (ab takes one URL per run), aggregated:
     total requests / total time, the worst p99 and the median of the p50s."""
-    runs = [ab(url, requests_each, concurrency, headers) for url in urls]
+    runs = [ab(url, requests_each, concurrency, headers, keepalive) for url in urls]
     seconds = sum(r["seconds"] for r in runs)
     complete = sum(r["complete"] for r in runs)
     p50s = sorted(r["p50"] for r in runs)

@@ -86,8 +86,11 @@ def main():
             # Page and /healthz back to back, their order swapped every repetition, so a pause
             # of DynamoDB Local (its JVM collecting) or of the machine weighs on both alike.
             urls = [f"{stack.web_url}/{h}" for h in rng.sample(handles, 5)]
-            runs = [lambda: load.ab_many(urls, 250, headers=[GZIP]),
-                    lambda: load.ab(f"{stack.web_url}/healthz", 1250)]
+            # A new connection per request, as nginx makes to gunicorn in production (no upstream
+            # keep-alive): with `ab -k` the figures followed how the workers happened to split
+            # ab's eight connections (load.ab) more than anything the app did.
+            runs = [lambda: load.ab_many(urls, 250, headers=[GZIP], keepalive=False),
+                    lambda: load.ab(f"{stack.web_url}/healthz", 1250, keepalive=False)]
             if rep % 2:
                 health_runs.append(runs[1]())
                 page_runs.append(runs[0]())
@@ -100,7 +103,7 @@ def main():
         errors = sum(r["failed"] + r["non_2xx"] for r in page_runs + health_runs)
         results["cold"] = {"page": page_runs, "healthz": health_runs, "ratio": spread(ratios),
                            "errors": errors}
-        table.add("1 cold page", "page rps (5 random handles/rep, ab -k -c 8)",
+        table.add("1 cold page", "page rps (5 random handles/rep, ab -c 8, a connection per request)",
                   fmt(spread([r["rps"] for r in page_runs])))
         table.add("1 cold page", "page p50 / p99 ms",
                   f"{statistics.median(r['p50'] for r in page_runs):.0f} / "
@@ -116,17 +119,17 @@ def main():
                   len(body) <= 5 * 1024 and headers.get("Content-Encoding") == "gzip")
         for concurrency in (8, 64):
             run = load.ab_many([f"{stack.web_url}/{h}" for h in rng.sample(handles, 3)], 600,
-                               concurrency=concurrency, headers=[GZIP])
+                               concurrency=concurrency, headers=[GZIP], keepalive=False)
             results[f"cold_c{concurrency}"] = run
             table.add("1 cold page", f"page p50 / p99 ms at {concurrency} clients",
                       f"{run['p50']:.0f} / {run['p99']:.0f}", "report")
         table.add("1 cold page", "failed or non-2xx answers", str(errors), "0", errors == 0)
 
-        progress("in-process: Flask test client page vs bare ProfileModel.get")
+        progress("in-process: page through the WSGI app vs bare ProfileModel.get")
         inproc = stack.task("inprocess", PROFILES, 200, REPS,
                             env=stack.production_env(ANCHOR_PAGE_CACHE_SECONDS=0))
         results["inprocess"] = inproc
-        table.add("1 cold page", "in-process page ms", fmt(inproc["page_ms"], 2))
+        table.add("1 cold page", "in-process page ms (WSGI call)", fmt(inproc["page_ms"], 2))
         table.add("1 cold page", "in-process GetItem ms (same items)", fmt(inproc["getitem_ms"], 2))
         table.add("1 cold page", "in-process page / GetItem", fmt(inproc["ratio"], 2), "≤ 1.15",
                   inproc["ratio"]["median"] <= 1.15)
@@ -147,8 +150,8 @@ def main():
         load.ab(f"{stack.web_url}/robots.txt", 300)
         hot_runs, robot_runs = [], []
         for rep in range(REPS):
-            hot_runs.append(load.ab(f"{stack.web_url}/{hot}", 3000))
-            robot_runs.append(load.ab(f"{stack.web_url}/robots.txt", 3000))
+            hot_runs.append(load.ab(f"{stack.web_url}/{hot}", 3000, keepalive=False))
+            robot_runs.append(load.ab(f"{stack.web_url}/robots.txt", 3000, keepalive=False))
             progress(f"  rep {rep + 1}: hot page {hot_runs[-1]['rps']:.0f} rps, "
                      f"robots.txt {robot_runs[-1]['rps']:.0f} rps")
         hot_ratios = [h["rps"] / r["rps"] for h, r in zip(hot_runs, robot_runs)]

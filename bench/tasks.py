@@ -110,7 +110,14 @@ def fill(first, last, workers=4):
 
 # -- in-process: the page vs a bare GetItem ------------------------------------------------------
 def inprocess(count, iterations, reps, profile_out=""):
-    """Flask test client GET /<handle> vs ProfileModel.get of the same item, same handles."""
+    """GET /<handle> through the WSGI app, as gunicorn calls it, vs ProfileModel.get of the same
+    item, same handles. The request environs are built beforehand: Flask's test client spends
+    about 0.4 ms a request on its own cookie jar, environ builder and response wrapper, which
+    is no part of serving a page (sizes are still read through it)."""
+    import io
+
+    from werkzeug.test import EnvironBuilder
+
     from anchor.models import ProfileModel, SentinelModel
     from anchor.web import stored_page
     from anchor.web.site import SENTINEL_KEY
@@ -132,10 +139,19 @@ def inprocess(count, iterations, reps, profile_out=""):
             html = gzip.decompress(html)
         sizes.append(len(html))
 
+    environs = {handle: EnvironBuilder(path=f"/{handle}", headers=gzip_header).get_environ()
+                for handle in handles}
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
     def pages(sample):
         started = time.perf_counter()
         for handle in sample:
-            client.get(f"/{handle}", headers=gzip_header)
+            environ = dict(environs[handle])
+            environ["wsgi.input"] = io.BytesIO()
+            b"".join(app(environ, start_response))
         return (time.perf_counter() - started) / len(sample)
 
     def reads(sample):
@@ -181,6 +197,8 @@ def inprocess(count, iterations, reps, profile_out=""):
             with open(profile_out, "w") as out:
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
                 pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
+    if any(not status.startswith("200") for status in statuses):
+        raise SystemExit(f"page views answered {sorted(set(statuses))}")
     emit({"page_ms": spread(page_times), "getitem_ms": spread(read_times), "ratio": spread(ratios),
           "view_read_ms": spread(view_times), "sentinel_ms": spread(sentinel_times),
           "html_bytes": spread(sizes), "wire_bytes": spread(wire)})
