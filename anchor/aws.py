@@ -38,6 +38,9 @@ def client(service, **kwargs):
 
 
 def _forget():
+    """In a forked child: no session of the parent's, and a lock no parent thread can hold."""
+    global _lock
+    _lock = threading.RLock()
     _made.clear()
 
 

@@ -21,6 +21,16 @@ def test_login_redirect_carries_state_and_pkce(client, spotify_sandbox):
     assert query["redirect_uri"] == ["http://127.0.0.1:5000/auth/spotify/callback"]
 
 
+def test_sign_in_after_the_process_served_pages_builds_the_oauth_clients_then(app, client):
+    """Authlib loads with a process's first sign-in, after it has answered other requests."""
+    assert app.extensions["anchor.oauth"] is None
+    assert client.get("/robots.txt").status_code == 200
+    response = client.get("/login")
+    assert response.status_code == 302 and "code_challenge=" in response.headers["Location"]
+    assert app.extensions["anchor.oauth"] is not None
+    assert client.get("/login").status_code == 302        # the same registry, made once
+
+
 def test_first_sign_in_asks_for_a_handle_then_claim_caches_data(app, client):
     response = sign_in(client, "nadia")
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
