@@ -173,3 +173,27 @@ def test_a_private_write_after_a_deploy_still_stores_the_new_render(app, publish
         service.write(service.get("nadia"), {"lastRefreshMessage": "Checked."})
         assert len(renders) == 1
         assert ProfileModel.get("USER#nadia").pageRender == stored_page.render_version()
+
+
+def test_the_bulkhead_sheds_a_view_that_finds_no_dynamodb_slot_and_keeps_the_cached_ones(
+        app, published):
+    """gunicorn's post_fork limits a web process to threads − 1 DynamoDB calls in flight: a view
+    that finds no slot in time answers 503 at once; a page in the process cache still answers."""
+    import time
+
+    from anchor import models
+    visitor = app.test_client()
+    assert visitor.get("/nadia", headers=GZIP).status_code == 200          # now in the page cache
+    models.limit_concurrency(1, wait=0.05)
+    gate = models._bulkhead["gate"]
+    try:
+        gate.acquire()                       # the one slot is taken by a call that hangs
+        started = time.perf_counter()
+        shed = visitor.get("/nobody-here-yet")
+        assert shed.status_code == 503 and time.perf_counter() - started < 1.0
+        assert b"briefly unavailable" in shed.data
+        assert visitor.get("/nadia", headers=GZIP).status_code == 200       # cached: no DynamoDB
+        gate.release()
+        assert visitor.get("/nobody-here-yet").status_code == 404           # a slot again: read
+    finally:
+        models.limit_concurrency(None)
