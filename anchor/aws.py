@@ -23,12 +23,18 @@ class _Session(botocore.session.Session):
             return super().create_client(*args, **kwargs)
 
 
+def shared(key, make):
+    """This process's one object for `key` (a client for given settings), made by `make()` on
+    first use; a forked child makes its own."""
+    with _lock:
+        if key not in _made:
+            _made[key] = make()
+        return _made[key]
+
+
 def session():
     """This process's botocore session."""
-    with _lock:
-        if "session" not in _made:
-            _made["session"] = _Session()
-        return _made["session"]
+    return shared("session", _Session)
 
 
 def client(service, **kwargs):
@@ -38,7 +44,7 @@ def client(service, **kwargs):
 
 
 def _forget():
-    """In a forked child: no session of the parent's, and a lock no parent thread can hold."""
+    """In a forked child: nothing of the parent's, and a lock no parent thread can hold."""
     global _lock
     _lock = threading.RLock()
     _made.clear()

@@ -5,17 +5,17 @@ within the shared-cache lifetime (`s-maxage`); with it, the edge drops them at o
 invalidation is logged and never fails the owner's action.
 """
 import logging
-import threading
+import os
 import uuid
 
 from botocore.config import Config as BotoConfig
 from flask import current_app
 
+from anchor import aws
 from anchor.logs import log_event
 
 log = logging.getLogger("anchor.cdn")
 TIMEOUTS = BotoConfig(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
-_lock = threading.Lock()
 
 
 def paths_of(handle):
@@ -23,27 +23,21 @@ def paths_of(handle):
     return [f"/{handle}*"]
 
 
-def _client(app):
-    with _lock:
-        made = app.extensions.get("anchor.cloudfront")
-        if made is None:
-            from anchor import aws    # only where a distribution is configured
-            # CloudFront is global; its API lives in us-east-1. AWS_ENDPOINT_URL_CLOUDFRONT
-            # (read by botocore itself) points it at a stand-in in tests.
-            made = app.extensions["anchor.cloudfront"] = aws.client(
-                "cloudfront", region_name="us-east-1", config=TIMEOUTS)
-        return made
+def _client():
+    # CloudFront is global; its API lives in us-east-1. AWS_ENDPOINT_URL_CLOUDFRONT (read by
+    # botocore itself) points it at a stand-in in tests. Made on the first invalidation.
+    key = ("cloudfront", os.environ.get("AWS_ENDPOINT_URL_CLOUDFRONT"))
+    return aws.shared(key, lambda: aws.client("cloudfront", region_name="us-east-1", config=TIMEOUTS))
 
 
 def invalidate(handle):
     """Ask the CDN to drop a handle's cached pages; True when the request was accepted."""
-    app = current_app._get_current_object()
-    distribution = app.config.get("CLOUDFRONT_DISTRIBUTION_ID")
+    distribution = current_app.config.get("CLOUDFRONT_DISTRIBUTION_ID")
     if not distribution or not handle:
         return False
     paths = paths_of(handle)
     try:
-        answer = _client(app).create_invalidation(
+        answer = _client().create_invalidation(
             DistributionId=distribution,
             InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths},
                                "CallerReference": f"anchor-{handle}-{uuid.uuid4().hex}"})

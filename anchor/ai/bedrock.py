@@ -76,25 +76,11 @@ def budget_config(budget: float) -> botocore.config.Config:
                                   retries={"mode": "standard", "total_max_attempts": 2})
 
 
-_shared: dict = {}
-_shared_lock = threading.Lock()
-
-
-def _forget_clients() -> None:
-    _shared.clear()
-
-
-os.register_at_fork(after_in_child=_forget_clients)   # a forked worker makes its own
-
-
 def shared_client(region: str | None, budget: float):
     """This process's bedrock-runtime client for the region, endpoint and budget."""
-    key = (os.getpid(), region, os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"), budget)
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = aws.client("bedrock-runtime", region_name=region,
-                                      config=budget_config(budget))
-        return _shared[key]
+    key = ("bedrock-runtime", region, os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"), budget)
+    return aws.shared(key, lambda: aws.client("bedrock-runtime", region_name=region,
+                                              config=budget_config(budget)))
 
 
 class _OverBudget(Exception):
