@@ -152,7 +152,7 @@ class RateStateModel(_ProfilesTable):
 
     pausedUntil = UTCDateTimeAttribute(null=True)
     updatedAt = UTCDateTimeAttribute(null=True)
-    # `BUCKET#<name>[#<instance>]`: a token bucket shared by every process (sources/budget.py).
+    # `BUCKET#<name>[#<instance>]`: a token bucket shared by every process (limits/buckets.py).
     tokens = NumberAttribute(null=True)        # tokens left at `refilledAt` (negative: a pause)
     refilledAt = NumberAttribute(null=True)    # epoch seconds (float) of the last grant
 

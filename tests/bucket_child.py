@@ -9,13 +9,13 @@ import time
 import requests
 
 from anchor import create_app
-from anchor.sources.budget import Limit, TokenBucket
+from anchor.limits.buckets import BucketSize, TokenBucket
 
 
 def main(url, allowed, window, run_for):
     app = create_app()
     with app.app_context():
-        bucket = TokenBucket("spotify", Limit.window(int(allowed), float(window)))
+        bucket = TokenBucket("spotify", BucketSize.window(int(allowed), float(window)))
         session = requests.Session()
         sent, deadline = 0, time.time() + float(run_for)
         while time.time() < deadline:

@@ -33,7 +33,7 @@ MUTATIONS = [
     Mutation(
         "refresh-status reloads while the refresh still runs",
         "anchor/web/dashboard.py",
-        "    if engine.is_refreshing(profile):\n"
+        "    if lock.is_refreshing(profile):\n"
         "        return render(TEMPLATE, [\"refresh_poll\"], **_context(profile))\n",
         "",
         (DASH + "test_refresh_status_poll_keeps_polling_while_locked_then_reloads",),
@@ -113,21 +113,21 @@ MUTATIONS = [
     ),
     Mutation(
         "refresh writes after its lock was taken over",
-        "anchor/refresh/engine.py",
+        "anchor/refresh/lock.py",
         "if fresh.refreshLockId != lock_id or fresh.deletedAt is not None:",
         "if fresh.deletedAt is not None:",
         (WRITE + "test_a_refresh_whose_lock_was_taken_over_writes_nothing",),
     ),
     Mutation(
         "a stale lock id releases someone else's lock",
-        "anchor/refresh/engine.py",
+        "anchor/refresh/lock.py",
         "                           condition=ProfileModel.refreshLockId == lock_id)",
         "                           condition=ProfileModel.pk.exists())",
         (ENGINE + "test_dead_workers_lock_is_taken_over_and_stale_release_is_harmless",),
     ),
     Mutation(
         "manual cooldown lasts past the hour",
-        "anchor/refresh/engine.py",
+        "anchor/refresh/manual.py",
         "if last is None or now >= last + MANUAL_COOLDOWN:",
         "if last is None or now > last + MANUAL_COOLDOWN:",
         (ENGINE + "test_manual_refresh_inline_then_cooldown_with_time_left",),

@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from anchor.errors import RateLimited
+from anchor.limits import buckets
+from anchor.limits.buckets import BucketSize, TokenBucket
 from anchor.models import RateStateModel
-from anchor.refresh import sizing
-from anchor.sources import budget
-from anchor.sources.base import RateLimited
-from anchor.sources.budget import Limit, TokenBucket
+from anchor.refresh import sizing, source_limits
 from tests.refresh_fixtures import subprocess_env
 
 
@@ -26,8 +26,8 @@ class FakeClock:
 
 def test_a_bucket_refills_by_time_and_grants_in_batches(app):
     clock = FakeClock()
-    first = TokenBucket("spotify", Limit(capacity=5, rate=1.0), batch=3, clock=clock, sleep=clock.sleep)
-    second = TokenBucket("spotify", Limit(capacity=5, rate=1.0), batch=3, clock=clock, sleep=clock.sleep)
+    first = TokenBucket("spotify", BucketSize(capacity=5, rate=1.0), batch=3, clock=clock, sleep=clock.sleep)
+    second = TokenBucket("spotify", BucketSize(capacity=5, rate=1.0), batch=3, clock=clock, sleep=clock.sleep)
     with app.app_context():
         assert first.grant(3) == (3, 0.0)
         assert second.grant(3) == (2, 0.0)                   # one bucket for both processes
@@ -43,9 +43,9 @@ def test_a_bucket_refills_by_time_and_grants_in_batches(app):
 
 def test_take_hands_a_batch_to_threads_and_a_drain_holds_every_process(app):
     clock = FakeClock()
-    bucket = TokenBucket("spotify", Limit(capacity=4, rate=2.0), batch=4, hold=1.0, max_wait=5,
+    bucket = TokenBucket("spotify", BucketSize(capacity=4, rate=2.0), batch=4, hold=1.0, max_wait=5,
                          clock=clock, sleep=clock.sleep)
-    other = TokenBucket("spotify", Limit(capacity=4, rate=2.0), batch=1, max_wait=5, clock=clock,
+    other = TokenBucket("spotify", BucketSize(capacity=4, rate=2.0), batch=1, max_wait=5, clock=clock,
                         sleep=clock.sleep)
     with app.app_context():
         for _ in range(4):
@@ -63,18 +63,20 @@ def test_take_hands_a_batch_to_threads_and_a_drain_holds_every_process(app):
             other.take()                                     # longer than max_wait: give up
 
 
-def test_per_address_limits_have_one_bucket_per_instance():
-    assert budget.bucket_key("spotify") == "BUCKET#spotify"
-    assert budget.bucket_key("listenbrainz").startswith("BUCKET#listenbrainz#")
-    window = Limit.window(900, 30)
-    assert window.capacity + window.rate * (30 + budget.HOLD) == pytest.approx(900)
+def test_per_address_limits_have_one_bucket_per_instance(app):
+    specs = source_limits.specs(app.config)
+    assert buckets.bucket_key("spotify", specs["spotify"].per_address) == "BUCKET#spotify"
+    per_address = buckets.bucket_key("listenbrainz", specs["listenbrainz"].per_address)
+    assert per_address.startswith("BUCKET#listenbrainz#")
+    window = BucketSize.window(900, 30)
+    assert window.capacity + window.rate * (30 + buckets.HOLD) == pytest.approx(900)
 
 
 def test_the_model_quota_is_taken_before_each_call(app):
     app.config.update(AI_REQUESTS_PER_MINUTE=60, AI_TOKENS_PER_MINUTE=100_000)
     with app.app_context():
-        estimate = budget.before_model_call("system " * 100, [{"role": "user", "content": "x" * 400}], 1200)
-        requests, tokens = budget.model_buckets()
+        estimate = buckets.before_model_call("system " * 100, [{"role": "user", "content": "x" * 400}], 1200)
+        requests, tokens = buckets.model_buckets()
         assert estimate > 1300 and requests.key == "BUCKET#ai-requests"
         left = RateStateModel.get("BUCKET#ai-tokens").tokens
         assert left == pytest.approx(tokens.limit.capacity - estimate, abs=5)
@@ -128,7 +130,7 @@ def test_the_budget_cap_counts_per_address_sources_once_per_instance(app):
     one = sizing.hourly_capacity(config)
     three = sizing.hourly_capacity(dict(config, WORKER_INSTANCES=3))
     assert three["spotify"] == one["spotify"] and three["listenbrainz"] == 3 * one["listenbrainz"]
-    assert one["listenbrainz"] == int(Limit.window(25, 10).rate * 3600 // 7)
+    assert one["listenbrainz"] == int(BucketSize.window(25, 10).rate * 3600 // 7)
     counts = {MONDAY + timedelta(days=2): 40, MONDAY + timedelta(days=7): 3_400}
     planned = sizing.plan(MONDAY + timedelta(days=2), counts.__getitem__, dict(config, REFRESH_INTERVAL_SECONDS=7 * 86400,
                                                                           WORKER_INTERVAL_SECONDS=3600))

@@ -249,10 +249,10 @@ def test_refresh_now_then_cooldown_message(app, client, spotify_sandbox):
 
 
 def test_refresh_status_poll_keeps_polling_while_locked_then_reloads(app, client):
-    from anchor.refresh import engine
+    from anchor.refresh import lock
     claim(client, "nadia")
     with app.app_context():
-        lock_id = engine.acquire_lock(_profile())
+        lock_id = lock.acquire_lock(_profile())
     assert lock_id
     running = client.get("/dashboard/refresh-status", headers={"HX-Request": "true"})
     body = running.get_data(as_text=True)
@@ -260,7 +260,7 @@ def test_refresh_status_poll_keeps_polling_while_locked_then_reloads(app, client
     assert body.lstrip().startswith('<div id="refresh-control"') and "<html" not in body
     assert 'hx-trigger="every 1s"' in body and "Refreshing from Spotify…" in body
     with app.app_context():
-        assert engine.release_lock(_profile(), lock_id)
+        assert lock.release_lock(_profile(), lock_id)
     done = client.get("/dashboard/refresh-status", headers={"HX-Request": "true"})
     assert done.status_code == 200 and done.headers.get("HX-Refresh") == "true"
     assert 'hx-trigger="every 1s"' not in done.get_data(as_text=True)

@@ -7,8 +7,8 @@ from anchor import clock, metrics
 from anchor.logs import JsonFormatter
 from anchor.models import IncidentModel
 from anchor.profiles import service
-from anchor.refresh import engine, incidents, scheduler
-from anchor.sources import rate
+from anchor.limits import incidents, pauses
+from anchor.refresh import engine, scheduler
 from tests.refresh_fixtures import T0, connect, due_handles
 
 HANDLES = ("ana", "ben", "cleo", "dev", "eli")
@@ -82,7 +82,7 @@ def test_quota_exceeded_pauses_spotify_until_the_window_ends(refresh_app, spotif
     summary = scheduler.refresh_due(concurrency=1)
     assert summary["incidents"] == {"spotify": "quota-exceeded"}
     assert {handle: state(handle) for handle in HANDLES[:3]} == before
-    assert rate.paused_until("spotify") >= T0 + timedelta(seconds=7200)
+    assert pauses.paused_until("spotify") >= T0 + timedelta(seconds=7200)
     # The next pass, within the window, sends Spotify nothing; after it, refreshing resumes.
     spotify_sandbox.reset_stats()
     clock.freeze(T0 + timedelta(hours=1))

@@ -15,8 +15,8 @@ import pytest
 from anchor import clock, create_app, migrate
 from anchor.models import ProfileModel, SchedulerRunModel
 from anchor.profiles import connection, copywriting, editing, index, lifecycle, service, tokens
-from anchor.refresh import engine, scheduler
-from anchor.sources import rate
+from anchor.limits import pauses
+from anchor.refresh import engine, scheduler, steps
 from devstack.dynamodb import DynamoDBLocal
 from tests.conftest import drop_tables
 from tests.refresh_fixtures import connect, flask_command, subprocess_env
@@ -144,9 +144,9 @@ def test_sigkill_in_the_copy_phase_is_repaired_by_the_next_pass(slow_model_app, 
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     killed = service.get("nadia")
-    assert killed.lastRefreshStatus == engine.COPY_PENDING
+    assert killed.lastRefreshStatus == steps.COPY_PENDING
     assert killed.listening and killed.copyHash != killed.dataHash
-    assert killed.nextRefreshAt <= clock.now() + engine.COPY_PENDING_RETRY
+    assert killed.nextRefreshAt <= clock.now() + steps.COPY_PENDING_RETRY
     assert killed.gsi1pk, "a half-written profile stays in the due index"
     bedrock_standin.delay = 0
     later = clock.now() + timedelta(minutes=61)      # the next hourly pass
@@ -182,7 +182,7 @@ def test_a_long_retry_after_holds_the_next_pass(slow_model_app, spotify_sandbox)
     spotify_sandbox.fail_next("429", retry_after=7200)
     first = scheduler.refresh_due(concurrency=1)
     assert first["outcomes"] == {"rate-limited": 1, "source-paused": 1}
-    assert rate.paused_until("spotify") is not None
+    assert pauses.paused_until("spotify") is not None
     spotify_sandbox.reset_stats()
     later = clock.now() + timedelta(hours=1)
     second = scheduler.refresh_due(later)

@@ -8,7 +8,7 @@ import pytest
 from anchor import clock
 from anchor.models import ProfileModel, TokenModel
 from anchor.profiles import service, tokens
-from anchor.refresh import engine
+from anchor.refresh import engine, lock, manual
 from anchor.spotify.client import TokenSet
 from tests.refresh_fixtures import T0, connect, due_handles
 from tests.factories import items
@@ -22,7 +22,7 @@ def test_refresh_stores_data_and_schedules_a_week_later(refresh_app, spotify_san
     clock.freeze(T0)
     connect(spotify_sandbox, "nadia", "nadia")
     result = engine.refresh_profile("nadia", "scheduled")
-    assert result.outcome == "refreshed" and result.spotify_calls == 6   # two calls a range
+    assert result.outcome == "refreshed" and result.source_calls == 6   # two calls a range
     profile = service.get("nadia")
     assert items(profile)["albums"] and profile.dataHash == service.current_hash(profile)
     assert profile.lastRefreshStatus == "refreshed" and profile.lastRefreshAt == T0
@@ -55,17 +55,17 @@ def test_twenty_threads_fetch_once(refresh_app, spotify_sandbox):
 def test_dead_workers_lock_is_taken_over_and_stale_release_is_harmless(refresh_app, spotify_sandbox):
     clock.freeze(T0)
     profile = connect(spotify_sandbox, "nadia", "nadia")
-    dead = engine.acquire_lock(profile)
-    assert dead and engine.acquire_lock(profile) is None        # held: nobody else gets it
+    dead = lock.acquire_lock(profile)
+    assert dead and lock.acquire_lock(profile) is None        # held: nobody else gets it
     clock.freeze(T0 + timedelta(minutes=6))                      # the dead worker's lock expired
     assert engine.refresh_profile("nadia", "scheduled").outcome == "refreshed"
     profile = service.get("nadia")
-    owner = engine.acquire_lock(profile)
+    owner = lock.acquire_lock(profile)
     assert owner and owner != dead
-    assert engine.release_lock(profile, dead) is False           # stale id: logged, not an error
+    assert lock.release_lock(profile, dead) is False           # stale id: logged, not an error
     profile = service.get("nadia")
-    assert profile.refreshLockId == owner and engine.is_refreshing(profile)
-    assert engine.release_lock(profile, owner) is True
+    assert profile.refreshLockId == owner and lock.is_refreshing(profile)
+    assert lock.release_lock(profile, owner) is True
     assert service.get("nadia").refreshLockUntil is None
 
 
@@ -154,7 +154,7 @@ def test_manual_refresh_of_a_deleted_profile_is_refused(refresh_app, spotify_san
     connect(spotify_sandbox, "nadia", "nadia")
     service.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
     spotify_sandbox.reset_stats()
-    result = engine.start_manual_refresh(service.get("nadia"), background=False)
+    result = manual.start_manual_refresh(service.get("nadia"), background=False)
     assert result.outcome == "failed" and result.message.startswith("This profile is deleted")
     assert service.get("nadia").lastManualRefreshAt is None and spotify_sandbox.stats()["requests"] == 0
 
@@ -162,40 +162,40 @@ def test_manual_refresh_of_a_deleted_profile_is_refused(refresh_app, spotify_san
 def test_manual_refresh_inline_then_cooldown_with_time_left(refresh_app, spotify_sandbox):
     clock.freeze(T0)
     profile = connect(spotify_sandbox, "nadia", "nadia")
-    assert engine.manual_refresh_status(profile)[0] == "available"
-    result = engine.start_manual_refresh(profile, background=False)
+    assert manual.manual_refresh_status(profile)[0] == "available"
+    result = manual.start_manual_refresh(profile, background=False)
     assert result.outcome == "refreshed"
     profile = service.get("nadia")
     assert profile.lastManualRefreshAt == T0 and profile.lastRefreshStatus == "refreshed"
     clock.freeze(T0 + timedelta(minutes=23))
-    again = engine.start_manual_refresh(profile, background=False)
+    again = manual.start_manual_refresh(profile, background=False)
     assert again.outcome == "cooldown"
     assert again.message == "Refresh available again at 14:28 UTC (in 37 minutes)."
     clock.freeze(T0 + timedelta(hours=1))
-    assert engine.manual_refresh_status(profile)[0] == "available"
-    assert engine.start_manual_refresh(profile, background=False).outcome == "unchanged"
+    assert manual.manual_refresh_status(profile)[0] == "available"
+    assert manual.start_manual_refresh(profile, background=False).outcome == "unchanged"
 
 
 def test_manual_refresh_says_already_refreshing_while_locked(refresh_app, spotify_sandbox):
     profile = connect(spotify_sandbox, "nadia", "nadia")
-    lock_id = engine.acquire_lock(profile)
-    assert engine.manual_refresh_status(profile) == ("running", "Refreshing from Spotify…")
-    result = engine.start_manual_refresh(profile, background=False)
+    lock_id = lock.acquire_lock(profile)
+    assert manual.manual_refresh_status(profile) == ("running", "Refreshing from Spotify…")
+    result = manual.start_manual_refresh(profile, background=False)
     assert result.outcome == "skipped-locked" and result.message.startswith("Already refreshing")
     stale = service.get("nadia")
     stale.refreshLockUntil = None            # a page loaded before the lock was taken
-    assert engine.start_manual_refresh(stale, background=False).outcome == "skipped-locked"
+    assert manual.start_manual_refresh(stale, background=False).outcome == "skipped-locked"
     assert service.get("nadia").lastManualRefreshAt is None       # no cooldown spent
-    engine.release_lock(profile, lock_id)
+    lock.release_lock(profile, lock_id)
 
 
 def test_two_clicks_start_one_manual_refresh(refresh_app, spotify_sandbox):
     clock.freeze(T0)
     connect(spotify_sandbox, "nadia", "nadia")
     first, second = service.get("nadia"), service.get("nadia")   # two tabs, same page load
-    assert engine.start_manual_refresh(first, background=False).outcome == "refreshed"
+    assert manual.start_manual_refresh(first, background=False).outcome == "refreshed"
     clock.freeze(T0 + timedelta(minutes=1))
-    again = engine.start_manual_refresh(second, background=False)
+    again = manual.start_manual_refresh(second, background=False)
     assert again.outcome == "cooldown" and "(in 59 minutes)" in again.message
     assert top_tracks_calls(spotify_sandbox) == 3      # once per range
     assert service.get("nadia").lastManualRefreshAt == T0          # the second click spent nothing
@@ -204,11 +204,11 @@ def test_two_clicks_start_one_manual_refresh(refresh_app, spotify_sandbox):
 def test_background_manual_refresh_is_visible_until_it_lands(refresh_app, spotify_sandbox):
     profile = connect(spotify_sandbox, "nadia", "nadia")
     spotify_sandbox.fail_next("slow", delay=0.5)
-    result = engine.start_manual_refresh(profile, background=True)
+    result = manual.start_manual_refresh(profile, background=True)
     assert (result.outcome, result.message) == ("running", "Refreshing from Spotify…")
-    assert engine.is_refreshing(service.get("nadia"))             # locked before we answered
+    assert lock.is_refreshing(service.get("nadia"))             # locked before we answered
     deadline = time.monotonic() + 15
-    while engine.is_refreshing(service.get("nadia")) and time.monotonic() < deadline:
+    while lock.is_refreshing(service.get("nadia")) and time.monotonic() < deadline:
         time.sleep(0.05)
     profile = service.get("nadia")
     assert profile.lastRefreshStatus == "refreshed" and items(profile)["albums"]
@@ -221,16 +221,16 @@ def test_failed_first_fetch_spends_no_cooldown_and_is_retried_unpublished(refres
     spotify_sandbox.fail_next("503", count=20)
     assert engine.refresh_profile("nadia", "first").outcome == "failed"
     profile = service.get("nadia")
-    assert profile.lastManualRefreshAt is None and engine.manual_refresh_status(profile)[0] == "available"
+    assert profile.lastManualRefreshAt is None and manual.manual_refresh_status(profile)[0] == "available"
     # Not published and no data yet: the pass retries it on its own after the first backoff.
     assert profile.nextRefreshAt == T0 + timedelta(hours=1)
     assert due_handles(T0 + timedelta(hours=1)) == ["nadia"]
     spotify_sandbox.fail_next("503", count=20)
-    failed = engine.start_manual_refresh(profile, background=False)
+    failed = manual.start_manual_refresh(profile, background=False)
     assert failed.outcome == "failed"
     assert service.get("nadia").lastManualRefreshAt is None        # a failed click costs no hour
     spotify_sandbox.reset()
-    assert engine.start_manual_refresh(service.get("nadia"), background=False).outcome == "refreshed"
+    assert manual.start_manual_refresh(service.get("nadia"), background=False).outcome == "refreshed"
     profile = service.get("nadia")
-    assert profile.lastManualRefreshAt == T0 and engine.manual_refresh_status(profile)[0] == "cooldown"
+    assert profile.lastManualRefreshAt == T0 and manual.manual_refresh_status(profile)[0] == "cooldown"
     assert profile.gsi1pk is None            # data now, still unpublished: out of the due index

@@ -2,7 +2,7 @@
 import json
 
 from anchor.profiles import service
-from anchor.refresh import engine, queue, scheduler
+from anchor.refresh import lock, queue, scheduler
 from devstack.sqs import sqs_client
 from tests.queue_fixtures import wait_for
 from tests.refresh_fixtures import connect, due_handles
@@ -33,14 +33,14 @@ def test_queue_mode_end_to_end_refreshes_every_due_profile_once(worker_tier, spo
 
 def test_a_message_for_a_locked_profile_is_retried_and_refreshed_once(worker_tier, spotify_sandbox):
     profile = connect(spotify_sandbox, "busy", "nadia")
-    lock_id = engine.acquire_lock(profile)
+    lock_id = lock.acquire_lock(profile)
     spotify_sandbox.reset_stats()
     with worker_tier.app.app_context():
         assert queue.refresh_queue().send(["busy"]) == 1
     worker_tier.daemon.start()
     assert wait_for(lambda: worker_tier.daemon.stats["status_503"] >= 1)
     assert not _refreshed("busy") and worker_tier.depth() == 1      # back in the queue, not lost
-    engine.release_lock(service.get("busy"), lock_id)
+    lock.release_lock(service.get("busy"), lock_id)
     assert wait_for(lambda: worker_tier.depth() == 0)
     assert _refreshed("busy")
     assert spotify_sandbox.stats()["paths"]["/v1/me/top/artists"] == 3

@@ -7,7 +7,7 @@ import pytest
 from anchor import clock
 from anchor.models import ProfileModel, TokenModel
 from anchor.profiles import handles, index, tokens
-from anchor.refresh import engine
+from anchor.refresh import failures
 from anchor.spotify.client import InvalidGrant, TokenSet
 
 
@@ -104,7 +104,7 @@ def test_signing_in_again_reconnects_after_invalid_grant(app, client, spotify_sa
     claim(client, "tomas")
     post(client, "/dashboard/publish", {})
     with app.app_context():
-        engine.mark_disconnected(service.get("tomas"), "Spotify revoked access.")
+        failures.mark_disconnected(service.get("tomas"), "Spotify revoked access.")
     gone = ProfileModel.get("USER#tomas")
     assert not gone.spotifyConnected and gone.gsi1pk is None
     assert app.test_client().get("/tomas").status_code == 200          # the page stays up

@@ -4,8 +4,9 @@ import re
 import pytest
 import requests
 
-from anchor.sources.base import (BadResponse, BudgetExhausted, CallBudget, CredentialsRevoked, NotReady,
-                                 RateLimited, SourceUnavailable, UnknownUser)
+from anchor.limits import CallBudget
+from anchor.sources.base import (BadResponse, BudgetExhausted, CredentialsRevoked, NotReady, RateLimited,
+                                 SourceUnavailable, UnknownUser)
 from anchor.sources.listenbrainz import ListenBrainzClient, userinfo
 from tests.source_fixtures import CountingBudget, RateRecorder
 

@@ -6,7 +6,7 @@ import pytest
 from anchor import clock
 from anchor.profiles import listening, service
 from anchor.profiles.service import ProfileGone
-from anchor.refresh import engine
+from anchor.refresh import engine, lock
 from tests.refresh_fixtures import T0, connect, due_handles
 
 
@@ -49,7 +49,7 @@ def test_a_refresh_whose_lock_was_taken_over_writes_nothing(refresh_app, spotify
     def slow_fetch(profile, calls):
         data = real_fetch(profile, calls)
         clock.freeze(T0 + timedelta(minutes=6))                    # our lock expired meanwhile
-        taken["lock"] = engine.acquire_lock(service.get("nadia"))  # and another worker took it
+        taken["lock"] = lock.acquire_lock(service.get("nadia"))  # and another worker took it
         return data
     monkeypatch.setattr(listening, "fetch", slow_fetch)
     result = engine.refresh_profile("nadia", "scheduled")

@@ -19,8 +19,8 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError
                                  NoRegionError, ReadTimeoutError)
 
 from anchor import aws
+from anchor.limits import buckets
 from anchor.logs import log_event
-from anchor.sources import budget
 from anchor.sources.base import RateLimited
 
 from .copy import Copy, CopyFailed, ModelUnavailable, zero_usage
@@ -149,8 +149,8 @@ class BedrockWriter:
             self._client = None
 
     def _converse(self, messages: list, attempts: int, deadline: float) -> dict:
-        try:    # the model's quota is shared by every instance (sources/budget.py)
-            budget.before_model_call(SYSTEM_PROMPT, messages, INFERENCE["maxTokens"])
+        try:    # the model's quota is shared by every instance (limits/buckets.py)
+            buckets.before_model_call(SYSTEM_PROMPT, messages, INFERENCE["maxTokens"])
         except RateLimited:
             raise ModelUnavailable(["the AI model's shared quota is used up for now; try again later"],
                                    attempts=attempts) from None

@@ -1,1 +1,2 @@
-"""Refreshing profiles from Spotify: the engine, the hourly pass, the worker and ops commands."""
+"""Refreshing profiles from their listening sources: the engine, the hourly pass, the worker's
+scheduler process (daemon.py), the queue and the ops commands."""

@@ -19,9 +19,9 @@ def register(app):
 def worker_command():
     """Run the hourly refresh scheduler (idles unless ANCHOR_ROLE=worker); stop with SIGTERM."""
     from anchor import logs
-    from anchor.refresh import worker
+    from anchor.refresh import daemon
     logs.configure_logging(log_dir=current_app.config.get("LOG_DIR"), process="worker")
-    worker.run(current_app._get_current_object())
+    daemon.run(current_app._get_current_object())
 
 
 @click.command("refresh-due")

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from anchor import clock, metrics
+from anchor import clock, limits, metrics
+from anchor.limits import incidents
 from anchor.logs import log_event
 from anchor.models import SchedulerRunModel, conditional
 from anchor.profiles import index
-from anchor.refresh import engine, incidents, queue, sizing
-from anchor.sources import rate
-from anchor.sources.base import CallBudget
+from anchor.refresh import engine, failures, queue, sizing, source_limits
+from anchor.refresh.outcomes import Outcome, RefreshResult
 
 log = logging.getLogger("anchor.refresh")
 
@@ -97,35 +97,13 @@ class _Run:
                 result = engine.refresh_profile(handle, "scheduled", budgets=self.budgets)
             except Exception:
                 log_event(log, "refresh crashed", level=logging.ERROR, exc_info=True, handle=handle)
-                result = engine.RefreshResult(engine.Outcome.FAILED, "unexpected error")
+                result = RefreshResult(Outcome.FAILED, "unexpected error")
         if all(engine.closed(gate, source) for source, gate in self.budgets.items()):
             self.stop("every source paused or out of budget")
         with self._lock:
             self.outcomes[str(result.outcome)] += 1
             self.ai_calls += int(result.ai_called)
         return result
-
-
-def pass_budgets(config, spotify=None):
-    """A request gate per source for one pass; a pause one thread meets holds the others.
-
-    Spotify's limit is per application (pace and a rolling window); ListenBrainz allows 30
-    requests per 10 s per address and Last.fm about 5 per second: each pass keeps under them.
-    """
-    def persist(source):
-        return lambda seconds: rate.record_pause(source, seconds)
-    budgets = {
-        "spotify": spotify or CallBudget(limit=config["REFRESH_SPOTIFY_BUDGET"],
-                                         rate_per_second=config["REFRESH_SPOTIFY_RATE"],
-                                         window=config["REFRESH_SPOTIFY_WINDOW"],
-                                         max_wait=config["SPOTIFY_MAX_RETRY_AFTER"], source="Spotify",
-                                         on_pause=persist("spotify")),
-        "listenbrainz": CallBudget(window=config["REFRESH_LISTENBRAINZ_WINDOW"], max_wait=30,
-                                   source="ListenBrainz", on_pause=persist("listenbrainz")),
-        "lastfm": CallBudget(rate_per_second=config["REFRESH_LASTFM_RATE"], max_wait=30,
-                             source="Last.fm", on_pause=persist("lastfm")),
-    }
-    return budgets
 
 
 def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
@@ -137,16 +115,14 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
     now = now or clock.now()
     config = current_app.config
     concurrency = concurrency or config["REFRESH_CONCURRENCY"]
-    budgets = pass_budgets(config, budget)
+    specs = source_limits.specs(config)
+    budgets = limits.pass_gates(specs, {"spotify": budget} if budget is not None else None)
     summary = {"slot": slot_key(now)[len("SCHEDULER#refresh-due#"):], "claimed": False,
                "processed": 0, "outcomes": {}, "duration_ms": 0, "spotify_calls": 0,
                "source_calls": {}, "ai_calls": 0, "stopped_early": None, "scanned": 0, "paused": {}}
     # A long pause a source asked for in an earlier pass holds this one too (no request sent).
-    for source, gate in budgets.items():
-        until = rate.paused_until(source, now)
-        if until is not None:
-            summary["paused"][source] = clock.iso(until)
-            gate.hold((until - now).total_seconds())
+    for source, until in limits.hold_persisted(budgets, specs, now).items():
+        summary["paused"][source] = clock.iso(until)
     claim = claim_slot(now)
     if claim is None:
         summary["stopped_early"] = "slot already claimed"
@@ -177,7 +153,7 @@ def refresh_due(now=None, *, cap=None, concurrency=None, budget=None):
             if not _extend(item, lock_id):
                 run.stop("slot taken over")
     # Failures a source-wide incident explains are dropped; the others are counted now.
-    summary["incidents"], summary["late_failures"] = incidents.settle(budgets)
+    summary["incidents"], summary["late_failures"] = incidents.settle(budgets, failures.count_failure)
     summary.update(claimed=True, processed=processed, outcomes=dict(run.outcomes),
                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
                    spotify_calls=budgets["spotify"].count,

@@ -13,8 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 from anchor.profiles import listening
-from anchor.sources import rate
-from anchor.sources.budget import source_limits
+from anchor.refresh import source_limits
 
 PERIOD_ORIGIN = datetime(1970, 1, 5, tzinfo=timezone.utc)     # a Monday, 00:00 UTC
 HOUR = 3600.0
@@ -50,10 +49,10 @@ def hourly_capacity(config, instances=None):
     """{source: profiles per hour its request budget serves} (per-address ones × instances)."""
     instances = instances or config.get("WORKER_INSTANCES") or 1
     found = {}
-    for source, limit in source_limits(config).items():
+    for source, spec in source_limits.specs(config).items():
         calls = listening.CALLS_PER_FETCH.get(source) or 1
-        copies = instances if source in rate.PER_ADDRESS else 1
-        found[source] = int(limit.rate * HOUR * copies // calls)
+        copies = instances if spec.per_address else 1
+        found[source] = int(spec.bucket_size().rate * HOUR * copies // calls)
     return found
 
 

@@ -9,9 +9,10 @@ from typing import Any, Callable, TypeVar
 
 import requests
 
+from anchor.limits import CallBudget
 from anchor.logs import log_event
 
-from .base import CallBudget, RateLimited, SourceError, SourceUnavailable
+from .base import RateLimited, SourceError, SourceUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

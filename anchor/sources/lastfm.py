@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 
 import requests
 
-from .base import (BadResponse, CallBudget, CredentialsRevoked, SourceError, SourceUnavailable, UnknownUser,
-                   now_iso, safe_url)
+from anchor.limits import CallBudget
+
+from .base import (BadResponse, CredentialsRevoked, SourceError, SourceUnavailable, UnknownUser, now_iso,
+                   safe_url)
 from .http import Retry, Transport, name_id, seconds
 
 __all__ = ["LastfmClient", "auth_url", "PERIODS", "PLACEHOLDER_HASH"]

@@ -13,7 +13,9 @@ from urllib.parse import quote
 
 import requests
 
-from .base import (BadResponse, CallBudget, CredentialsRevoked, NotReady, SourceError, UnknownUser, now_iso,
+from anchor.limits import CallBudget
+
+from .base import (BadResponse, CredentialsRevoked, NotReady, SourceError, UnknownUser, now_iso,
                    safe_url)
 from .http import Transport, name_id, seconds
 

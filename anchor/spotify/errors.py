@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from anchor.sources.base import AccessTokenRejected, BadResponse, BudgetExhausted, CallBudget, ClientRejected
+from anchor.limits import CallBudget
+from anchor.sources.base import AccessTokenRejected, BadResponse, BudgetExhausted, ClientRejected
 from anchor.sources.base import QuotaExceeded as _QuotaExceeded
 from anchor.sources.base import CredentialsRevoked as InvalidGrant
 from anchor.sources.base import RateLimited as _RateLimited

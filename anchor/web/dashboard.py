@@ -13,7 +13,7 @@ from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
 from anchor.profiles.service import ProfileGone, StaleEdit
-from anchor.refresh import engine
+from anchor.refresh import lock, manual
 from anchor.web import limits, public_page
 from anchor.web.dashboard_view import SIGN_IN, dashboard_view
 from anchor.web.htmx import after_post, is_htmx, render
@@ -273,7 +273,7 @@ def show_source():
     except (connection.LinkRefused, StaleEdit, ProfileGone) as exc:
         return after_post(TEMPLATE, BODY, lambda **kw: _context(profile, **kw), error=str(exc),
                           place="sources")
-    result = engine.start_refresh(service.get(profile.handle), "switch", background=is_htmx())
+    result = manual.start_refresh(service.get(profile.handle), "switch", background=is_htmx())
     public_page.forget(profile.handle)
     return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
                       message=f"Your page now shows {listening.label(source)}. {result.message}",
@@ -382,7 +382,7 @@ def preview():
 @limits.guard("refresh")
 def refresh_now():
     profile = _profile()
-    result = engine.start_manual_refresh(profile, background=is_htmx())
+    result = manual.start_manual_refresh(profile, background=is_htmx())
     public_page.forget(profile.handle)
     ok = result.outcome in ("running", "refreshed", "unchanged")
     return after_post(TEMPLATE, BODY, lambda **kw: _context(service.get(profile.handle), **kw),
@@ -394,7 +394,7 @@ def refresh_now():
 def refresh_status():
     """Polled while a refresh runs; when it lands the page reloads to show the new data."""
     profile = _profile()
-    if engine.is_refreshing(profile):
+    if lock.is_refreshing(profile):
         return render(TEMPLATE, ["refresh_poll"], **_context(profile))
     response = render(TEMPLATE, ["refresh_poll"], **_context(profile))
     response.headers["HX-Refresh"] = "true"

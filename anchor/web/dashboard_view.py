@@ -2,7 +2,7 @@
 from flask import current_app
 
 from anchor.profiles import copywriting, index, lifecycle, listening, service
-from anchor.refresh import engine
+from anchor.refresh import manual
 
 PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
 
@@ -33,7 +33,7 @@ def dashboard_view(profile):
         "copy_model": meta.get("modelId"), "copy_written_at": meta.get("createdAt"),
         "copy_stale": bool(profile.bio) and profile.copyHash != profile.dataHash,
         "restore_until": lifecycle.restore_deadline(profile),
-        "refresh_state": engine.manual_refresh_status(profile),
+        "refresh_state": manual.manual_refresh_status(profile),
         "next_refresh": next_refresh(profile),
         **source_view(profile),
     }

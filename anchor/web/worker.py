@@ -11,14 +11,14 @@ dead-letter queue after the daemon's retries).
 """
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from anchor import clock
+from anchor import clock, limits
 from anchor.logs import log_event
 from anchor.profiles import index, service
 from anchor.profiles.handles import HANDLE_RE
-from anchor.refresh import engine
-from anchor.sources import budget
+from anchor.refresh import engine, source_limits
+from anchor.refresh.outcomes import Outcome
 
 log = logging.getLogger("anchor.worker")
 bp = Blueprint("worker", __name__)
@@ -67,8 +67,9 @@ def refresh():
     profile = service.get(handle)
     if profile is None or not still_due(profile):
         return jsonify(handle=handle, outcome="not-due"), 200
-    result = engine.refresh_profile(handle, "scheduled", budgets=budget.shared_gates())
-    if result.outcome == engine.Outcome.SKIPPED_LOCKED:
+    gates = limits.shared_gates(source_limits.specs(current_app.config))
+    result = engine.refresh_profile(handle, "scheduled", budgets=gates)
+    if result.outcome == Outcome.SKIPPED_LOCKED:
         answer = jsonify(handle=handle, outcome=str(result.outcome))
         answer.headers["Retry-After"] = str(LOCKED_RETRY_SECONDS)
         return answer, 503

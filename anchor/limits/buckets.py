@@ -6,11 +6,11 @@ the rest back on the condition that nobody wrote in between (optimistic: a lost 
 again). A process asks for a small batch at a time and hands it to its threads, so a request
 costs a fraction of a DynamoDB write; a batch still unused `hold` seconds after its grant is
 dropped. Any rolling window of W seconds therefore sees at most capacity + rate × (W + hold)
-requests, which `Limit.window` keeps at the service's allowance.
+requests, which `BucketSize.window` keeps at the service's allowance.
 
 Limits per application (Spotify, the AI model) have one item for every instance, `BUCKET#<name>`;
 limits per IP address (ListenBrainz, Last.fm) one item per instance, `BUCKET#<name>#<host>`,
-like the pauses in rate.py. A 429 drains the shared bucket, so every instance waits it out.
+like the pauses in pauses.py. A 429 drains the shared bucket, so every instance waits it out.
 """
 import json
 import math
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 
+from anchor.errors import RateLimited
+from anchor.limits.gate import CallBudget
 from anchor.models import RateStateModel, conditional
-from anchor.sources import rate
-from anchor.sources.base import CallBudget, RateLimited
 
 HOLD = 1.0                 # seconds a granted batch may wait in a process before it is dropped
 BURST_SHARE = 0.02         # capacity as a share of the window's allowance (at least 1 token)
@@ -31,7 +31,7 @@ GRANT_ATTEMPTS = 8         # optimistic write attempts before a grant gives up f
 
 
 @dataclass(frozen=True)
-class Limit:
+class BucketSize:
     """A bucket's size (tokens) and refill rate (tokens per second)."""
 
     capacity: float
@@ -50,18 +50,18 @@ class Limit:
         return cls.window(amount, 60.0, burst=0.1)
 
 
-def bucket_key(name):
+def bucket_key(name, per_address=False):
     """`BUCKET#<name>` for application-wide limits, `BUCKET#<name>#<host>` for per-IP ones."""
     key = f"BUCKET#{name}"
-    return f"{key}#{socket.gethostname()}" if name in rate.PER_ADDRESS else key
+    return f"{key}#{socket.gethostname()}" if per_address else key
 
 
 class TokenBucket:
     """One shared bucket; `take()` blocks a thread until its tokens are granted."""
 
-    def __init__(self, name, limit, *, batch=None, hold=HOLD, max_wait=30.0,
+    def __init__(self, name, limit, *, per_address=False, batch=None, hold=HOLD, max_wait=30.0,
                  clock=time.time, sleep=time.sleep):
-        self.name, self.key, self.limit = name, bucket_key(name), limit
+        self.name, self.key, self.limit = name, bucket_key(name, per_address), limit
         self.batch = max(1, int(batch or min(limit.capacity, math.ceil(limit.rate * 0.2))))
         self.hold, self.max_wait = hold, max_wait
         self._clock, self._sleep = clock, sleep
@@ -159,34 +159,7 @@ class SharedGate(CallBudget):
         self.bucket.drain(seconds)
 
 
-def source_limits(config):
-    """{source: Limit} for the listening sources, from the same settings as a pass's gates."""
-    spotify_requests, spotify_seconds = config["REFRESH_SPOTIFY_WINDOW"]
-    brainz_requests, brainz_seconds = config["REFRESH_LISTENBRAINZ_WINDOW"]
-    lastfm = config["REFRESH_LASTFM_RATE"]
-    return {"spotify": Limit.window(spotify_requests, spotify_seconds,
-                                    pace=config["REFRESH_SPOTIFY_RATE"]),
-            "listenbrainz": Limit.window(brainz_requests, brainz_seconds),
-            "lastfm": Limit(capacity=max(1.0, math.floor(lastfm)), rate=lastfm)}
-
-
 _made_lock = threading.Lock()
-
-
-def shared_gates(app=None):
-    """This process's gates over the shared buckets, one per source (made once per app)."""
-    app = app or current_app._get_current_object()
-    with _made_lock:
-        gates = app.extensions.get("anchor.shared_gates")
-        if gates is None:
-            config = app.config
-            waits = {"spotify": config["SPOTIFY_MAX_RETRY_AFTER"]}
-            gates = {source: SharedGate(TokenBucket(source, limit, max_wait=waits.get(source, 30)),
-                                        source=source, max_wait=waits.get(source, 30),
-                                        on_pause=lambda s, source=source: rate.record_pause(source, s))
-                     for source, limit in source_limits(config).items()}
-            app.extensions["anchor.shared_gates"] = gates
-        return gates
 
 
 def model_buckets(app=None):
@@ -198,8 +171,8 @@ def model_buckets(app=None):
     with _made_lock:
         made = app.extensions.get("anchor.model_buckets")
         if made is None:
-            made = (TokenBucket("ai-requests", Limit.per_minute(rpm), batch=1, max_wait=60),
-                    TokenBucket("ai-tokens", Limit.per_minute(tpm), batch=1, max_wait=60))
+            made = (TokenBucket("ai-requests", BucketSize.per_minute(rpm), batch=1, max_wait=60),
+                    TokenBucket("ai-tokens", BucketSize.per_minute(tpm), batch=1, max_wait=60))
             app.extensions["anchor.model_buckets"] = made
         return made
 

@@ -12,16 +12,19 @@ that source stay due, untouched) and drops the failures it collected. When the p
 without an incident, the collected failures are counted against their profiles as usual
 (`settle`). Outside a pass (manual refresh, first fetch), such a failure is not counted while
 an incident is active.
+
+The breakers are this module's registry, one per gate, held only as long as the gate lives.
 """
 import logging
 import threading
+import weakref
 from collections import Counter
 from datetime import timedelta
 
 from anchor import clock
+from anchor.errors import ClientRejected, QuotaExceeded, SourceUnavailable
 from anchor.logs import log_event
 from anchor.models import IncidentModel, conditional
-from anchor.sources.base import ClientRejected, QuotaExceeded, SourceUnavailable
 
 log = logging.getLogger("anchor.refresh")
 
@@ -32,6 +35,7 @@ HOLD_SECONDS = 24 * 3600          # a tripped breaker closes the source's gate f
 
 COUNT, DEFERRED, INCIDENT = "count", "deferred", "incident"
 _breakers_lock = threading.Lock()
+_breakers = weakref.WeakKeyDictionary()     # gate -> its Breaker, for as long as the gate lives
 
 
 def kind_of(exc):
@@ -52,7 +56,8 @@ class Breaker:
     """One source's fetch results in one pass, shared by the pass's threads."""
 
     def __init__(self, source, gate):
-        self.source, self.gate = source, gate
+        # A weak reference: the registry keeps a breaker only while its gate lives.
+        self.source, self._gate = source, weakref.ref(gate)
         self.successes, self.failures = 0, Counter()
         self.pending = []             # (handle, reason) not yet counted against the profile
         self.tripped = None           # the incident kind once tripped
@@ -83,7 +88,9 @@ class Breaker:
                 return DEFERRED
             self.tripped, dropped = kind, len(self.pending)
             self.pending = []
-        self.gate.hold(HOLD_SECONDS)   # the rest of the pass leaves this source's profiles due
+        gate = self._gate()
+        if gate is not None:
+            gate.hold(HOLD_SECONDS)    # the rest of the pass leaves this source's profiles due
         record_incident(self.source, kind, reason, dropped)
         log_event(log, "source incident", level=logging.WARNING, source=self.source, kind=kind,
                   failures=dropped, message=reason)
@@ -91,12 +98,11 @@ class Breaker:
 
 
 def breaker(gate, source):
-    """The pass's breaker for `source`, kept on the pass's gate for that source."""
+    """The breaker of the pass's gate for `source` (made on first use)."""
     with _breakers_lock:
-        found = getattr(gate, "_anchor_breaker", None)
+        found = _breakers.get(gate)
         if found is None:
-            found = Breaker(source, gate)
-            gate._anchor_breaker = found
+            found = _breakers[gate] = Breaker(source, gate)
         return found
 
 
@@ -120,15 +126,16 @@ def on_success(source, gate):
         breaker(gate, source).success()
 
 
-def settle(gates):
-    """At the end of a pass, count the failures no incident explains.
+def settle(gates, count_failure):
+    """At the end of a pass, count the failures no incident explains with `count_failure`.
 
+    `count_failure(handle, reason)` counts one against its profile (None when it could not).
     Returns ({source: incident kind}, how many held-back failures were counted).
     """
-    from anchor.refresh import engine
     incidents, counted = {}, 0
     for source, gate in gates.items():
-        found = getattr(gate, "_anchor_breaker", None)
+        with _breakers_lock:
+            found = _breakers.get(gate)
         if found is None:
             continue
         with found._lock:
@@ -138,7 +145,7 @@ def settle(gates):
             incidents[source] = tripped
             continue
         for handle, reason in pending:
-            counted += engine.count_failure(handle, reason) is not None
+            counted += count_failure(handle, reason) is not None
     return incidents, counted
 
 
