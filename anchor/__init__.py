@@ -25,9 +25,10 @@ def create_app(config=None):
     from anchor import logs
     from anchor.extensions import CookieSessions, compress, csrf, login_manager
     from anchor.vault import make_vault
+    from anchor.web import request_log
 
     logs.configure_logging(log_dir=app.config.get("LOG_DIR"))
-    logs.init_request_logging(app)
+    request_log.init_app(app)
     app.session_interface = CookieSessions()
     csrf.init_app(app)
     login_manager.init_app(app)
