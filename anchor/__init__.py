@@ -43,9 +43,6 @@ def create_app(config=None):
     app.url_map.merge_slashes = False
     assets.init_app(app)
     public_page.init_app(app)
-    from anchor.profiles import service
-    from anchor.web import stored_page
-    service.page_renderer = stored_page.page_changes      # render on write
     compress.init_app(app)
     template_helpers.register(app)
     security.init_app(app)

@@ -21,7 +21,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import copyjobs, copywriting, listening, service
+from anchor.profiles import copyjobs, copywriting, listening, service, writes
 from anchor.refresh import incidents
 from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
 from anchor.sources.base import (BudgetExhausted, CallBudget, CredentialsRevoked, NotReady, RateLimited,
@@ -378,7 +378,7 @@ def mark_disconnected(profile, message, lock_id=None, status=Outcome.DISCONNECTE
     changes = {"spotifyConnected": False, "lastRefreshStatus": str(status),
                "lastRefreshMessage": message}
     if lock_id is None:
-        return service.write(profile, changes)
+        return writes.write(profile, changes)
     return _write_locked(profile, lock_id, changes)
 
 
@@ -389,7 +389,7 @@ def _write_locked(profile, lock_id, decide, bump=False):
             return None
         return decide(fresh) if callable(decide) else dict(decide)
     try:
-        written = service.update(profile, guarded, bump=bump) is not None
+        written = writes.update(profile, guarded, bump=bump) is not None
     except service.ProfileGone:
         written = False
     if not written:
