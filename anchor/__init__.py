@@ -25,9 +25,10 @@ def create_app(config=None):
     from anchor import logs
     from anchor.extensions import CookieSessions, compress, csrf, login_manager
     from anchor.vault import make_vault
+    from anchor.web import request_log
 
     logs.configure_logging(log_dir=app.config.get("LOG_DIR"))
-    logs.init_request_logging(app)
+    request_log.init_app(app)
     app.session_interface = CookieSessions()
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -42,9 +43,6 @@ def create_app(config=None):
     app.url_map.merge_slashes = False
     assets.init_app(app)
     public_page.init_app(app)
-    from anchor.profiles import service
-    from anchor.web import stored_page
-    service.page_renderer = stored_page.page_changes      # render on write
     compress.init_app(app)
     template_helpers.register(app)
     security.init_app(app)

@@ -1,4 +1,4 @@
-"""Structured JSON logs: one line per request, ids, never tokens.
+"""Structured JSON logs: ids, never tokens (the line per request: web/request_log.py).
 
 Every line goes to stdout and, when `ANCHOR_LOG_DIR` is set (production), also to the process's
 own file `<dir>/<process>.log` (web, worker or cli). The platform puts a syslog prefix in front
@@ -11,9 +11,6 @@ import logging.handlers
 import os
 import sys
 import time
-import uuid
-
-from flask import g, request
 
 SECRET_WORDS = ("token", "secret", "authorization", "code_verifier", "password", "cookie")
 
@@ -96,38 +93,3 @@ def configure_logging(level="INFO", log_dir=None, process=None):
 def log_event(logger, msg, level=logging.INFO, exc_info=False, **fields):
     """Log one structured line: a fixed message and its fields (the one logging style)."""
     logger.log(level, msg, exc_info=exc_info, extra={"fields": fields})
-
-
-def init_request_logging(app):
-    """Give each request an id and log one line when it ends."""
-    logger = logging.getLogger("anchor.request")
-
-    @app.before_request
-    def _start():
-        incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
-        g.request_started = time.perf_counter()
-
-    @app.after_request
-    def _finish(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        started = g.get("request_started")
-        if started is not None and not app.config.get("QUIET_REQUEST_LOG"):
-            duration = round((time.perf_counter() - started) * 1000, 2)
-            log_event(logger, "request", request_id=g.request_id, method=request.method,
-                      path=request.path, status=response.status_code, duration_ms=duration,
-                      **request_metrics(request.endpoint, response.status_code, duration))
-        return response
-
-
-# The endpoint of a public profile page (a view counted as PageViews).
-PAGE_ENDPOINT = "public.profile"
-
-
-def request_metrics(endpoint, status, duration_ms):
-    """EMF members of a request line: Requests, ServerErrors (5xx), PageViews, Latency."""
-    from anchor.metrics import emf
-    page = endpoint == PAGE_ENDPOINT
-    return emf({"Requests": 1, "ServerErrors": int(status >= 500), "Latency": duration_ms,
-                "PageViews": int(page and status < 400), "PageServerErrors": int(page and status >= 500)},
-               units={"Latency": "Milliseconds"})

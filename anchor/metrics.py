@@ -58,6 +58,18 @@ def emf(values, *, units=None, dimensions=None, now=None):
     return {"_aws": {"Timestamp": stamp, "CloudWatchMetrics": [directive]}, **dims, **values}
 
 
+# The endpoint of a public profile page (a view counted as PageViews).
+PAGE_ENDPOINT = "public.profile"
+
+
+def request_metrics(endpoint, status, duration_ms):
+    """EMF members of a request line: Requests, ServerErrors (5xx), PageViews, Latency."""
+    page = endpoint == PAGE_ENDPOINT
+    return emf({"Requests": 1, "ServerErrors": int(status >= 500), "Latency": duration_ms,
+                "PageViews": int(page and status < 400), "PageServerErrors": int(page and status >= 500)},
+               units={"Latency": "Milliseconds"})
+
+
 def refresh_run(summary, gates):
     """EMF members of a pass summary: the heartbeat (RefreshRuns) and what the pass did."""
     outcomes = summary.get("outcomes") or {}

@@ -225,11 +225,11 @@ def heap(count, views):
 def rendered(count):
     """How many of listener-00001..COUNT carry a stored page of this process's render version."""
     from anchor.models import ProfileModel
-    from anchor.web import stored_page
+    from anchor.pages import render
 
     app = _app()
     with app.app_context():
-        version = stored_page.render_version()
+        version = render.render_version()
         current = sum(ProfileModel.get(f"USER#listener-{n:05d}", attributes_to_get=["pageRender"]).pageRender
                       == version for n in range(1, count + 1))
     emit({"current": current, "version": version})
@@ -287,11 +287,11 @@ def due(size, iterations, writers=4):
 
 # -- refresh engine --------------------------------------------------------------------------------
 def prepare_refresh(count, mutate_from, mutate_count):
-    """Make listener-00001..COUNT due (through service.write, so the index follows), mutate some
+    """Make listener-00001..COUNT due (through writes.write, so the index follows), mutate some
     listeners at the sandbox, and return every handle's dataHash before the run."""
     from anchor import clock
     from anchor.models import SchedulerRunModel
-    from anchor.profiles import service
+    from anchor.profiles import service, writes
 
     app = _app()
     handles = [f"listener-{n:05d}" for n in range(1, count + 1)]
@@ -304,7 +304,7 @@ def prepare_refresh(count, mutate_from, mutate_count):
     def due_now(handle):
         with app.app_context():
             profile = service.get(handle)
-            service.write(profile, {"nextRefreshAt": past})
+            writes.write(profile, {"nextRefreshAt": past})
             return profile.dataHash
 
     with ThreadPoolExecutor(max_workers=4) as pool:

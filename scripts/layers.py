@@ -24,6 +24,11 @@ LAYERS = (
     ("limits", ("anchor.limits",)),
     ("outside services", ("anchor.sources", "anchor.ai")),
     ("settings", ("anchor.config",)),
+    # What the stored visitor page is rendered from: reads of a profile item and pure rules over
+    # its data. None of these writes a profile item; the one write path sits above the renderer.
+    ("profile data", ("anchor.profiles.service", "anchor.profiles.changelog", "anchor.profiles.pagecopy",
+                      "anchor.profiles.listening", "anchor.profiles.tokens")),
+    ("pages", ("anchor.pages",)),
     ("profiles", ("anchor.profiles",)),
     ("refresh", ("anchor.refresh",)),
     ("web", ("anchor.web",)),

@@ -76,7 +76,7 @@ MUTATIONS = [
     ),
     Mutation(
         "unpublishing leaves the stored page on the item",
-        "anchor/web/stored_page.py",
+        "anchor/pages/render.py",
         "        return dict.fromkeys(PAGE_ATTRIBUTES) if stored else {}",
         "        return {}",
         ("tests/test_stored_page.py::test_unpublishing_removes_the_stored_page",),
@@ -91,14 +91,14 @@ MUTATIONS = [
     ),
     Mutation(
         "writes not conditioned on the revision read",
-        "anchor/profiles/service.py",
+        "anchor/profiles/writes.py",
         "condition=_read_revision(profile)):",
         "condition=ProfileModel.pk.exists()):",
         (WRITE + "test_a_write_from_a_stale_copy_decides_again_on_the_fresh_state",),
     ),
     Mutation(
         "deleted profiles accept changes",
-        "anchor/profiles/service.py",
+        "anchor/profiles/writes.py",
         "        if profile.deletedAt is not None and not allow_deleted:\n"
         "            raise ProfileGone(ProfileGone.message)\n",
         "",
@@ -106,7 +106,7 @@ MUTATIONS = [
     ),
     Mutation(
         "unpublished profiles stay in the due index",
-        "anchor/profiles/service.py",
+        "anchor/profiles/writes.py",
         "    changes[\"gsi1pk\"], changes[\"gsi1sk\"] = keys if keys else (None, None)\n",
         "    if keys:\n        changes[\"gsi1pk\"], changes[\"gsi1sk\"] = keys\n",
         ("tests/test_models.py::test_the_write_path_removes_index_attributes",),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from anchor import clock
-from anchor.profiles import handles, index, service, tokens
+from anchor.profiles import handles, index, tokens, writes
 from anchor.profiles.accounts import current_id
 from anchor.spotify.client import SpotifyClient, TokenSet
 
@@ -33,9 +33,9 @@ def connect(sandbox, handle, listener, *, account=None, due=True, expired=False,
     tokens.save(account, TokenSet(grant["access_token"], grant["refresh_token"], expires,
                                   grant["scope"]))
     now = clock.now()
-    service.write(profile, {"isPublic": public, "publishedAt": now,
-                            "nextRefreshAt": now - timedelta(minutes=1) if due
-                            else now + timedelta(days=3)})
+    writes.write(profile, {"isPublic": public, "publishedAt": now,
+                           "nextRefreshAt": now - timedelta(minutes=1) if due
+                           else now + timedelta(days=3)})
     return profile
 
 

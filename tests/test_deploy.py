@@ -312,9 +312,9 @@ def test_alarms_are_per_role_and_read_metrics_the_app_emits():
             role = {d["Name"]: d["Value"] for d in metric["Dimensions"]}["Role"]
             assert alarm["Condition"] == ("AnchorIsWorker" if role == "worker" else "AnchorIsWeb")
             emitted.add(metric["MetricName"])
-    # Every metric an alarm reads is one the app writes (anchor/metrics.py, anchor/logs.py).
+    # Every metric an alarm reads is one the app writes (anchor/metrics.py).
     with_metrics = metrics.refresh_run({"processed": 1, "outcomes": {}}, {})
-    assert emitted <= set(with_metrics) | set(logs.request_metrics("public.profile", 500, 1.0))
+    assert emitted <= set(with_metrics) | set(metrics.request_metrics("public.profile", 500, 1.0))
     heartbeat = alarms["AnchorNoRefreshRun"]["Properties"]
     assert (heartbeat["Period"] * heartbeat["EvaluationPeriods"], heartbeat["TreatMissingData"]) == (7200, "breaching")
     assert alarms["AnchorRefreshFailures"]["Properties"]["Threshold"] == 20

@@ -14,7 +14,7 @@ import pytest
 
 from anchor import clock, create_app, migrate
 from anchor.models import ProfileModel, SchedulerRunModel
-from anchor.profiles import connection, copywriting, editing, index, lifecycle, service, tokens
+from anchor.profiles import connection, copywriting, editing, index, lifecycle, service, tokens, writes
 from anchor.limits import pauses
 from anchor.refresh import engine, scheduler, steps
 from devstack.dynamodb import DynamoDBLocal
@@ -91,7 +91,7 @@ def test_owner_action_racing_the_copy_phase(slow_model_app, spotify_sandbox, bed
     profile = connect(spotify_sandbox, "nadia", "nadia")
     assert engine.refresh_profile("nadia", "first").outcome == "refreshed"   # data and copy
     if setup:
-        service.write(service.get("nadia"), setup)
+        writes.write(service.get("nadia"), setup)
     spotify_sandbox.mutate("nadia")
     bedrock_standin.delay = 0.6
     before = bedrock_standin.count

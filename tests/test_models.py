@@ -5,7 +5,7 @@ import pytest
 
 from anchor import clock
 from anchor.models import AccountModel, ProfileModel, TokenModel
-from anchor.profiles import index, service
+from anchor.profiles import index, writes
 from tests.factories import make_profile, save_profiles
 
 
@@ -43,7 +43,7 @@ def test_the_write_path_removes_index_attributes(app):
     profile.save()
     assert ProfileModel.get("USER#tomas").gsi1pk == "AUTO#1"
     with app.app_context():
-        service.write(profile, {"isPublic": False})
+        writes.write(profile, {"isPublic": False})
     stored = ProfileModel.get("USER#tomas")
     assert stored.gsi1pk is None and stored.gsi1sk is None
 

@@ -215,10 +215,10 @@ def _moved(profile):
 
 def test_what_changed_and_its_feed(published, visitor, app):
     import feedparser
-    from anchor.profiles import service
+    from anchor.profiles import service, writes
     before = items(published)
     with app.app_context():
-        service.write(service.get("nadia"), {"listening": _moved(published)})
+        writes.write(service.get("nadia"), {"listening": _moved(published)})
     app.extensions["anchor.page_cache"].forget("nadia")
     body = visitor.get("/nadia").get_data(as_text=True)
     assert 'id="changes-title">What changed' in body

@@ -7,7 +7,7 @@ import pytest
 
 from anchor import clock
 from anchor.models import ProfileModel, TokenModel
-from anchor.profiles import service, tokens
+from anchor.profiles import service, tokens, writes
 from anchor.refresh import engine, lock, manual
 from anchor.spotify.client import TokenSet
 from tests.refresh_fixtures import T0, connect, due_handles
@@ -90,7 +90,7 @@ def test_invalid_grant_disconnects_keeps_the_page_and_leaves_the_index(refresh_a
     grant = spotify_sandbox.issue_tokens("nadia")
     tokens.save("spotify:nadia", TokenSet(grant["access_token"], grant["refresh_token"],
                                   int(time.time()) - 600, grant["scope"]))   # forces a refresh grant
-    service.write(service.get("nadia"), {"nextRefreshAt": clock.now() - timedelta(minutes=1)})
+    writes.write(service.get("nadia"), {"nextRefreshAt": clock.now() - timedelta(minutes=1)})
     assert "nadia" in due_handles()
     spotify_sandbox.fail_next("invalid_grant")
     result = engine.refresh_profile("nadia", "scheduled")
@@ -143,7 +143,7 @@ def test_rate_limited_reschedules_after_retry_after_without_counting_a_failure(r
 
 def test_deleted_or_missing_profile_fails_without_calling_spotify(refresh_app, spotify_sandbox):
     connect(spotify_sandbox, "nadia", "nadia")
-    service.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
+    writes.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
     spotify_sandbox.reset_stats()
     assert engine.refresh_profile("nadia", "manual").outcome == "failed"
     assert engine.refresh_profile("nobody", "manual").outcome == "failed"
@@ -152,7 +152,7 @@ def test_deleted_or_missing_profile_fails_without_calling_spotify(refresh_app, s
 
 def test_manual_refresh_of_a_deleted_profile_is_refused(refresh_app, spotify_sandbox):
     connect(spotify_sandbox, "nadia", "nadia")
-    service.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
+    writes.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
     spotify_sandbox.reset_stats()
     result = manual.start_manual_refresh(service.get("nadia"), background=False)
     assert result.outcome == "failed" and result.message.startswith("This profile is deleted")

@@ -9,7 +9,7 @@ import requests
 from markupsafe import escape
 
 from anchor import clock
-from anchor.profiles import service
+from anchor.profiles import service, writes
 from anchor.refresh import engine
 from tests.source_web_helpers import (app_path, brainz_consent, claim_with, dashboard_text, public_page, publish,
                                       query_of, shown_names, sign_in_listenbrainz, signed_in_as,
@@ -200,7 +200,7 @@ def _rename_account(app, standin):
     # The MusicBrainz account was renamed or deleted: its old name is unknown to ListenBrainz.
     with app.app_context():
         profile = service.get("grimnir")
-        service.write(profile, {"links": {"listenbrainz": "grimnir-was-renamed"}})
+        writes.write(profile, {"links": {"listenbrainz": "grimnir-was-renamed"}})
 
 
 EMPTY_BODY = '{"payload": {"artists": [], "release_groups": [], "count": 0}}'

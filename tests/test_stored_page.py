@@ -5,7 +5,8 @@ import gzip
 import pytest
 
 from anchor.models import ProfileModel
-from anchor.profiles import editing, service
+from anchor.pages import render
+from anchor.profiles import editing, service, writes
 from anchor.web import stored_page
 from tests.web_helpers import claim, post
 
@@ -19,7 +20,7 @@ def published(app):
     post(owner, "/dashboard/publish", {})
     app.extensions["anchor.page_cache"].forget("nadia")
     yield owner
-    stored_page.forget_versions()
+    render.forget_versions()
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_publishing_stores_the_page_and_a_visitor_gets_its_bytes_with_one_read(
     item = ProfileModel.get("USER#nadia")
     assert item.pageGz and item.pageEtag
     with app.app_context():
-        assert item.pageRender == stored_page.render_version()
+        assert item.pageRender == render.render_version()
     dynamodb_calls.clear()
     answer = app.test_client().get("/nadia", headers=GZIP)
     assert answer.status_code == 200
@@ -99,11 +100,11 @@ def test_a_page_left_on_an_unpublished_item_is_never_served(app, published, path
 def test_a_new_render_version_re_renders_once_and_writes_back(app, published, renders, monkeypatch):
     old = ProfileModel.get("USER#nadia")
     monkeypatch.setenv("ANCHOR_RELEASE", "next-release")        # a deploy
-    stored_page.forget_versions()
-    writes = dict(stored_page.counters)
+    render.forget_versions()
+    writes = dict(render.counters)
     first = app.test_client().get("/nadia", headers=GZIP)
     assert first.status_code == 200 and len(renders) == 1
-    assert stored_page.counters["write_backs"] == writes["write_backs"] + 1
+    assert render.counters["write_backs"] == writes["write_backs"] + 1
     stored = ProfileModel.get("USER#nadia")
     assert stored.pageRender != old.pageRender
     assert stored.version == old.version and stored.rev == old.rev     # nothing an owner would see
@@ -114,10 +115,10 @@ def test_a_new_render_version_re_renders_once_and_writes_back(app, published, re
 
 def test_a_write_back_loses_to_a_concurrent_edit(app, published, monkeypatch):
     monkeypatch.setenv("ANCHOR_RELEASE", "next-release")
-    stored_page.forget_versions()
+    render.forget_versions()
     with app.app_context():
         stale = service.get("nadia")
-        body, etag = stored_page.render_visitor_page(stale)
+        body, etag = render.render_visitor_page(stale)
         current = service.get("nadia")
         editing.edit_bio(current, "Edited while a deploy's first view was rendering the page: the "
                          "edit must win and its render must stay on the item for visitors.", current.version)
@@ -137,7 +138,7 @@ def test_the_owner_never_gets_the_stored_render(app, published, renders):
 def test_a_failed_write_back_still_answers_the_page(app, published, monkeypatch):
     from pynamodb.exceptions import UpdateError
     monkeypatch.setenv("ANCHOR_RELEASE", "next-release")
-    stored_page.forget_versions()
+    render.forget_versions()
 
     def unavailable(self, *args, **kwargs):
         raise UpdateError("DynamoDB is not answering")
@@ -153,10 +154,10 @@ def test_a_write_of_private_fields_renders_nothing_and_keeps_the_page(app, publi
     with app.app_context():
         current = service.get("nadia")
         renders.clear()
-        service.write(current, {"lastRefreshMessage": "Checked a minute ago.", "aiCount": 2,
-                                "nextRefreshAt": clock.now()})
+        writes.write(current, {"lastRefreshMessage": "Checked a minute ago.", "aiCount": 2,
+                               "nextRefreshAt": clock.now()})
         assert renders == []
-        service.write(service.get("nadia"), {"displayName": "Nadia Reyes"})   # on the page
+        writes.write(service.get("nadia"), {"displayName": "Nadia Reyes"})   # on the page
         assert len(renders) == 1
     after = ProfileModel.get("USER#nadia")
     assert after.lastRefreshMessage == "Checked a minute ago." and after.rev > before.rev
@@ -167,12 +168,12 @@ def test_a_private_write_after_a_deploy_still_stores_the_new_render(app, publish
                                                                      monkeypatch):
     """A stored page of an older render version is not settled: the next write renders it."""
     monkeypatch.setenv("ANCHOR_RELEASE", "next-release")
-    stored_page.forget_versions()
+    render.forget_versions()
     with app.app_context():
         renders.clear()
-        service.write(service.get("nadia"), {"lastRefreshMessage": "Checked."})
+        writes.write(service.get("nadia"), {"lastRefreshMessage": "Checked."})
         assert len(renders) == 1
-        assert ProfileModel.get("USER#nadia").pageRender == stored_page.render_version()
+        assert ProfileModel.get("USER#nadia").pageRender == render.render_version()
 
 
 def test_the_bulkhead_sheds_a_view_that_finds_no_dynamodb_slot_and_keeps_the_cached_ones(

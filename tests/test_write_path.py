@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from anchor import clock
-from anchor.profiles import listening, service
+from anchor.profiles import listening, service, writes
 from anchor.profiles.service import ProfileGone
 from anchor.refresh import engine, lock
 from tests.refresh_fixtures import T0, connect, due_handles
@@ -13,13 +13,13 @@ from tests.refresh_fixtures import T0, connect, due_handles
 def test_a_write_from_a_stale_copy_decides_again_on_the_fresh_state(refresh_app, spotify_sandbox):
     connect(spotify_sandbox, "nadia", "nadia", public=False)
     stale = service.get("nadia")                                   # read before the publish below
-    service.write(service.get("nadia"), {"isPublic": True, "publishedAt": clock.now()})
+    writes.write(service.get("nadia"), {"isPublic": True, "publishedAt": clock.now()})
     seen = []
 
     def rename(fresh):
         seen.append(fresh.isPublic)
         return {"displayName": "Nadia Q."}
-    service.update(stale, rename)
+    writes.update(stale, rename)
     assert seen == [False, True]                                   # refused once, then re-read
     stored = service.get("nadia")
     assert stored.displayName == "Nadia Q." and stored.isPublic
@@ -30,13 +30,13 @@ def test_a_deleted_profile_refuses_changes_unless_allowed(refresh_app, spotify_s
     connect(spotify_sandbox, "nadia", "nadia")
     stale = service.get("nadia")                                   # read before the delete below
     name = stale.displayName
-    service.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
+    writes.write(service.get("nadia"), {"deletedAt": clock.now(), "isPublic": False})
     with pytest.raises(ProfileGone):
-        service.write(service.get("nadia"), {"displayName": "Written anyway"})
+        writes.write(service.get("nadia"), {"displayName": "Written anyway"})
     with pytest.raises(ProfileGone):
-        service.write(stale, {"displayName": "Written from a stale copy"})
+        writes.write(stale, {"displayName": "Written from a stale copy"})
     assert service.get("nadia").displayName == name
-    service.write(service.get("nadia"), {"deletedAt": None}, allow_deleted=True)
+    writes.write(service.get("nadia"), {"deletedAt": None}, allow_deleted=True)
     assert service.get("nadia").deletedAt is None
 
 

@@ -5,7 +5,7 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import AccountModel, account_key, conditional
-from anchor.profiles import handles, listening, service, tokens
+from anchor.profiles import handles, listening, service, tokens, writes
 from anchor.profiles.accounts import owned_handle, owned_profile
 from anchor.refresh import engine
 from anchor.rules import NAME_MAX
@@ -48,8 +48,8 @@ def _signed_in(account_id, source):
     if handle:
         if (profile.deletedAt is None and not profile.spotifyConnected
                 and service.source_of(profile) == source):
-            service.write(profile, {"spotifyConnected": True, "failureCount": 0,
-                                    "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
+            writes.write(profile, {"spotifyConnected": True, "failureCount": 0,
+                                   "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
     log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle),
               **emf({"SignIns": 1}, dimensions={"Source": source}))
     return handle
@@ -80,7 +80,7 @@ def link(profile, account_id):
 
     def decide(fresh):
         return {"links": dict(fresh.links or {}, **{source: user})}
-    service.update(profile, decide, bump=True)
+    writes.update(profile, decide, bump=True)
     log_event(log, "source linked", handle=profile.handle, source=source)
     return profile
 
@@ -93,7 +93,7 @@ def show_source(profile, source):
     changes = {"source": source, "spotifyConnected": connected, "failureCount": 0, "lastRefreshMessage": None}
     if source == "upload" and profile.uploaded:
         changes["listening"] = profile.uploaded      # the file's totals are kept; the file is not
-    return service.write(profile, changes, bump=True)
+    return writes.write(profile, changes, bump=True)
 
 
 def disconnect(profile):
@@ -102,7 +102,7 @@ def disconnect(profile):
     account = listening.account_id(profile, source)
     if account:
         tokens.delete(account)
-    return service.write(profile, {"spotifyConnected": False, "autoRefreshEnabled": False,
-                                   "lastRefreshStatus": "disconnected",
-                                   "lastRefreshMessage": f"You disconnected {listening.label(source)}."},
-                         bump=True)
+    return writes.write(profile, {"spotifyConnected": False, "autoRefreshEnabled": False,
+                                  "lastRefreshStatus": "disconnected",
+                                  "lastRefreshMessage": f"You disconnected {listening.label(source)}."},
+                        bump=True)

@@ -10,7 +10,7 @@ from anchor.ai.writers import write_copy
 from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import service
+from anchor.profiles import service, writes
 
 log = logging.getLogger("anchor.copy")
 
@@ -22,12 +22,6 @@ class CopyOutcome:
     status: str          # written | unchanged | failed | unavailable | limited | nodata
     message: str
     ai_called: bool = False
-
-
-def locks(profile):
-    """Which owner-edited fields regeneration must keep."""
-    raw = profile.locked or {}
-    return {"bio": bool(raw.get("bio")), "lines": list(raw.get("lines", []))}
 
 
 def previous_copy(profile):
@@ -115,10 +109,10 @@ def generate(profile, *, force=False, progress=None, fallback_offline=False):
         elif unavailable:
             message = (f"The AI model was unavailable ({reason}), so the previous copy stays. "
                        "This try does not count against your daily limit.")
-            service.write(profile, {"copyError": message})
+            writes.write(profile, {"copyError": message})
             return CopyOutcome("unavailable", message, ai_called=True)
         else:
-            service.write(profile, {"copyError": f"The new copy was not published: {reason}"})
+            writes.write(profile, {"copyError": f"The new copy was not published: {reason}"})
             return CopyOutcome("failed", f"The AI copy did not pass our checks, so the previous "
                                          f"copy stays: {reason}", ai_called=True)
     except Exception:
@@ -135,7 +129,7 @@ def generate(profile, *, force=False, progress=None, fallback_offline=False):
 
 def _store(profile, shown, copy, current_hash, note):
     """Write the copy (owner-locked bio and lines kept); 'unchanged' when the words are the same."""
-    kept = locks(profile)
+    kept = service.locks(profile)
     old_lines = profile.albumLines or {}
     lines = {album["id"]: (old_lines[album["id"]] if album["id"] in kept["lines"]
                            and album["id"] in old_lines else copy.album_lines.get(album["id"], ""))
@@ -143,7 +137,7 @@ def _store(profile, shown, copy, current_hash, note):
     bio = profile.bio if kept["bio"] and profile.bio else copy.bio
     ai_called = copy.provider != "offline"
     if bio == profile.bio and all(old_lines.get(k) == v for k, v in lines.items()):
-        service.write(profile, {"copyHash": current_hash, "copyError": None})
+        writes.write(profile, {"copyHash": current_hash, "copyError": None})
         return CopyOutcome("unchanged", note or "Copy written: it came out unchanged, word for "
                                                 "word, so your page stays as it is.",
                            ai_called=ai_called)
@@ -155,5 +149,5 @@ def _store(profile, shown, copy, current_hash, note):
                      "createdAt": copy.created_at, "usage": copy.usage},
         "copyError": None,
     }
-    service.write(profile, changes, bump=True)
+    writes.write(profile, changes, bump=True)
     return CopyOutcome("written", note or "New copy written.", ai_called=ai_called)

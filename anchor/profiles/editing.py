@@ -4,8 +4,8 @@ from anchor.rules import BIO_MAX, LINE_MAX, NAME_MAX
 from anchor.sources.base import RANGES
 from anchor.text import clean_name
 from anchor.ai.validate import safety_problems
-from anchor.profiles import pagecopy, service
-from anchor.profiles.copywriting import locks
+from anchor.profiles import pagecopy, service, writes
+from anchor.profiles.service import locks
 
 
 
@@ -34,7 +34,7 @@ def _version(raw):
 
 def edit_display_name(profile, raw, version):
     name = _clean(raw, NAME_MAX, "display name")
-    return service.write(profile, {"displayName": name}, bump=True, expect_version=_version(version))
+    return writes.write(profile, {"displayName": name}, bump=True, expect_version=_version(version))
 
 
 def edit_bio(profile, raw, version):
@@ -43,11 +43,11 @@ def edit_bio(profile, raw, version):
     kept = locks(profile)
     if not bio:
         kept["bio"] = False
-        return service.write(profile, {"locked": kept, "copyHash": None}, bump=True,
-                             expect_version=_version(version))
+        return writes.write(profile, {"locked": kept, "copyHash": None}, bump=True,
+                            expect_version=_version(version))
     kept["bio"] = True
-    return service.write(profile, {"bio": bio, "locked": kept}, bump=True,
-                         expect_version=_version(version))
+    return writes.write(profile, {"bio": bio, "locked": kept}, bump=True,
+                        expect_version=_version(version))
 
 
 def edit_line(profile, album_id, raw, version):
@@ -64,7 +64,7 @@ def edit_line(profile, album_id, raw, version):
     else:
         kept["lines"] = [i for i in kept["lines"] if i != album_id]
         changes = {"locked": kept, "copyHash": None}
-    return service.write(profile, changes, bump=True, expect_version=_version(version))
+    return writes.write(profile, changes, bump=True, expect_version=_version(version))
 
 
 def _item_ids(profile):
@@ -96,7 +96,7 @@ def _toggle(profile, item_id, change):
         if item_id not in _item_ids(fresh):
             raise EditRefused("That item is not on this profile.")
         return {"layout": change(service.layout(fresh), item_id)}
-    return service.update(profile, decide, bump=True)
+    return writes.update(profile, decide, bump=True)
 
 
 def toggle_hidden(profile, item_id):
@@ -135,7 +135,7 @@ def move(profile, item_id, direction):
         if layout is None:
             raise EditRefused(f"It is already at the {'top' if direction == 'up' else 'bottom'}.")
         return {"layout": layout}
-    return service.update(profile, decide, bump=True)
+    return writes.update(profile, decide, bump=True)
 
 
 MOVES = {"up": -1, "down": 1}
@@ -154,12 +154,12 @@ def publish(profile):
         if fresh.nextRefreshAt is None or fresh.nextRefreshAt > now + service.refresh_interval():
             changes["nextRefreshAt"] = now + service.refresh_interval()
         return changes
-    return service.update(profile, decide, bump=True)
+    return writes.update(profile, decide, bump=True)
 
 
 def unpublish(profile):
     """Hide the page from visitors (it leaves the due index)."""
-    return service.write(profile, {"isPublic": False}, bump=True)
+    return writes.write(profile, {"isPublic": False}, bump=True)
 
 
 def set_auto_refresh(profile, enabled):
@@ -171,4 +171,4 @@ def set_auto_refresh(profile, enabled):
             if fresh.nextRefreshAt is None:
                 changes["nextRefreshAt"] = clock.now() + service.refresh_interval()
         return changes
-    return service.update(profile, decide)
+    return writes.update(profile, decide)

@@ -1,6 +1,6 @@
 """The copy as the public page shows it: the stored copy minus whatever names a hidden item.
 
-Derived on every write that changes the copy, the layout or the data (service.update), and
+Derived on every write that changes the copy, the layout or the data (writes.update), and
 stored on the profile as `pageCopy`, so the public page stays one GetItem and does no work:
 
     {"bio": str | None, "albumLines": {albumId: line}, "bioHeld": bool,

@@ -1,27 +1,20 @@
-"""Profile reads and the one write path: the product rules that sit between views and the models.
+"""Profile reads and the product rules over profile data that sit between views and the models.
 
-Every change to a profile item goes through `update`: it applies the changes to the state it
-read, recomputes what derives from that state (the due index keys, `dataHash`) and writes it all
-in one UpdateItem conditioned on the item's revision being the one it read. When another writer
-got there first, it re-reads and decides again, so no path ever writes fields computed from a
-stale copy. Pure functions over data (`arrange`, `data_hash`) stay free of models.
+Every change to a profile item goes through the one write path in `profiles/writes.py`, which
+raises the two outcomes defined here (`StaleEdit`, `ProfileGone`). This module only reads: the
+stored page is rendered from these helpers (anchor/pages/), below every module that writes a
+profile. Pure functions over data (`arrange`, `data_hash`) stay free of models.
 """
 import hashlib
 import json
-import random
-import time
 from datetime import timedelta
 
 from flask import current_app
 
-from anchor import clock
-from anchor.models import ProfileModel, conditional, profile_key
-from anchor.profiles import changelog, index, pagecopy
+from anchor.models import ProfileModel, profile_key
 from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
 from anchor.sources.base import DEFAULT_RANGE, RANGES
 from anchor.text import clean_name
-
-WRITE_ATTEMPTS = 8
 
 
 class StaleEdit(Exception):
@@ -155,6 +148,12 @@ def layout(profile):
     return normal_layout(profile.layout)
 
 
+def locks(profile):
+    """Which owner-edited fields regeneration must keep."""
+    raw = profile.locked or {}
+    return {"bio": bool(raw.get("bio")), "lines": list(raw.get("lines", []))}
+
+
 def listening(profile):
     """The profile's normalised listening data (older items read through), or None."""
     return profile.listening or legacy_listening(profile.spotify)
@@ -195,110 +194,3 @@ def visible(profile, name=None):
 def current_hash(profile):
     """data_hash of the profile's stored default range and layout."""
     return hash_of(listening(profile), profile.layout)
-
-
-# -- the one write path -------------------------------------------------------------------------
-def update(profile, decide, *, bump=False, expect_version=None, allow_deleted=False):
-    """Apply `decide(profile)` (a dict of changes, or None to give up) in one conditional write.
-
-    The write is conditioned on the revision this process read; when it fails, the profile is
-    read again and `decide` runs again on the fresh state. `bump` adds one to `version` (content
-    an owner's form would show changed); `expect_version` refuses a stale owner edit with
-    StaleEdit. A deleted profile refuses every change unless `allow_deleted` (ProfileGone).
-    Returns the updated profile, or None when `decide` gave up.
-    """
-    for attempt in range(WRITE_ATTEMPTS):
-        if attempt:   # another writer won the last round: let the crowd spread out a little
-            time.sleep(random.uniform(0, 0.01 * attempt))
-        if profile.deletedAt is not None and not allow_deleted:
-            raise ProfileGone(ProfileGone.message)
-        if expect_version is not None and profile.version != expect_version:
-            raise StaleEdit(StaleEdit.message)
-        changes = decide(profile) if callable(decide) else dict(decide)
-        if changes is None:
-            return None
-        if conditional(profile.update, actions=_actions(profile, changes, bump),
-                       condition=_read_revision(profile)):
-            return profile
-        try:
-            profile.refresh(consistent_read=True)
-        except ProfileModel.DoesNotExist:
-            raise ProfileGone("This profile no longer exists.") from None
-    raise StaleEdit(StaleEdit.message)
-
-
-def write(profile, changes, *, bump=False, expect_version=None, allow_deleted=False):
-    """`update` with a fixed set of changes (re-applied as they are after a conflict)."""
-    return update(profile, dict(changes), bump=bump, expect_version=expect_version,
-                  allow_deleted=allow_deleted)
-
-
-# Set by the web app (anchor/web/stored_page.py): `page_renderer(profile, changes)` gives the
-# stored visitor page of the state this write leaves behind. None outside the web app's reach.
-page_renderer = None
-
-
-def state_after(profile, changes):
-    """A copy of `profile` with `changes` applied: the state this write leaves behind."""
-    after = ProfileModel.from_raw_data(profile.serialize())
-    for name, value in changes.items():
-        setattr(after, name, value)
-    return after
-
-
-def _change_log(profile, new_listening):
-    """The change log with this write's diff of the page's range (unchanged when nothing moved)."""
-    old_listening = listening(profile)
-    name = page_range(new_listening)
-    if page_range(old_listening) != name:
-        return profile.changeLog
-    at = clock.now().isoformat(timespec="seconds").replace("+00:00", "Z")
-    return changelog.record(profile.changeLog, range_data(old_listening, name), range_data(new_listening, name),
-                            at, (old_listening or {}).get("source"), (new_listening or {}).get("source"))
-
-
-def _read_revision(profile):
-    condition = ProfileModel.pk.exists()
-    if profile.rev is None:
-        return condition & ProfileModel.rev.does_not_exist()
-    return condition & (ProfileModel.rev == profile.rev)
-
-
-PAGE_COPY_INPUTS = frozenset({"bio", "albumLines", "locked", "layout", "listening"})
-
-
-def page_copy_of(profile, changes=None):
-    """The public page's copy for the profile's state with `changes` applied (pagecopy)."""
-    state = {"bio": profile.bio, "albumLines": profile.albumLines, "locked": profile.locked,
-             "layout": profile.layout, "listening": listening(profile), **(changes or {})}
-    return pagecopy.page_copy(bio=state["bio"], album_lines=state["albumLines"], locked=state["locked"],
-                              listening=state["listening"], layout=state["layout"],
-                              previous=profile.pageCopy)
-
-
-def _actions(profile, changes, bump):
-    """UpdateItem actions for `changes` plus every field derived from the resulting state."""
-    state = {name: getattr(profile, name) for name in index.INDEX_INPUTS + ("layout",)}
-    state["listening"] = listening(profile)
-    state.update({k: v for k, v in changes.items() if k in state})
-    changes = dict(changes)
-    if "listening" in changes:
-        changes["spotify"] = None          # the normalised data replaces the older attribute
-        log = _change_log(profile, changes["listening"])
-        if log is not profile.changeLog:
-            changes["changeLog"] = log
-    if "listening" in changes or "layout" in changes:
-        changes["dataHash"] = hash_of(state["listening"], state["layout"])
-    if PAGE_COPY_INPUTS & changes.keys():
-        changes["pageCopy"] = page_copy_of(profile, {**state, **changes})
-    keys = index.index_keys(profile.handle, state)
-    changes["gsi1pk"], changes["gsi1sk"] = keys if keys else (None, None)
-    changes["updatedAt"] = clock.now()
-    if page_renderer is not None:
-        changes.update(page_renderer(profile, changes))
-    actions = [getattr(ProfileModel, name).remove() if value is None
-               else getattr(ProfileModel, name).set(value) for name, value in changes.items()]
-    actions.append(ProfileModel.rev.add(1))
-    if bump:
-        actions.append(ProfileModel.version.add(1))
-    return actions

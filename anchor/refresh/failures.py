@@ -10,7 +10,7 @@ from datetime import timedelta
 from anchor import clock
 from anchor.limits import incidents
 from anchor.limits.backoff import RATE_LIMIT_MIN_WAIT, backoff_after
-from anchor.profiles import listening, service
+from anchor.profiles import listening, service, writes
 from anchor.refresh.lock import acquire_lock, release_lock, write_locked
 from anchor.refresh.outcomes import RECONNECT_NEEDED, Outcome, RefreshResult, hhmm
 
@@ -101,5 +101,5 @@ def mark_disconnected(profile, message, lock_id=None, status=Outcome.DISCONNECTE
     changes = {"spotifyConnected": False, "lastRefreshStatus": str(status),
                "lastRefreshMessage": message}
     if lock_id is None:
-        return service.write(profile, changes)
+        return writes.write(profile, changes)
     return write_locked(profile, lock_id, changes)

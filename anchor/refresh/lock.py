@@ -10,7 +10,7 @@ import uuid
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import service
+from anchor.profiles import service, writes
 from anchor.rules import REFRESH_LOCK
 
 log = logging.getLogger("anchor.refresh")
@@ -47,13 +47,13 @@ def is_refreshing(profile):
 
 
 def write_locked(profile, lock_id, decide, bump=False):
-    """service.update while we still hold the lock and the profile is not deleted; False if not."""
+    """writes.update while we still hold the lock and the profile is not deleted; False if not."""
     def guarded(fresh):
         if fresh.refreshLockId != lock_id or fresh.deletedAt is not None:
             return None
         return decide(fresh) if callable(decide) else dict(decide)
     try:
-        written = service.update(profile, guarded, bump=bump) is not None
+        written = writes.update(profile, guarded, bump=bump) is not None
     except service.ProfileGone:
         written = False
     if not written:

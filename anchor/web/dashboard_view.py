@@ -12,7 +12,7 @@ def dashboard_view(profile):
     data = service.items(profile)
     arrangement = service.layout(profile)
     hidden, pinned = set(arrangement["hidden"]), set(arrangement["pinned"])
-    kept = copywriting.locks(profile)
+    kept = service.locks(profile)
     lines = profile.albumLines or {}
     meta = profile.copyMeta or {}
     listed = service.order(data, profile.layout)          # the page's own order, hidden ones kept

@@ -1,9 +1,9 @@
 """The Atom feed of a public page: one entry per stored refresh that changed something."""
 from datetime import datetime
 
+from anchor.pages import public_view
+from anchor.pages.context import absolute_url
 from anchor.profiles import changelog, service
-from anchor.web import public_view
-from anchor.web.public_page import absolute_url
 
 
 def _when(text):

@@ -1,9 +1,10 @@
 """Public pages: `/<handle>` from one profile read, and its share card image."""
 from flask import Blueprint, Response, abort, redirect, request, url_for
 
+from anchor.pages import public_view
 from anchor.profiles import service
 from anchor.profiles.handles import HANDLE_RE
-from anchor.web import feeds, public_page, public_view, share_card, sharing, svg_card
+from anchor.web import feeds, public_page, share_card, sharing, svg_card
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_global(sharing.share_view, "share_view")
@@ -84,7 +85,7 @@ def share_image(handle):
     found = service.get_public(handle)
     if found is None:
         abort(404)
-    version = share_card.version(found)
+    version = public_view.card_version(found)
     if request.args.get("v") != version:
         return redirect(url_for("public.share_image", handle=handle, v=version), code=302)
     response = Response(share_card.render(found), mimetype="image/png")

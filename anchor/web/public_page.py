@@ -3,15 +3,16 @@ import hashlib
 import threading
 
 from cachetools import TTLCache
-from flask import current_app, render_template, request, session, url_for
+from flask import current_app, render_template, request, session
 
 from anchor.profiles.accounts import current_id
 from anchor.rules import PUBLIC_CACHE_SECONDS
 
 from anchor import cdn
-from anchor.profiles import listening, service
-from anchor.sources.base import RANGE_LABELS
-from anchor.web import public_view, share_card, stored_page
+from anchor.pages import public_view, render
+from anchor.pages.context import public_context
+from anchor.profiles import service
+from anchor.web import stored_page
 
 
 class PageCache:
@@ -65,51 +66,12 @@ def init_app(app):
     app.extensions["anchor.page_cache"] = PageCache(ttl=app.config["PAGE_CACHE_SECONDS"])
 
 
-def absolute_url(endpoint, **values):
-    """An absolute URL under the configured base URL (never the Host header a client sent)."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
-
-
 def _is_owner(owner_id):
     """True when the signed-in owner is looking; a visitor without a session costs nothing."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return False
     # The session's account id, read without loading the user: a visitor costs no extra read.
     return current_id(session.get("_user_id") or "-") == owner_id
-
-
-def public_context(profile, preview=False, range_name=None, owner=False):
-    """What the public template needs, built from the one profile item."""
-    default_range = service.page_range(service.listening(profile))
-    range_name = range_name or default_range
-    shown = service.visible(profile, range_name)
-    page = public_view.page_copy(profile)      # what names a hidden item already left out at write time
-    bio = page.get("bio") or ""
-    name = shown["displayName"]
-    description = bio if len(bio) <= 160 else bio[:157].rsplit(" ", 1)[0] + "…"
-    if not description:
-        description = f"{name}'s top artists and albums on Anchor.band."
-    source = service.source_of(profile)
-    return {
-        "profile": profile, "name": name, "bio": bio, "lines": page.get("albumLines") or {},
-        "artists": public_view.rows(shown["artists"]), "albums": public_view.rows(shown["albums"]),
-        "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
-        "og_image": absolute_url("public.share_image", handle=profile.handle, v=share_card.version(profile)),
-        "og_image_alt": f"{name} on Anchor.band: " + ", ".join(a["name"] for a in shown["artists"][:3]),
-        "feed_url": absolute_url("public.feed", handle=profile.handle),
-        "updated": (service.listening(profile) or {}).get("fetchedAt"), "preview": preview,
-        "source": source, "source_label": listening.label(source),
-        "source_link": public_view.source_link(profile, source),
-        "ranges": public_view.range_links(profile, range_name),
-        "range_label": RANGE_LABELS.get(range_name, range_name),
-        "changes": public_view.latest_changes(profile) if range_name == default_range else None,
-        "writers": public_view.writers(profile), "owner": owner and not preview,
-    }
-
-
-def visitor_html(profile):
-    """The page a visitor sees, as bytes (stored on the item by web/stored_page.py)."""
-    return render_template("public/profile.html", **public_context(profile)).encode()
 
 
 # Browsers and shared caches (a CDN) keep a visitor's page this long; with the in-process cache it
@@ -166,13 +128,13 @@ def serve_public(handle):
     if _is_owner(item.ownerId):
         profile = service.get_public(handle)
         return render_public(profile) if profile is not None else None
-    if stored_page.is_current(item):
+    if render.is_current(item):
         body, etag = item.pageGz, item.pageEtag
     else:
         profile = service.get_public(handle)
         if profile is None:
             return None
-        body, etag = stored_page.render_visitor_page(profile)
+        body, etag = render.render_visitor_page(profile)
         stored_page.write_back(profile, body, etag)
     cache().put((handle, None), item.ownerId, etag, body)
     return stored_page.answer(body, etag, VISITOR_CACHE)

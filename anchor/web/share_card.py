@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cachetools import LRUCache
 
+from anchor.pages.public_view import card_version, page_bio
 from anchor.profiles import service
 from anchor.text import clean_name
 
@@ -136,7 +137,7 @@ def _draw(profile):
         y += 50
         draw_text(draw, (margin, y), fit(draw, f"{position}. {artist['name']}", 36, inner), 36,
                   (245, 245, 240))
-    bio = (_page_bio(profile) or "").split(". ")[0]
+    bio = (page_bio(profile) or "").split(". ")[0]
     if bio:
         draw_text(draw, (margin, HEIGHT - 44), fit(draw, bio.rstrip(".") + ".", 26, inner, bold=False),
                   26, (200, 200, 190), bold=False)
@@ -145,20 +146,9 @@ def _draw(profile):
     return out.getvalue()
 
 
-def _page_bio(profile):
-    """The bio as the page shows it (nothing that names a hidden item)."""
-    return profile.pageCopy.get("bio") if profile.pageCopy is not None else profile.bio
-
-
-def version(profile):
-    """Changes whenever anything drawn on the card changes (the `v` in the card's URL)."""
-    drawn = f"{profile.dataHash}|{profile.displayName}|{_page_bio(profile)}"
-    return hashlib.sha256(drawn.encode()).hexdigest()[:16]
-
-
 def render(profile):
     """PNG bytes for the profile's current card, cached by handle and version."""
-    key = (profile.handle, version(profile))
+    key = (profile.handle, card_version(profile))
     with _lock:
         png = _cache.get(key)
     if png is None:

@@ -1,9 +1,9 @@
 """What the dashboard's sharing panel shows once a page is published: link, QR code, cards."""
 from markupsafe import Markup, escape
 
+from anchor.pages.context import absolute_url
+from anchor.pages.public_view import card_version
 from anchor.profiles import service
-from anchor.web import share_card
-from anchor.web.public_page import absolute_url
 
 
 def qr_svg(url, label):
@@ -25,6 +25,6 @@ def share_view(profile):
                f'width="600" height="314"></a>')
     return {
         "url": page, "qr": qr_svg(page, f"QR code for {page}"), "card": card, "card_alt": alt,
-        "png": absolute_url("public.share_image", handle=profile.handle, v=share_card.version(profile)),
+        "png": absolute_url("public.share_image", handle=profile.handle, v=card_version(profile)),
         "snippet": snippet,
     }

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from flask import url_for
 
-from anchor.profiles import changelog, copywriting, listening, service
+from anchor.profiles import changelog, listening, service
 from anchor.sources.base import RANGE_LABELS
 
 # `?range=` values the page answers to, and back. Absent means the page's own range.
@@ -94,10 +94,21 @@ def page_copy(profile):
     return {"bio": profile.bio, "albumLines": profile.albumLines or {}}
 
 
+def page_bio(profile):
+    """The bio as the page shows it (nothing that names a hidden item)."""
+    return profile.pageCopy.get("bio") if profile.pageCopy is not None else profile.bio
+
+
+def card_version(profile):
+    """Changes whenever anything drawn on the share card changes (the `v` in the card's URL)."""
+    drawn = f"{profile.dataHash}|{profile.displayName}|{page_bio(profile)}"
+    return hashlib.sha256(drawn.encode()).hexdigest()[:16]
+
+
 def writers(profile):
     """Who wrote the bio and the album lines the page shows: "owner", "bedrock", "offline",
     "mixed" or None."""
-    kept = copywriting.locks(profile)
+    kept = service.locks(profile)
     page = page_copy(profile)
     provider = (profile.copyMeta or {}).get("provider", "offline")
     bio = ("owner" if kept["bio"] else provider) if page.get("bio") else None
