@@ -9,7 +9,7 @@ from anchor.profiles import handles, listening, service, tokens
 from anchor.profiles.accounts import owned_handle, owned_profile
 from anchor.refresh import engine
 from anchor.rules import NAME_MAX
-from anchor.spotify.client import TokenSet
+from anchor.sources.spotify import TokenSet
 from anchor.text import clean_name
 
 log = logging.getLogger("anchor.connection")

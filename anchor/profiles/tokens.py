@@ -17,7 +17,7 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.models import TokenModel, account_key, conditional
 from anchor.sources.base import CredentialsRevoked
-from anchor.spotify.client import InvalidGrant, SpotifyClient, TokenSet
+from anchor.sources.spotify import SpotifyClient, TokenSet
 
 log = logging.getLogger("anchor.tokens")
 CACHE_SECONDS = 15 * 60
@@ -110,7 +110,7 @@ def _stored(account_id, use_cache=True):
 
 
 def access_token(account_id, client, force_refresh=False, _retried=False):
-    """A valid access token, refreshed when expired; InvalidGrant drops the tokens that failed."""
+    """A valid access token, refreshed when expired; CredentialsRevoked drops the tokens that failed."""
     stored = _stored(account_id)
     tokens = stored.tokens
     if not force_refresh and tokens.expires_at - EXPIRY_MARGIN > clock.now().timestamp():
