@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -17,7 +18,7 @@ from .base import (LOOPBACK_HOSTS, AccessTokenRejected, BadResponse, CallBudget,
 from .http import Retry, Transport
 from .spotify_albums import derive_top_albums, largest_image, normalize_artists, spotify_url
 
-__all__ = ["SpotifyClient", "TokenSet", "fetch", "TIME_RANGES", "RANGE_PARAMS", "CALLS_PER_FETCH"]
+__all__ = ["SpotifyClient", "TokenSet", "client_from", "fetch", "TIME_RANGES", "RANGE_PARAMS", "CALLS_PER_FETCH"]
 
 log = logging.getLogger(__name__)
 SOURCE = "Spotify"
@@ -245,6 +246,14 @@ class SpotifyClient:
         tracks = self.top_tracks(access_token, limit=50, time_range=time_range)
         return {"fetchedAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeRange": time_range,
                 "artists": artists, "albums": derive_top_albums(tracks, 12, self.allow_loopback)}
+
+
+def client_from(config: Mapping, budget: CallBudget | None = None, **kwargs: Any) -> SpotifyClient:
+    """A client configured from the app's settings (real Spotify or the sandbox)."""
+    return SpotifyClient(config["SPOTIFY_ACCOUNTS_URL"], config["SPOTIFY_API_URL"],
+                         config["SPOTIFY_CLIENT_ID"] or "anchor-demo",
+                         config["SPOTIFY_CLIENT_SECRET"] or "anchor-demo-secret",
+                         max_retry_after=config["SPOTIFY_MAX_RETRY_AFTER"], budget=budget, **kwargs)
 
 
 def fetch(client: SpotifyClient, access_token: str) -> dict:
