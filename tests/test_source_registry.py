@@ -73,6 +73,7 @@ def test_a_fourth_source_gets_its_settings_label_and_budget_from_one_record(toy_
     assert config["TOY_SANDBOX"] and config["DEMO_MODE"] and config["TOY_API_KEY"] is None
     assert config["TOY_API_URL"] == "http://127.0.0.1:5099" and config["TOY_AUTH_URL"] == "http://127.0.0.1:5099/auth/"
     assert listening.label("toy") == "Toy.fm" and listening.CALLS_PER_FETCH["toy"] == 3
+    assert listening.stand_in("toy") and listening.stand_in("spotify") and not listening.stand_in("upload")
     settings.TestConfig(AI_SOURCES=frozenset({"toy"})).validate()
     monkeypatch.setenv("TOY_API_KEY", "a-real-key")
     real = settings.TestConfig()

@@ -49,6 +49,12 @@ def uses_tokens(source):
     return record is not None and record.tokens
 
 
+def stand_in(source):
+    """True when the source's local stand-in answers (no credential of its own is configured)."""
+    record = registry.get(source)
+    return bool(record and record.sandbox_flag and current_app.config.get(record.sandbox_flag, False))
+
+
 def ai_allowed(source):
     """True when the source's terms allow its data to reach the AI writer (operator setting)."""
     return source in current_app.config["AI_SOURCES"]
