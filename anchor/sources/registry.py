@@ -66,16 +66,7 @@ def _lastfm_limits(config: Mapping) -> dict:
             "max_wait": 30, "per_address": True}
 
 
-_records: dict[str, Source] = {}
-
-
-def _add(source: Source) -> None:
-    if source.name in _records:
-        raise ValueError(f"a source named {source.name!r} is already registered")
-    _records[source.name] = source
-
-
-for _source in (
+_records: dict[str, Source] = {source.name: source for source in (
     Source("spotify", "Spotify", spotify.CALLS_PER_FETCH, client=spotify.client_from, fetch=spotify.fetch,
            tokens=True,
            endpoints=(Endpoint("SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com"),
@@ -98,8 +89,7 @@ for _source in (
            credential="LASTFM_API_KEY", secret="LASTFM_SHARED_SECRET", sandbox_flag="LASTFM_SANDBOX",
            limits_from=_lastfm_limits),
     Source("upload", "your Spotify data download", 0, ai_by_default=True),
-):
-    _add(_source)
+)}
 
 
 def get(name: str) -> Source | None:
@@ -120,7 +110,9 @@ def names() -> tuple[str, ...]:
 @contextmanager
 def registered(source: Source):
     """Register `source` for the duration of the block (a new source's test, a plugin)."""
-    _add(source)
+    if source.name in _records:
+        raise ValueError(f"a source named {source.name!r} is already registered")
+    _records[source.name] = source
     try:
         yield source
     finally:
