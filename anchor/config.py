@@ -4,12 +4,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from anchor.rules import RATE_LIMITS, Limit
+from anchor.sources import registry
+from anchor.sources.base import LOOPBACK_HOSTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
-
-
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 class ConfigError(RuntimeError):
@@ -101,34 +100,12 @@ class Config:
         self.TABLE_PREFIX = _env("ANCHOR_TABLE_PREFIX", self.DEFAULT_TABLE_PREFIX)
         self.KMS_KEY_ID = _env("ANCHOR_KMS_KEY_ID")
         self.DATA_DIR = Path(_env("ANCHOR_DATA_DIR", str(ROOT / ".data")))
-        self.SPOTIFY_CLIENT_ID = _env("SPOTIFY_CLIENT_ID")
-        self.SPOTIFY_CLIENT_SECRET = _env("SPOTIFY_CLIENT_SECRET")
-        sandbox = _env("ANCHOR_SPOTIFY_SANDBOX_URL", "http://127.0.0.1:5055")
-        real = not self.SPOTIFY_SANDBOX
-        self.SPOTIFY_ACCOUNTS_URL = _env(
-            "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com" if real else sandbox)
-        self.SPOTIFY_API_URL = _env("SPOTIFY_API_URL", "https://api.spotify.com" if real else sandbox)
-        # MusicBrainz sign-in and ListenBrainz statistics (local stand-in unless a client is set).
-        self.MUSICBRAINZ_CLIENT_ID = _env("MUSICBRAINZ_CLIENT_ID")
-        self.MUSICBRAINZ_CLIENT_SECRET = _env("MUSICBRAINZ_CLIENT_SECRET")
-        brainz = _env("ANCHOR_BRAINZ_SANDBOX_URL", "http://127.0.0.1:5056")
-        real = not self.BRAINZ_SANDBOX
-        self.MUSICBRAINZ_URL = _env("MUSICBRAINZ_URL", "https://musicbrainz.org" if real else brainz)
-        self.LISTENBRAINZ_API_URL = _env("LISTENBRAINZ_API_URL",
-                                         "https://api.listenbrainz.org" if real else brainz)
-        self.COVERART_URL = _env("COVERART_URL", "https://coverartarchive.org" if real else brainz)
-        # Last.fm web authentication and API (local stand-in unless an API key is set).
-        self.LASTFM_API_KEY = _env("LASTFM_API_KEY")
-        self.LASTFM_SHARED_SECRET = _env("LASTFM_SHARED_SECRET")
-        lastfm = _env("ANCHOR_LASTFM_SANDBOX_URL", "http://127.0.0.1:5057")
-        real = not self.LASTFM_SANDBOX
-        self.LASTFM_API_URL = _env("LASTFM_API_URL", "https://ws.audioscrobbler.com" if real else lastfm)
-        self.LASTFM_AUTH_URL = _env("LASTFM_AUTH_URL",
-                                    "https://www.last.fm/api/auth/" if real else f"{lastfm}/api/auth/")
+        for source in registry.records():
+            self._read_source(source)
         # Sources whose data may reach the AI writer (their terms allow it); others get the
         # offline writer. Spotify's Developer Policy forbids feeding its content to AI models.
-        self.AI_SOURCES = frozenset(s.strip() for s in _env("ANCHOR_AI_SOURCES", "listenbrainz,upload")
-                                    .split(",") if s.strip())
+        ai_default = ",".join(source.name for source in registry.records() if source.ai_by_default)
+        self.AI_SOURCES = frozenset(s.strip() for s in _env("ANCHOR_AI_SOURCES", ai_default).split(",") if s.strip())
         self.AI_PROVIDER = _env("ANCHOR_AI_PROVIDER", self.DEFAULT_AI_PROVIDER)
         self.BEDROCK_MODEL_ID = _env("BEDROCK_MODEL_ID", DEFAULT_MODEL_ID)
         self.AI_DAILY_LIMIT = _int("ANCHOR_AI_DAILY_LIMIT", 10)
@@ -177,32 +154,30 @@ class Config:
         self.CLOUDFRONT_DISTRIBUTION_ID = _env("ANCHOR_CLOUDFRONT_DISTRIBUTION_ID")
         for key, value in overrides.items():
             setattr(self, key, value)
+        for source in registry.records():
+            if source.sandbox_flag:     # SPOTIFY_SANDBOX...: no credential, the local stand-in answers
+                setattr(self, source.sandbox_flag, not getattr(self, source.credential))
 
-    @property
-    def SPOTIFY_SANDBOX(self):
-        """True when no real Spotify app is configured: the local sandbox stands in."""
-        return not self.SPOTIFY_CLIENT_ID
-
-    @property
-    def BRAINZ_SANDBOX(self):
-        """True when no MusicBrainz OAuth client is configured: the local stand-in answers."""
-        return not self.MUSICBRAINZ_CLIENT_ID
-
-    @property
-    def LASTFM_SANDBOX(self):
-        """True when no Last.fm API account is configured: the local stand-in answers."""
-        return not self.LASTFM_API_KEY
+    def _read_source(self, source):
+        """A source's credentials and base URLs: its real service once its credential is set, else the stand-in."""
+        for name in filter(None, (source.credential, source.secret)):
+            setattr(self, name, _env(name))
+        real = bool(getattr(self, source.credential)) if source.credential else False
+        stand_in = _env(source.stand_in_env, source.stand_in_url) if source.stand_in_env else None
+        for endpoint in source.endpoints:
+            default = endpoint.real if real else f"{stand_in}{endpoint.stand_in_path}"
+            setattr(self, endpoint.setting, _env(endpoint.setting, default))
 
     @property
     def DEMO_MODE(self):
         """Every source is a local stand-in: demo pages can be seeded."""
-        return self.SPOTIFY_SANDBOX and self.BRAINZ_SANDBOX and self.LASTFM_SANDBOX
+        return all(getattr(self, source.sandbox_flag) for source in registry.records() if source.sandbox_flag)
 
     def validate(self):
         """Refuse settings that would be unsafe or cannot work."""
         if self.ROLE not in ("web", "worker"):
             raise ConfigError(f"ANCHOR_ROLE must be 'web' or 'worker', got {self.ROLE!r}")
-        unknown = self.AI_SOURCES - {"spotify", "listenbrainz", "lastfm", "upload"}
+        unknown = self.AI_SOURCES - set(registry.names())
         if unknown:
             raise ConfigError(f"ANCHOR_AI_SOURCES names unknown sources: {', '.join(sorted(unknown))}")
         if self.AI_PROVIDER not in ("offline", "bedrock"):
@@ -228,8 +203,8 @@ class Config:
         if self.PAGE_CACHE_SECONDS > 30:
             raise ConfigError("ANCHOR_PAGE_CACHE_SECONDS must be 30 or less")
         if self.SECRET_KEY == Config.DEFAULT_SECRET_KEY:
-            real = [name for name in ("SPOTIFY_CLIENT_ID", "MUSICBRAINZ_CLIENT_ID", "LASTFM_API_KEY", "KMS_KEY_ID")
-                    if getattr(self, name)]
+            credentials = [source.credential for source in registry.records() if source.credential]
+            real = [name for name in (*credentials, "KMS_KEY_ID") if getattr(self, name)]
             if real:
                 raise ConfigError("Refusing the public development SECRET_KEY: real credentials are set ("
                                   + ", ".join(real) + "); set a SECRET_KEY of your own")
@@ -270,16 +245,10 @@ class ProductionConfig(Config):
 
     def validate(self):
         super().validate()
-        required = {
-            "SECRET_KEY": self.SECRET_KEY,
-            "SPOTIFY_CLIENT_ID": self.SPOTIFY_CLIENT_ID,
-            "SPOTIFY_CLIENT_SECRET": self.SPOTIFY_CLIENT_SECRET,
-            "MUSICBRAINZ_CLIENT_ID": self.MUSICBRAINZ_CLIENT_ID,
-            "MUSICBRAINZ_CLIENT_SECRET": self.MUSICBRAINZ_CLIENT_SECRET,
-            "LASTFM_API_KEY": self.LASTFM_API_KEY,
-            "LASTFM_SHARED_SECRET": self.LASTFM_SHARED_SECRET,
-            "ANCHOR_KMS_KEY_ID": self.KMS_KEY_ID,
-        }
+        required = {"SECRET_KEY": self.SECRET_KEY}
+        for source in registry.records():
+            required.update({name: getattr(self, name) for name in filter(None, (source.credential, source.secret))})
+        required["ANCHOR_KMS_KEY_ID"] = self.KMS_KEY_ID
         missing = [name for name, value in required.items() if not value]
         if missing:
             raise ConfigError("Refusing to start in production: missing " + ", ".join(missing)

@@ -23,15 +23,19 @@ class SourceUnavailable(SourceError):
 class RateLimited(SourceError):
     """The service asked us to wait longer than we are willing to wait now."""
 
+    WORDING = "{source} rate limited us until {until:%H:%M} UTC"
+
     def __init__(self, retry_after: float, source: str = "The service", now: datetime | None = None):
         self.retry_after = max(0.0, float(retry_after))
         self.until = (now or datetime.now(timezone.utc)) + timedelta(seconds=self.retry_after)
-        super().__init__(f"{source} rate limited us until {self.until:%H:%M} UTC")
+        super().__init__(self.WORDING.format(source=source, until=self.until))
 
 
 class QuotaExceeded(RateLimited):
     """The application's quota is used up (Spotify's 429 with reason QUOTA_EXCEEDED): every
     request fails until the quota window ends, whoever it is for."""
+
+    WORDING = "{source}'s request quota for this app is used up until {until:%H:%M} UTC"
 
 
 class ClientRejected(SourceError):

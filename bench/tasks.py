@@ -48,7 +48,7 @@ def fill(first, last, workers=4):
     from anchor.ai.writers import write_copy
     from anchor.models import AccountModel, ProfileModel, TokenModel
     from anchor.profiles import index, service, tokens
-    from anchor.spotify.client import TokenSet
+    from anchor.sources.spotify import TokenSet
 
     app = _app()
     started = time.perf_counter()

@@ -9,7 +9,8 @@ import pytest
 from anchor import clock
 from anchor.profiles import handles, index, tokens, writes
 from anchor.profiles.accounts import current_id
-from anchor.spotify.client import SpotifyClient, TokenSet
+from anchor.sources.http import Transport
+from anchor.sources.spotify import TokenSet
 
 T0 = datetime(2025, 3, 10, 13, 28, tzinfo=timezone.utc)
 
@@ -19,7 +20,7 @@ def refresh_app(app, spotify_sandbox, monkeypatch):
     """The app pointed at the sandbox, with a fresh token cache and no retry sleeps; context pushed."""
     app.config.update(SPOTIFY_ACCOUNTS_URL=spotify_sandbox.url, SPOTIFY_API_URL=spotify_sandbox.url)
     monkeypatch.setattr(tokens, "cache", tokens._TokenCache())
-    monkeypatch.setattr(SpotifyClient, "_backoff", lambda self, attempt: 0.0)
+    monkeypatch.setattr(Transport, "backoff", lambda self, attempt: 0.0)
     with app.app_context():
         yield app
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from anchor.spotify.client import SpotifyClient
+from anchor.sources.spotify import SpotifyClient
 from devstack.spotify_sandbox import SpotifySandbox
 
 REDIRECT_URI = "http://127.0.0.1:5000/auth/spotify/callback"

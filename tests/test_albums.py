@@ -2,7 +2,7 @@
 
 import pytest
 
-from anchor.spotify.albums import derive_top_albums, normalize_artists, release_year
+from anchor.sources.spotify_albums import derive_top_albums, normalize_artists, release_year
 
 
 def album(album_id, name=None, images=None, release="2001-02-03", artists=("Band",)):
@@ -105,7 +105,7 @@ def test_normalize_artists():
     (None, False),
 ])
 def test_only_safe_urls_survive(url, kept):
-    from anchor.spotify.albums import safe_url
+    from anchor.sources.spotify_albums import safe_url
     assert (safe_url(url) is not None) is kept
     assert safe_url("http://127.0.0.1:5055/images/a.png", allow_loopback=True)
     assert safe_url("http://localhost:80@evil.example/", allow_loopback=True) is None

@@ -13,7 +13,8 @@ from anchor.models import ProfileModel, TokenModel, profile_key
 from anchor.profiles import accounts, connection, handles, lifecycle, service, tokens
 from anchor.profiles.accounts import account_item
 from anchor.rules import RESTORE_PERIOD
-from anchor.spotify.client import InvalidGrant, TokenSet
+from anchor.sources.base import CredentialsRevoked
+from anchor.sources.spotify import TokenSet
 from tests.conftest import drop_tables
 from tests.refresh_fixtures import T0, subprocess_env
 from tests.web_helpers import post, sign_in
@@ -128,7 +129,7 @@ def test_a_process_with_old_tokens_never_drops_the_ones_another_process_rotated(
                 assert TokenModel.get("ACCOUNT#spotify:nadia").blob != rotated
                 # A grant really revoked still drops the tokens (only the ones that failed).
                 spotify_sandbox.fail_next("invalid_grant")
-                with pytest.raises(InvalidGrant):
+                with pytest.raises(CredentialsRevoked):
                     tokens.access_token("spotify:nadia", client, force_refresh=True)
             with pytest.raises(TokenModel.DoesNotExist):
                 TokenModel.get("ACCOUNT#spotify:nadia")

@@ -7,7 +7,7 @@ from anchor.models import AccountModel, ProfileModel, TokenModel
 from anchor.profiles import service, tokens
 from anchor.profiles.accounts import owned_handle
 from anchor.refresh import engine
-from anchor.spotify.client import TokenSet
+from anchor.sources.spotify import TokenSet
 
 
 def _legacy_items(app, sandbox, listener="nadia"):

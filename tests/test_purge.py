@@ -53,7 +53,7 @@ def test_purge_command_prints_the_count(refresh_app, spotify_sandbox, runner):
 
 def test_purge_deletes_tokens_of_accounts_without_a_handle_after_a_day(refresh_app, spotify_sandbox):
     from anchor.profiles import tokens
-    from anchor.spotify.client import TokenSet
+    from anchor.sources.spotify import TokenSet
     grant = spotify_sandbox.issue_tokens("tomas")
     clock.freeze(T0 - timedelta(hours=25))
     tokens.save("spotify:tomas", TokenSet(grant["access_token"], grant["refresh_token"], 0, grant["scope"]))

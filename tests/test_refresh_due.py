@@ -12,7 +12,8 @@ from anchor import clock
 from anchor.models import SchedulerRunModel
 from anchor.profiles import service, tokens
 from anchor.refresh import scheduler
-from anchor.spotify.client import CallBudget, TokenSet
+from anchor.limits import CallBudget
+from anchor.sources.spotify import TokenSet
 from tests.factories import items, make_profile, save_profiles
 from tests.refresh_fixtures import T0, connect, due_handles, flask_command, subprocess_env
 

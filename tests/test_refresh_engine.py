@@ -9,7 +9,7 @@ from anchor import clock
 from anchor.models import ProfileModel, TokenModel
 from anchor.profiles import service, tokens, writes
 from anchor.refresh import engine, lock, manual
-from anchor.spotify.client import TokenSet
+from anchor.sources.spotify import TokenSet
 from tests.refresh_fixtures import T0, connect, due_handles
 from tests.factories import items
 

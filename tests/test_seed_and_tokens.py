@@ -8,7 +8,8 @@ from anchor import clock
 from anchor.models import ProfileModel, TokenModel
 from anchor.profiles import handles, index, tokens
 from anchor.refresh import failures
-from anchor.spotify.client import InvalidGrant, TokenSet
+from anchor.sources.base import CredentialsRevoked
+from anchor.sources.spotify import TokenSet
 
 
 def test_seed_demo_publishes_pages_from_every_source(app, runner, client):
@@ -75,7 +76,7 @@ def test_invalid_grant_drops_tokens(app, spotify_sandbox):
     spotify_sandbox.fail_next("invalid_grant")
     with app.app_context():
         client = tokens.spotify_client()
-        with pytest.raises(InvalidGrant):
+        with pytest.raises(CredentialsRevoked):
             tokens.access_token("marcus", client)
         client.close()
     with pytest.raises(TokenModel.DoesNotExist):

@@ -5,8 +5,10 @@ import re
 
 import pytest
 
-from anchor.spotify.client import (AccessTokenRejected, BadResponse, BudgetExhausted, CallBudget, InvalidGrant,
-                                   RateLimited, SpotifyClient, SpotifyError, SpotifyUnavailable, TokenSet)
+from anchor.limits import CallBudget
+from anchor.sources.base import (AccessTokenRejected, BadResponse, BudgetExhausted, CredentialsRevoked,
+                                 RateLimited, SourceError, SourceUnavailable)
+from anchor.sources.spotify import SpotifyClient, TokenSet
 from devstack.spotify_data import HAND_MADE, XSS_PROBE
 from tests.spotify_fixtures import sign_in
 
@@ -28,7 +30,7 @@ def test_exchange_code_and_profile(spotify_sandbox, spotify_client):
 def test_reused_code_raises_invalid_grant(spotify_sandbox, spotify_client):
     signed = sign_in(spotify_sandbox)
     spotify_client.exchange_code(signed["code"], signed["redirect_uri"], signed["verifier"])
-    with pytest.raises(InvalidGrant):
+    with pytest.raises(CredentialsRevoked):
         spotify_client.exchange_code(signed["code"], signed["redirect_uri"], signed["verifier"])
 
 
@@ -38,7 +40,7 @@ def test_refresh_with_rotation(spotify_sandbox, spotify_client, spotify_tokens):
     spotify_sandbox.set_rotation(True)
     rotated = spotify_client.refresh(refresh)
     assert rotated.refresh_token and rotated.refresh_token != refresh
-    with pytest.raises(InvalidGrant):
+    with pytest.raises(CredentialsRevoked):
         spotify_client.refresh(refresh)
     assert spotify_client.me(spotify_client.refresh(rotated.refresh_token).access_token)["id"] == "lena"
 
@@ -46,14 +48,14 @@ def test_refresh_with_rotation(spotify_sandbox, spotify_client, spotify_tokens):
 def test_invalid_grant_fault(spotify_sandbox, spotify_client, spotify_tokens):
     refresh = spotify_tokens("lena")["refresh_token"]
     spotify_sandbox.fail_next("invalid_grant")
-    with pytest.raises(InvalidGrant) as caught:
+    with pytest.raises(CredentialsRevoked) as caught:
         spotify_client.refresh(refresh)
     assert "reconnect" in caught.value.message and refresh not in str(caught.value)
 
 
 def test_wrong_client_secret(spotify_sandbox, spotify_tokens):
     with SpotifyClient(spotify_sandbox.url, spotify_sandbox.url, spotify_sandbox.client_id, "wrong") as client:
-        with pytest.raises(SpotifyError, match="client credentials"):
+        with pytest.raises(SourceError, match="client credentials"):
             client.refresh(spotify_tokens("lena")["refresh_token"])
 
 
@@ -104,7 +106,7 @@ def test_500_is_retried_with_jittered_backoff(spotify_sandbox, spotify_client, s
 def test_persistent_503_gives_unavailable(spotify_sandbox, spotify_client, spotify_tokens):
     access = spotify_tokens("tomas")["access_token"]
     spotify_sandbox.fail_next("503", count=10)
-    with pytest.raises(SpotifyUnavailable, match="try again later"):
+    with pytest.raises(SourceUnavailable, match="try again later"):
         spotify_client.me(access)
     assert hits(spotify_sandbox, "/v1/me") == spotify_client.max_retries + 1
 
@@ -128,7 +130,7 @@ def test_slow_answer_times_out_and_is_retried(spotify_sandbox, spotify_sleeps, s
 def test_unreachable_spotify(spotify_sleeps):
     with SpotifyClient("http://127.0.0.1:9", "http://127.0.0.1:9", "id", "secret", max_retries=1,
                        sleep=spotify_sleeps) as client:
-        with pytest.raises(SpotifyUnavailable):
+        with pytest.raises(SourceUnavailable):
             client.me("token")
     assert len(spotify_sleeps.calls) == 1
 
@@ -169,7 +171,7 @@ def test_me_without_id_is_bad_response(spotify_sandbox, spotify_client, spotify_
 def test_rejected_access_token(spotify_client):
     with pytest.raises(AccessTokenRejected) as caught:
         spotify_client.me("not-a-real-token")
-    assert isinstance(caught.value, SpotifyError) and caught.value.message == "Spotify rejected the access token"
+    assert isinstance(caught.value, SourceError) and caught.value.message == "Spotify rejected the access token"
 
 
 def test_budget_counts_every_attempt(spotify_sandbox, spotify_sleeps, spotify_tokens):
@@ -237,7 +239,6 @@ def test_adversarial_payloads_come_through_unchanged(spotify_client, spotify_tok
 
 
 def test_paced_budget_spreads_requests_evenly():
-    from anchor.spotify.client import CallBudget
     now = [100.0]
     waits = []
 
@@ -250,6 +251,6 @@ def test_paced_budget_spreads_requests_evenly():
     assert waits == [0.25, 0.25, 0.25, 0.25]          # first goes at once, then one every 1/4 s
     assert budget.remaining == 0
     import pytest
-    from anchor.spotify.client import BudgetExhausted
+    from anchor.sources.base import BudgetExhausted
     with pytest.raises(BudgetExhausted):
         budget.take()

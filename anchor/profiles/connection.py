@@ -9,7 +9,7 @@ from anchor.profiles import handles, listening, service, tokens, writes
 from anchor.profiles.accounts import owned_handle, owned_profile
 from anchor.refresh import engine
 from anchor.rules import NAME_MAX
-from anchor.spotify.client import TokenSet
+from anchor.sources.spotify import TokenSet
 from anchor.text import clean_name
 
 log = logging.getLogger("anchor.connection")
@@ -89,7 +89,7 @@ def show_source(profile, source):
     """Show another linked source on the page; its data comes with the next refresh."""
     if listening.external_id(profile, source) is None:
         raise LinkRefused(f"Link {listening.label(source)} first.")
-    connected = source != "spotify" or tokens.has_tokens(listening.account_id(profile, "spotify"))
+    connected = not listening.uses_tokens(source) or tokens.has_tokens(listening.account_id(profile, source))
     changes = {"source": source, "spotifyConnected": connected, "failureCount": 0, "lastRefreshMessage": None}
     if source == "upload" and profile.uploaded:
         changes["listening"] = profile.uploaded      # the file's totals are kept; the file is not

@@ -35,7 +35,7 @@ def restore(profile):
     if clock.now() > restore_deadline(profile):
         raise LifecycleRefused(f"The {RESTORE_PERIOD.days} days to restore this profile have passed.")
     source = service.source_of(profile)
-    connected = source != "spotify" or tokens.has_tokens(listening.account_id(profile, "spotify"))
+    connected = not listening.uses_tokens(source) or tokens.has_tokens(listening.account_id(profile, source))
     restored = writes.write(profile, {"deletedAt": None, "isPublic": False, "spotifyConnected": connected,
                                       "expiresAt": None}, bump=True, allow_deleted=True)
     _expire_accounts(profile, None)

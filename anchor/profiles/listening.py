@@ -7,15 +7,12 @@ service's real API (the local stand-ins included).
 from flask import current_app
 
 from anchor.profiles import service, tokens
-from anchor.sources import lastfm, listenbrainz
-from anchor.sources import spotify as spotify_source
+from anchor.sources import registry
 from anchor.sources.base import AccessTokenRejected, SourceError
 from anchor.text import clean_listening
 
-LABELS = {"spotify": "Spotify", "listenbrainz": "ListenBrainz", "lastfm": "Last.fm",
-          "upload": "your Spotify data download"}
-CALLS_PER_FETCH = {"spotify": spotify_source.CALLS_PER_FETCH, "listenbrainz": 7, "lastfm": 7,
-                   "upload": 0}
+LABELS = registry.Column("label")
+CALLS_PER_FETCH = registry.Column("calls_per_fetch")
 
 
 class NothingToFetch(SourceError):
@@ -46,6 +43,18 @@ def account_id(profile, source):
     return f"{source}:{user}" if user is not None else None
 
 
+def uses_tokens(source):
+    """True when the source's refresh needs the owner's stored OAuth tokens (a sign-in to renew)."""
+    record = registry.get(source)
+    return record is not None and record.tokens
+
+
+def stand_in(source):
+    """True when the source's local stand-in answers (no credential of its own is configured)."""
+    record = registry.get(source)
+    return bool(record and record.sandbox_flag and current_app.config.get(record.sandbox_flag, False))
+
+
 def ai_allowed(source):
     """True when the source's terms allow its data to reach the AI writer (operator setting)."""
     return source in current_app.config["AI_SOURCES"]
@@ -58,36 +67,30 @@ def fetch(profile, calls):
 
 def _fetch(profile, calls):
     source = service.source_of(profile)
-    config = current_app.config
-    if source == "spotify":
-        return _spotify(profile, calls)
+    record = registry.get(source)
+    if record is not None and record.tokens:
+        return _with_tokens(record, profile, calls)
     user = external_id(profile, source)
     if user is None:
         raise tokens.NotConnected(f"{label(source)} is not linked to this profile")
-    if source == "listenbrainz":
-        with listenbrainz.ListenBrainzClient(
-                config["LISTENBRAINZ_API_URL"], config["COVERART_URL"], budget=calls, rate_state=calls,
-                allow_loopback=config["BRAINZ_SANDBOX"]) as client:
-            return client.fetch(user)
-    if source == "lastfm":
-        with lastfm.LastfmClient(config["LASTFM_API_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
-                                 config["LASTFM_SHARED_SECRET"] or "anchor-demo-secret", budget=calls,
-                                 allow_loopback=config["LASTFM_SANDBOX"]) as client:
-            return client.fetch(user)
-    raise NothingToFetch(f"Pages from {label(source)} change when you upload a newer file.")
+    if record is None or record.client is None:
+        raise NothingToFetch(f"Pages from {label(source)} change when you upload a newer file.")
+    with record.client(current_app.config, calls) as client:
+        return record.fetch(client, user)
 
 
-def _spotify(profile, calls):
-    account = account_id(profile, "spotify")
+def _with_tokens(record, profile, calls):
+    """Fetch with the owner's access token, refreshed once more if the API rejects it."""
+    account = account_id(profile, record.name)
     if account is None:
-        raise tokens.NotConnected("Spotify is not linked to this profile")
-    client = tokens.spotify_client(budget=calls)
+        raise tokens.NotConnected(f"{record.label} is not linked to this profile")
+    client = record.client(current_app.config, calls)
     try:
         access = tokens.access_token(account, client)
         try:
-            return spotify_source.fetch(client, access)
+            return record.fetch(client, access)
         except AccessTokenRejected:
             access = tokens.access_token(account, client, force_refresh=True)
-            return spotify_source.fetch(client, access)
+            return record.fetch(client, access)
     finally:
         client.close()

@@ -16,8 +16,9 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import TokenModel, account_key, conditional
+from anchor.sources import registry
 from anchor.sources.base import CredentialsRevoked
-from anchor.spotify.client import InvalidGrant, SpotifyClient, TokenSet
+from anchor.sources.spotify import TokenSet
 
 log = logging.getLogger("anchor.tokens")
 CACHE_SECONDS = 15 * 60
@@ -61,12 +62,7 @@ cache = _TokenCache()
 
 def spotify_client(budget=None, **kwargs):
     """A Spotify client configured from the app (real Spotify or the sandbox)."""
-    config = current_app.config
-    return SpotifyClient(
-        config["SPOTIFY_ACCOUNTS_URL"], config["SPOTIFY_API_URL"],
-        config["SPOTIFY_CLIENT_ID"] or "anchor-demo",
-        config["SPOTIFY_CLIENT_SECRET"] or "anchor-demo-secret",
-        max_retry_after=config["SPOTIFY_MAX_RETRY_AFTER"], budget=budget, **kwargs)
+    return registry.get("spotify").client(current_app.config, budget, **kwargs)
 
 
 def save(account_id, token_set, previous=None):
@@ -110,7 +106,7 @@ def _stored(account_id, use_cache=True):
 
 
 def access_token(account_id, client, force_refresh=False, _retried=False):
-    """A valid access token, refreshed when expired; InvalidGrant drops the tokens that failed."""
+    """A valid access token, refreshed when expired; CredentialsRevoked drops the tokens that failed."""
     stored = _stored(account_id)
     tokens = stored.tokens
     if not force_refresh and tokens.expires_at - EXPIRY_MARGIN > clock.now().timestamp():

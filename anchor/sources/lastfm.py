@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Mapping
 from typing import Any, Callable
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from .base import (BadResponse, CredentialsRevoked, SourceError, SourceUnavailab
                    safe_url)
 from .http import Retry, Transport, name_id, seconds
 
-__all__ = ["LastfmClient", "auth_url", "PERIODS", "PLACEHOLDER_HASH"]
+__all__ = ["LastfmClient", "auth_url", "client_from", "PERIODS", "PLACEHOLDER_HASH"]
 
 SOURCE = "Last.fm"
 PERIODS = {"month": "1month", "half_year": "6month", "all_time": "overall"}
@@ -196,3 +197,10 @@ class LastfmClient:
             albums = self.top(user, "albums", period, self.album_count, session_key)
             ranges[ours] = {"artists": self._artists(artists), "albums": self._albums(albums)}
         return {"source": "lastfm", "fetchedAt": now_iso(), "ranges": ranges}
+
+
+def client_from(config: Mapping, budget: CallBudget | None = None, **kwargs: Any) -> LastfmClient:
+    """A client configured from the app's settings (the stand-in's demo key when none is set)."""
+    return LastfmClient(config["LASTFM_API_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
+                        config["LASTFM_SHARED_SECRET"] or "anchor-demo-secret", budget=budget,
+                        allow_loopback=config["LASTFM_SANDBOX"], **kwargs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from typing import Any, Callable
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from .base import (BadResponse, CredentialsRevoked, NotReady, SourceError, Unkno
                    safe_url)
 from .http import Transport, name_id, seconds
 
-__all__ = ["ListenBrainzClient", "userinfo", "RANGE_PARAMS"]
+__all__ = ["ListenBrainzClient", "client_from", "userinfo", "RANGE_PARAMS"]
 
 SOURCE = "ListenBrainz"
 RANGE_PARAMS = {"month": "month", "half_year": "half_yearly", "all_time": "all_time"}
@@ -161,6 +162,12 @@ class ListenBrainzClient:
             raise NotReady(f"{SOURCE} has not computed statistics for {user} yet; they appear within a day "
                            "of the first listens")
         return {"source": "listenbrainz", "fetchedAt": now_iso(), "ranges": ranges}
+
+
+def client_from(config: Mapping, budget: CallBudget | None = None, **kwargs: Any) -> ListenBrainzClient:
+    """A statistics client configured from the app's settings; the budget also reads the rate headers."""
+    return ListenBrainzClient(config["LISTENBRAINZ_API_URL"], config["COVERART_URL"], budget=budget,
+                              rate_state=budget, allow_loopback=config["BRAINZ_SANDBOX"], **kwargs)
 
 
 def userinfo(musicbrainz_url: str, access_token: str, *, timeout=(3.05, 10), max_retries: int = 1,

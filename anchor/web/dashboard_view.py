@@ -55,7 +55,6 @@ def next_refresh(profile):
 
 
 SIGN_IN = {"spotify": "auth.login", "listenbrainz": "auth.login_listenbrainz", "lastfm": "auth.login_lastfm"}
-SANDBOX_FLAG = {"spotify": "SPOTIFY_SANDBOX", "listenbrainz": "BRAINZ_SANDBOX", "lastfm": "LASTFM_SANDBOX"}
 NOTES = {"spotify": "Top artists and tracks; Spotify's terms keep its data from AI models.",
          "listenbrainz": "Open (CC0) statistics, with cover art from the Cover Art Archive; "
                          "sign in with your MusicBrainz account.",
@@ -69,7 +68,7 @@ def source_view(profile):
     config = current_app.config
     return {
         "source_label": listening.label(shown), "source_login": SIGN_IN.get(shown, "auth.login"),
-        "source_demo": config.get(SANDBOX_FLAG.get(shown, ""), False),
+        "source_demo": listening.stand_in(shown),
         "ai_allowed": copywriting.writer_for(profile) != "offline" or config["AI_PROVIDER"] == "offline",
         "sources": [{"name": name, "label": listening.label(name), "shown": name == shown,
                      "user": listening.external_id(profile, name), "note": NOTES[name],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from anchor.sources.base import safe_url as _allowed
+from .base import safe_url as _allowed
 
 
 def _str(value: Any) -> str | None:
