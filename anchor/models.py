@@ -74,7 +74,8 @@ class ProfileModel(_ProfilesTable):
     aiDay = UnicodeAttribute(null=True)
     aiCount = NumberAttribute(default=0)
     autoRefreshEnabled = BooleanAttribute(default=True)
-    spotifyConnected = BooleanAttribute(default=True)
+    sourceConnected = BooleanAttribute(null=True)    # the page's source is connected (profiles/index.py)
+    spotifyConnected = BooleanAttribute(null=True)   # its older name, written alongside for one release
     nextRefreshAt = UTCDateTimeAttribute(null=True)
     lastRefreshAt = UTCDateTimeAttribute(null=True)
     lastRefreshStatus = UnicodeAttribute(null=True)

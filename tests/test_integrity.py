@@ -78,7 +78,7 @@ RACES = {
     "delete": (lambda p: lifecycle.soft_delete(p, p.handle), {},
                lambda p: p.deletedAt is not None and p.gsi1pk is None),
     "delete-then-restore": (_delete_restore, {}, lambda p: p.deletedAt is None and p.gsi1pk is None),
-    "disconnect": (connection.disconnect, {}, lambda p: not p.spotifyConnected and p.gsi1pk is None),
+    "disconnect": (connection.disconnect, {}, lambda p: p.sourceConnected is p.spotifyConnected is False and p.gsi1pk is None),
     "auto-off": (_auto_off, {}, lambda p: not p.autoRefreshEnabled and p.gsi1pk is None),
     "auto-on": (_auto_on, {"autoRefreshEnabled": False}, lambda p: p.autoRefreshEnabled and p.gsi1pk),
     "write-copy": (lambda p: copywriting.generate(p, force=True), {}, lambda p: p.gsi1pk),

@@ -21,7 +21,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import copyjobs, copywriting, listening, service
+from anchor.profiles import copyjobs, copywriting, index, listening, service
 from anchor.refresh import incidents
 from anchor.rules import MANUAL_COOLDOWN, REFRESH_LOCK
 from anchor.sources.base import (BudgetExhausted, CallBudget, CredentialsRevoked, NotReady, RateLimited,
@@ -220,7 +220,7 @@ def _logged(result, handle, reason, started):
 def _refresh(profile, lock_id, calls, reason="scheduled"):
     now = clock.now()
     name = listening.label(service.source_of(profile))
-    if not profile.spotifyConnected:
+    if not index.is_connected(profile):
         return RefreshResult(Outcome.DISCONNECTED, f"{name} is not connected: sign in with {name} "
                                                    "again to refresh your page.")
     try:
@@ -375,7 +375,7 @@ def mark_disconnected(profile, message, lock_id=None, status=Outcome.DISCONNECTE
     The tokens that failed were already dropped by `tokens.access_token`, on the condition that
     no other process had replaced them meanwhile; deleting here again could lose those.
     """
-    changes = {"spotifyConnected": False, "lastRefreshStatus": str(status),
+    changes = {**index.connected_fields(False), "lastRefreshStatus": str(status),
                "lastRefreshMessage": message}
     if lock_id is None:
         return service.write(profile, changes)
