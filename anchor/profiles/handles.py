@@ -7,8 +7,8 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from anchor import clock
-from anchor.models import (AccountModel, ProfileModel, account_key, profile_key,
-                           transaction_connection)
+from anchor.models import AccountModel, ProfileModel, account_key, profile_key
+from anchor.models.binding import transaction_connection
 from anchor.profiles import index
 from anchor.profiles.accounts import current_id, split_id
 from anchor.rules import NAME_MAX
