@@ -4,7 +4,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from devstack.sqs import sqs_client
-from tests.queue_fixtures import sqs_standin  # noqa: F401  (the module's stand-in fixture)
 
 MESSAGES = 1000
 THREADS = 24
@@ -32,7 +31,7 @@ def _drain(endpoint, url, seen, errors):
             return
 
 
-def test_concurrent_receives_and_deletes_deliver_every_message_once(sqs_standin):  # noqa: F811
+def test_concurrent_receives_and_deletes_deliver_every_message_once(sqs_standin):
     url, _dead = sqs_standin.create_queues(name="concurrent-receives", max_receives=5)
     client = sqs_client(sqs_standin.endpoint)
     for start in range(0, MESSAGES, 10):
@@ -48,7 +47,7 @@ def test_concurrent_receives_and_deletes_deliver_every_message_once(sqs_standin)
     assert attributes["ApproximateNumberOfMessages"] == attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
 
 
-def test_a_long_poll_waits_outside_the_lock_and_returns_a_message_sent_meanwhile(sqs_standin):  # noqa: F811
+def test_a_long_poll_waits_outside_the_lock_and_returns_a_message_sent_meanwhile(sqs_standin):
     url, _dead = sqs_standin.create_queues(name="long-poll")
     client = sqs_client(sqs_standin.endpoint)
     got = {}
