@@ -89,5 +89,5 @@ def on_starting(server):
 
 def post_fork(server, worker):
     """Keep one thread per process free of DynamoDB: when it hangs, cached pages still answer."""
-    from anchor import models
-    models.limit_concurrency(max(1, threads - 1))
+    from anchor.models import bulkhead
+    bulkhead.limit_concurrency(max(1, threads - 1))

@@ -1,7 +1,7 @@
 """Anchor.band: a public music profile built from Spotify data."""
 from flask import Flask
 
-from anchor import models
+from anchor.models import binding
 from anchor.config import ROOT, ConfigError, load_config
 
 __all__ = ["create_app", "ConfigError"]
@@ -20,7 +20,7 @@ def create_app(config=None):
     from anchor.rules import template_rules
     app.jinja_env.globals["rules"] = template_rules()
 
-    models.bind(config.TABLE_PREFIX, config.DYNAMODB_ENDPOINT, config.AWS_REGION)
+    binding.bind(config.TABLE_PREFIX, config.DYNAMODB_ENDPOINT, config.AWS_REGION)
 
     from anchor import logs
     from anchor.extensions import CookieSessions, compress, csrf, login_manager
@@ -39,6 +39,7 @@ def create_app(config=None):
 
     from anchor.web import (assets, auth, dashboard, errors, limits, public, public_page, security, site,
                             template_helpers)
+    from anchor.web import dashboard_account  # noqa: F401  (its views register on dashboard.bp)
     # `/static//x` must not be answered with a redirect to whatever Host the client sent.
     app.url_map.merge_slashes = False
     assets.init_app(app)

@@ -7,6 +7,7 @@ from botocore.config import Config as BotoConfig
 
 from anchor import models
 from anchor.config import ROOT
+from anchor.models import binding
 
 MIGRATIONS_DIR = ROOT / "migrations"
 
@@ -67,7 +68,7 @@ def dynamodb_client(config):
 
 def run(config, echo=print):
     """Apply every step; each says what it did or that it was already done."""
-    profiles, tokens = models.table_names()
+    profiles, tokens = binding.table_names()
     ctx = MigrationContext(dynamodb_client(config), profiles, tokens, config=config)
     results = []
     for name, module in steps():

@@ -79,7 +79,7 @@ def fill(first, last, workers=4):
                                          "expires_at": token_set.expires_at, "scope": token_set.scope})
             profile = ProfileModel(
                 f"USER#{listener}", handle=listener, ownerId=me["id"], displayName=me["display_name"],
-                isPublic=True, spotify=data, autoRefreshEnabled=True, spotifyConnected=True,
+                isPublic=True, spotify=data, autoRefreshEnabled=True, **index.connected_fields(True),
                 createdAt=now, updatedAt=now, publishedAt=now, lastRefreshAt=now,
                 lastRefreshStatus="refreshed", nextRefreshAt=now + timedelta(days=7), version=4)
             profile.dataHash = service.current_hash(profile)

@@ -94,7 +94,7 @@ class Endpoints:
 
     def token(self, form: dict[str, str], auth_header: str | None) -> Reply:
         """POST /api/token: authorization_code (with PKCE) and refresh_token grants."""
-        if not self._client_ok(form, auth_header) or self._take_fault(("invalid_client",)):
+        if not self._client_ok(form, auth_header) or self.take_fault(("invalid_client",)):
             return json_reply(400, {"error": "invalid_client", "error_description": "Invalid client"})
         grant = form.get("grant_type")
         if grant == "authorization_code":
@@ -109,7 +109,7 @@ class Endpoints:
                 return json_reply(400, {"error": "invalid_grant", "error_description": "code_verifier was incorrect"})
             return json_reply(200, self._grant(entry["listener"], new_refresh=True))
         if grant == "refresh_token":
-            if self._take_fault(("invalid_grant",)):
+            if self.take_fault(("invalid_grant",)):
                 return json_reply(400, {"error": "invalid_grant", "error_description": "Refresh token revoked"})
             old = form.get("refresh_token", "")
             with self._lock:

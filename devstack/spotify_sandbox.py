@@ -1,6 +1,9 @@
 """A local stand-in for accounts.spotify.com and api.spotify.com, with fault injection.
 
-Run it with `python -m devstack.spotify_sandbox --port 5055 [--generated N]`.
+Run it with `python -m devstack.spotify_sandbox --port 5055 [--generated N]`. The server, the fault
+queue and the control routes are the stand-in base's (devstack/standin.py); this module adds
+Spotify's answers: `Cache-Control: no-store` on every reply, its 429s, rate limit and latency,
+and its own control surface (stats with 429 counts, listeners, generated data downloads).
 """
 
 from __future__ import annotations
@@ -10,15 +13,13 @@ import json
 import math
 import os
 import re
-import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 from .spotify_data import demo_listener_ids, get_listener
 from .spotify_endpoints import Endpoints, Reply, api_error, json_reply
 from .spotify_images import cover_png
+from .standin import Request, StandIn
 
 __all__ = ["SpotifySandbox", "FAULT_KINDS", "main"]
 
@@ -48,65 +49,33 @@ def _export(query: dict) -> Reply:
                  "Content-Disposition": 'attachment; filename="my_spotify_data.zip"'}, body
 
 
-class SpotifySandbox(Endpoints):
+class SpotifySandbox(Endpoints, StandIn):
     """Accounts + Web API subset on one port, driven by demo listeners and injectable faults."""
+
+    name = "SpotifySandbox"
+    fault_kinds = FAULT_KINDS
+    keep_blank_values = False               # Spotify's parsing: `?a=` leaves `a` out
+    reply_headers = {"Cache-Control": "no-store"}
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, client_id: str = "anchor-demo",
                  client_secret: str = "anchor-demo-secret", generated: int = 0, access_token_ttl: int = 3600,
                  state_file: str | None = None):
-        self.host, self.port = host, port
+        super().__init__(host, port)
         # Refresh tokens outlive a restart, as Spotify's do (make run keeps them under .data/).
         self.state_file = state_file
         self.client_id, self.client_secret = client_id, client_secret
         self.generated, self.access_token_ttl = generated, access_token_ttl
-        self._lock = threading.Lock()
         self._codes: dict[str, dict] = {}
         self._access: dict[str, tuple[str, float]] = {}
         self._refresh: dict[str, str] = self._load_refresh_tokens()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.reset()
-        self.reset_stats()
-
-    # -- lifecycle -----------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """Base URL of the running sandbox (accounts and API share it)."""
-        host = self.host if self.host not in ("0.0.0.0", "") else "127.0.0.1"
-        return f"http://{host}:{self.port}"
-
-    def start(self) -> "SpotifySandbox":
-        """Bind and serve from a background daemon thread."""
-        handler = type("Handler", (_Handler,), {"sandbox": self})
-        self._server = _Server((self.host, self.port), handler)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="spotify-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "SpotifySandbox":
-        return self if self._server else self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- fault injection and control -----------------------------------------------------------
     def fail_next(self, kind: str, count: int = 1, retry_after: float | None = None, delay: float | None = None,
                   body: str | None = None) -> None:
         """Make the next `count` matching requests fail (or be slow, or answer garbage)."""
-        if kind not in FAULT_KINDS or int(count) < 1:
-            raise ValueError(f"unknown fault kind {kind!r} or bad count")
-        with self._lock:
-            self._faults.append({"kind": kind, "count": int(count), "retry_after": retry_after,
-                                 "delay": 1.0 if delay is None else float(delay), "body": body})
+        super().fail_next(kind, count, retry_after=retry_after, delay=1.0 if delay is None else float(delay),
+                          body=body)
 
     def set_rotation(self, enabled: bool = True) -> None:
         """Refresh grants return a new refresh token and revoke the old one."""
@@ -148,8 +117,8 @@ class SpotifySandbox(Endpoints):
 
     def reset(self) -> None:
         """Drop faults, rotation, rate limit and mutations; issued tokens stay valid."""
+        super().reset()
         with self._lock:
-            self._faults: list[dict] = []
             self._rotation = False
             self._rate: tuple[int, float] | None = None
             self._calls: deque[float] = deque()
@@ -168,6 +137,14 @@ class SpotifySandbox(Endpoints):
             self._arrivals: list[float] = []   # time.time() of each counted request
             self._last_429_at: float | None = None
             self._paths = {path: 0 for path in COUNTED_PATHS}
+
+    def count(self, path: str) -> None:
+        """Count one request; the paths the tests and benchmarks follow also by path and arrival."""
+        with self._lock:
+            self._total += 1
+            if path in self._paths:
+                self._paths[path] += 1
+                self._arrivals.append(time.time())
 
     def issue_tokens(self, listener_id: str) -> dict:
         """Tokens for a listener without the browser dance (tests, seeding)."""
@@ -188,11 +165,29 @@ class SpotifySandbox(Endpoints):
         return {"demo": [i for i in ids if i != "xss-probe" and not i.startswith("listener-")],
                 "adversarial": ["xss-probe"], "generated": self.generated}
 
-    def control(self, action: str, args: dict) -> Reply:
-        """HTTP control surface: POST /_control/<action> with the method's arguments as JSON."""
-        actions = {"fail_next": self.fail_next, "set_rotation": self.set_rotation, "reset": self.reset,
-                   "set_rate_limit": self.set_rate_limit, "set_latency": self.set_latency, "mutate": self.mutate, "reset_stats": self.reset_stats,
-                   "issue_tokens": self.issue_tokens, "expire_access_tokens": self.expire_access_tokens}
+    def control_actions(self) -> dict:
+        """POST /_control/<name> → method."""
+        return {"fail_next": self.fail_next, "set_rotation": self.set_rotation, "reset": self.reset,
+                "set_rate_limit": self.set_rate_limit, "set_latency": self.set_latency, "mutate": self.mutate,
+                "reset_stats": self.reset_stats, "issue_tokens": self.issue_tokens,
+                "expire_access_tokens": self.expire_access_tokens}
+
+    def control(self, request: Request, body: bytes) -> Reply:
+        """GET /_control/stats|listeners|export; POST /_control/<action> with the method's arguments as JSON."""
+        action = request.path[len("/_control/"):]
+        if action == "stats":
+            return json_reply(200, self.stats())
+        if action == "listeners" and request.method == "GET":
+            return json_reply(200, self.listeners())
+        if action == "export" and request.method == "GET":
+            return _export(request.query)
+        try:
+            args = json.loads(body or b"{}")
+        except ValueError:
+            return json_reply(400, {"error": "body must be JSON"})
+        if request.method != "POST" or not isinstance(args, dict):
+            return json_reply(405, {"error": "POST a JSON object"})
+        actions = self.control_actions()
         if action not in actions:
             return json_reply(404, {"error": f"unknown action {action}"})
         try:
@@ -201,23 +196,27 @@ class SpotifySandbox(Endpoints):
             return json_reply(400, {"error": str(exc)})
         return json_reply(200, result if isinstance(result, dict) else {"ok": True})
 
-    # -- request handling ----------------------------------------------------------------------
-    def _count(self, path: str) -> None:
-        with self._lock:
-            self._total += 1
-            if path in self._paths:
-                self._paths[path] += 1
-                self._arrivals.append(time.time())
+    def internal_error(self) -> Reply:
+        """A bug here looks like a Spotify 500, not a dropped connection."""
+        return api_error(500, "Sandbox error")
 
-    def _take_fault(self, kinds: tuple[str, ...]) -> dict | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault["kind"] in kinds:
-                    fault["count"] -= 1
-                    if fault["count"] <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+    # -- request handling ----------------------------------------------------------------------
+    def handle(self, request: Request) -> Reply:
+        """Cover images, then /authorize, /api/token and the Web API (counted, faults applied)."""
+        path, method = request.path, request.method
+        image = _IMAGE_RE.match(path)
+        if image and method in ("GET", "HEAD"):
+            png = cover_png(image.group(1), 64 if image.group(2) else 300)
+            return 200, {"Content-Type": "image/png", "Cache-Control": "public, max-age=86400"}, png
+        self.count(path)
+        auth = request.headers.get("authorization")
+        if path == "/authorize" and method in ("GET", "POST"):
+            return self.authorize(request.query if method == "GET" else request.form, method)
+        if path == "/api/token" and method == "POST":
+            return self.guarded(path, self.token, request.form, auth)
+        if path.startswith("/v1/") and method == "GET":
+            return self.guarded(path, self.api, path, request.query, auth)
+        return json_reply(404, {"error": {"status": 404, "message": "Service not found"}})
 
     def _too_many(self, retry_after: float | str) -> Reply:
         with self._lock:
@@ -248,7 +247,7 @@ class SpotifySandbox(Endpoints):
             wait = self._rate_limited()
             if wait is not None:
                 return self._too_many(wait)
-        fault = self._take_fault(("429", "500", "503", "slow", "garbage", "quota"))
+        fault = self.take_fault(("429", "500", "503", "slow", "garbage", "quota"))
         if fault:
             kind = fault["kind"]
             if kind == "429":
@@ -269,83 +268,6 @@ class SpotifySandbox(Endpoints):
         return handler(*args)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request, client_address) -> None:
-        """Clients that hang up (timeouts in tests) are normal here; stay quiet."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    sandbox: SpotifySandbox
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are separate writes; avoid 40 ms stalls
-    server_version = "SpotifySandbox/1.0"
-
-    def log_message(self, format: str, *args) -> None:
-        """Silenced: request lines carry codes and tokens."""
-
-    def _send(self, reply: Reply) -> None:
-        status, headers, body = reply
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(min(length, 1_000_000)) if length > 0 else b""
-
-    def _route(self) -> None:
-        try:
-            self._dispatch()
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
-        except Exception:  # a bug here must look like a Spotify 500, not a dropped connection
-            self.close_connection = True
-            self._send(api_error(500, "Sandbox error"))
-
-    def _dispatch(self) -> None:
-        sandbox, parts = self.sandbox, urlsplit(self.path)
-        path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
-        body = self._body() if self.command == "POST" else b""
-        if path.startswith("/_control/"):
-            if path == "/_control/stats":
-                return self._send(json_reply(200, sandbox.stats()))
-            if path == "/_control/listeners" and self.command == "GET":
-                return self._send(json_reply(200, sandbox.listeners()))
-            if path == "/_control/export" and self.command == "GET":
-                return self._send(_export(query))
-            try:
-                args = json.loads(body or b"{}")
-            except ValueError:
-                return self._send(json_reply(400, {"error": "body must be JSON"}))
-            if self.command != "POST" or not isinstance(args, dict):
-                return self._send(json_reply(405, {"error": "POST a JSON object"}))
-            return self._send(sandbox.control(path[len("/_control/"):], args))
-        image = _IMAGE_RE.match(path)
-        if image and self.command in ("GET", "HEAD"):
-            png = cover_png(image.group(1), 64 if image.group(2) else 300)
-            return self._send((200, {"Content-Type": "image/png", "Cache-Control": "public, max-age=86400"}, png))
-        sandbox._count(path)
-        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        auth = self.headers.get("Authorization")
-        if path == "/authorize" and self.command in ("GET", "POST"):
-            return self._send(sandbox.authorize(query if self.command == "GET" else form, self.command))
-        if path == "/api/token" and self.command == "POST":
-            return self._send(sandbox.guarded(path, sandbox.token, form, auth))
-        if path.startswith("/v1/") and self.command == "GET":
-            return self._send(sandbox.guarded(path, sandbox.api, path, query, auth))
-        return self._send(json_reply(404, {"error": {"status": 404, "message": "Service not found"}}))
-
-    do_GET = do_POST = do_HEAD = _route
-
-
 def main(argv: list[str] | None = None) -> None:
     """Serve the sandbox forever (used by `make run`)."""
     parser = argparse.ArgumentParser(description="Local Spotify stand-in for Anchor.band")
@@ -357,14 +279,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--state", default=None, help="file that keeps refresh tokens across restarts")
     args = parser.parse_args(argv)
     sandbox = SpotifySandbox(args.host, args.port, args.client_id, args.client_secret, args.generated,
-                             state_file=args.state).start()
-    print(f"Spotify sandbox listening on {sandbox.url} (client_id={args.client_id}, "
-          f"{args.generated} generated listeners)", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        sandbox.stop()
+                             state_file=args.state)
+    sandbox.serve_forever(f"Spotify sandbox listening on {{url}} (client_id={args.client_id}, "
+                          f"{args.generated} generated listeners)")
 
 
 if __name__ == "__main__":

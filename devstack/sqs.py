@@ -49,6 +49,50 @@ def _speed_up_counts():
     Queue._anchor_counts_patched = True
 
 
+# moto's SQS backend keeps each queue's messages in plain lists and sets that its calls iterate
+# and change without a lock of their own: two concurrent ReceiveMessage calls raised "Set changed
+# size during iteration". Every call into the backend takes this one lock (the stand-in's calls
+# are short); a long poll waits outside it, so it never holds up a send.
+_backend_lock = threading.RLock()
+SERIALIZED = ("create_queue", "get_queue_url", "list_queues", "get_queue", "delete_queue", "get_queue_attributes",
+              "set_queue_attributes", "send_message", "send_message_batch", "delete_message",
+              "delete_message_batch", "change_message_visibility", "change_message_visibility_batch",
+              "purge_queue", "list_dead_letter_source_queues", "tag_queue", "untag_queue", "list_queue_tags")
+POLL_STEP = 0.05           # seconds between looks at the queue while a long poll waits
+
+
+def _locked(method):
+    def call(*args, **kwargs):
+        with _backend_lock:
+            return method(*args, **kwargs)
+    call.__name__ = method.__name__
+    return call
+
+
+def _long_poll(receive):
+    """receive_message that looks at the queue under the lock and waits between looks outside it."""
+    def call(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
+        deadline = time.monotonic() + (wait_seconds_timeout or 0)
+        while True:
+            with _backend_lock:
+                found = receive(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            remaining = deadline - time.monotonic()
+            if found or remaining <= 0:
+                return found
+            time.sleep(min(POLL_STEP, remaining))
+    return call
+
+
+def _serialize_backend():
+    from moto.sqs.models import SQSBackend
+    if getattr(SQSBackend, "_anchor_serialized", False):
+        return
+    for name in SERIALIZED:
+        setattr(SQSBackend, name, _locked(getattr(SQSBackend, name)))
+    SQSBackend.receive_message = _long_poll(SQSBackend.receive_message)
+    SQSBackend._anchor_serialized = True
+
+
 def sqs_client(endpoint):
     """A boto3 SQS client for the stand-in (any credentials do)."""
     return boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
@@ -65,6 +109,7 @@ class SqsStandin:
     def start(self):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)    # no line per SQS call
         _speed_up_counts()
+        _serialize_backend()
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"

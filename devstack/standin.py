@@ -54,6 +54,8 @@ class StandIn:
 
     name = "stand-in"
     fault_kinds: tuple[str, ...] = ()
+    keep_blank_values = True                # `?a=` gives a = "" (False: the parameter is left out)
+    reply_headers: dict[str, str] = {}      # sent with every reply, after its own headers
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.host, self.port = host, port
@@ -206,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if status != 204:  # a 204 carries no body and no Content-Length, as the services send it
             self.send_header("Content-Length", str(len(body)))
+        for name, value in self.standin.reply_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD" and status != 204:
             self.wfile.write(body)
@@ -215,10 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(min(length, 1_000_000)) if length > 0 else b""
             parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            blank = self.standin.keep_blank_values
+            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=blank).items()}
             form = {}
             if self.command == "POST" and "json" not in (self.headers.get("Content-Type") or ""):
-                form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+                form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=blank).items()}
             request = Request(self.command, parts.path, query, form, {k.lower(): v for k, v in self.headers.items()},
                               self.client_address[0], {**query, **form})
             if parts.path.startswith("/_control/"):

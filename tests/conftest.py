@@ -13,7 +13,8 @@ for _name in ("ANCHOR_KMS_KEY_ID", "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET",
               "ANCHOR_TABLE_PREFIX", "ANCHOR_AI_PROVIDER"):
     os.environ.pop(_name, None)
 
-from anchor import clock, create_app, migrate, models  # noqa: E402
+from anchor import clock, create_app, migrate  # noqa: E402
+from anchor.models import binding  # noqa: E402
 from anchor.config import TestConfig  # noqa: E402
 from devstack.dynamodb import DynamoDBLocal  # noqa: E402
 
@@ -93,7 +94,7 @@ def make_app(make_config):
 def drop_tables(application):
     """Delete the tables this test created (keeps DynamoDB Local's memory flat)."""
     client = migrate.dynamodb_client(application.config)
-    for name in models.table_names():
+    for name in binding.table_names():
         try:
             client.update_table(TableName=name, DeletionProtectionEnabled=False)   # migration 0006
             client.delete_table(TableName=name)

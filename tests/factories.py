@@ -12,7 +12,7 @@ def make_profile(handle, *, owner=None, public=True, connected=True, auto=True, 
     moment = clock.now()
     profile = ProfileModel(
         f"USER#{handle}", handle=handle, ownerId=owner or f"owner-{handle}", displayName=handle,
-        isPublic=public, spotifyConnected=connected, autoRefreshEnabled=auto,
+        isPublic=public, **index.connected_fields(connected), autoRefreshEnabled=auto,
         deletedAt=moment if deleted else None,
         nextRefreshAt=next_refresh if next_refresh is not None else moment + timedelta(days=7),
         createdAt=moment, updatedAt=moment, **fields)

@@ -32,18 +32,18 @@ MUTATIONS = [
     ),
     Mutation(
         "refresh-status reloads while the refresh still runs",
-        "anchor/web/dashboard.py",
+        "anchor/web/dashboard_account.py",
         "    if lock.is_refreshing(profile):\n"
-        "        return render(TEMPLATE, [\"refresh_poll\"], **_context(profile))\n",
+        "        return render(TEMPLATE, [\"refresh_poll\"], **page_context(profile))\n",
         "",
         (DASH + "test_refresh_status_poll_keeps_polling_while_locked_then_reloads",),
     ),
     Mutation(
         "refresh-status never tells the page to reload",
-        "anchor/web/dashboard.py",
-        "    response = render(TEMPLATE, [\"refresh_poll\"], **_context(profile))\n"
+        "anchor/web/dashboard_account.py",
+        "    response = render(TEMPLATE, [\"refresh_poll\"], **page_context(profile))\n"
         "    response.headers[\"HX-Refresh\"] = \"true\"\n",
-        "    response = render(TEMPLATE, [\"refresh_poll\"], **_context(profile))\n",
+        "    response = render(TEMPLATE, [\"refresh_poll\"], **page_context(profile))\n",
         (DASH + "test_refresh_status_poll_keeps_polling_while_locked_then_reloads",),
     ),
     Mutation(

@@ -1,7 +1,8 @@
 """Validation of profile copy: good copy passes, each bad case is refused with a reason."""
 import pytest
 
-from anchor.ai.validate import cliches, data_names, invented_names, lines_from_tool, validate_copy
+from anchor.ai.invented import invented_names
+from anchor.ai.validate import cliches, data_names, lines_from_tool, validate_copy
 from tests.ai_fixtures import sample_profile_data
 
 GOOD_BIO = ("Fela Kuti leads the list for Nadia K., and he is the only artist with two albums "
@@ -198,17 +199,17 @@ def test_the_word_table_is_wordfreqs_and_every_check_answers_as_on_the_whole_lis
 
     from wordfreq import get_frequency_dict
 
-    from anchor.ai import lexicon, validate
+    from anchor.ai import invented, lexicon
 
     assert lexicon._frequencies() == lexicon.frequency_table(), "run scripts/word_table.py"
-    assert min(validate.ORDINARY_ZIPF, validate.FUNCTION_ZIPF, 5.0) >= lexicon.EXACT_FROM_ZIPF
+    assert min(invented.ORDINARY_ZIPF, invented.FUNCTION_ZIPF, 5.0) >= lexicon.EXACT_FROM_ZIPF
     whole = get_frequency_dict("en", wordlist="best")
     words = [w for w in whole if lexicon.fold(w) == w]
     for word in random.Random(3).sample(words, 30000) + ["the", "warm", "dusky", "expect", "mozart"]:
         full, compact = round(math.log10(whole[word]) + 9, 2), lexicon.zipf(word)
-        adjective = validate._ADJ_SUFFIX.search(word) is not None
-        assert (compact >= validate.ORDINARY_ZIPF) == (full >= validate.ORDINARY_ZIPF), word
-        assert (compact >= validate.FUNCTION_ZIPF) == (full >= validate.FUNCTION_ZIPF), word
+        adjective = invented._ADJ_SUFFIX.search(word) is not None
+        assert (compact >= invented.ORDINARY_ZIPF) == (full >= invented.ORDINARY_ZIPF), word
+        assert (compact >= invented.FUNCTION_ZIPF) == (full >= invented.FUNCTION_ZIPF), word
         assert (compact < 5.0) == (full < 5.0), word
         assert (compact > 0 and adjective) == (full > 0 and adjective), word
     assert lexicon.zipf("zqxjvbkw") == 0.0

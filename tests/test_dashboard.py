@@ -29,7 +29,8 @@ ACTIONS = [
 def _snapshot(handle="nadia"):
     profile = _profile(handle)
     return (profile.version, profile.rev, profile.displayName, profile.bio, profile.isPublic,
-            profile.deletedAt, profile.autoRefreshEnabled, profile.spotifyConnected)
+            profile.deletedAt, profile.autoRefreshEnabled, profile.sourceConnected,
+            profile.spotifyConnected)
 
 
 @pytest.mark.parametrize("path,data", ACTIONS)

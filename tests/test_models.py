@@ -102,7 +102,7 @@ def test_bad_cursor_is_refused(app):
 ])
 def test_unpublished_profile_is_indexed_only_until_it_has_data(app, public, data, indexed):
     listening = {"ranges": {"half_year": data}} if data else None
-    state = {"spotifyConnected": True, "autoRefreshEnabled": True, "isPublic": public,
+    state = {"sourceConnected": True, "autoRefreshEnabled": True, "isPublic": public,
              "deletedAt": None, "nextRefreshAt": clock.now(), "listening": listening}
     assert index.belongs_in_index(state) is indexed
     assert index.belongs_in_index(dict(state, listening=None, spotify=data)) is indexed

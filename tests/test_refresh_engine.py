@@ -97,7 +97,7 @@ def test_invalid_grant_disconnects_keeps_the_page_and_leaves_the_index(refresh_a
     assert result.outcome == "disconnected" and "sign in with Spotify again" in result.message
     profile = service.get("nadia")
     assert items(profile)["albums"] and profile.bio and profile.isPublic   # page kept
-    assert not profile.spotifyConnected and profile.gsi1pk is None
+    assert profile.sourceConnected is profile.spotifyConnected is False and profile.gsi1pk is None
     assert profile.lastRefreshStatus == "reconnect-needed" and profile.lastRefreshMessage == result.message
     assert "nadia" not in due_handles(clock.now() + timedelta(days=30))
     with pytest.raises(TokenModel.DoesNotExist):

@@ -90,7 +90,8 @@ def test_disconnect_keeps_page_and_leaves_index(app, client):
     assert ProfileModel.get("USER#ifeoma").gsi1pk == "AUTO#1"
     post(client, "/dashboard/disconnect", {})
     profile = ProfileModel.get("USER#ifeoma")
-    assert not profile.spotifyConnected and not profile.autoRefreshEnabled and profile.gsi1pk is None
+    assert profile.sourceConnected is profile.spotifyConnected is False
+    assert not profile.autoRefreshEnabled and profile.gsi1pk is None
     with pytest.raises(TokenModel.DoesNotExist):
         TokenModel.get("ACCOUNT#ifeoma")
     assert app.test_client().get("/ifeoma").status_code == 200
@@ -107,11 +108,11 @@ def test_signing_in_again_reconnects_after_invalid_grant(app, client, spotify_sa
     with app.app_context():
         failures.mark_disconnected(service.get("tomas"), "Spotify revoked access.")
     gone = ProfileModel.get("USER#tomas")
-    assert not gone.spotifyConnected and gone.gsi1pk is None
+    assert gone.sourceConnected is gone.spotifyConnected is False and gone.gsi1pk is None
     assert app.test_client().get("/tomas").status_code == 200          # the page stays up
     assert "Disconnected" in client.get("/dashboard").get_data(as_text=True)
     post(client, "/logout")
     sign_in(client, "tomas")
     back = ProfileModel.get("USER#tomas")
-    assert back.spotifyConnected and back.gsi1pk == "AUTO#1"
+    assert back.sourceConnected is back.spotifyConnected is True and back.gsi1pk == "AUTO#1"
     assert TokenModel.get("ACCOUNT#spotify:tomas").blob

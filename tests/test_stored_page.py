@@ -182,11 +182,11 @@ def test_the_bulkhead_sheds_a_view_that_finds_no_dynamodb_slot_and_keeps_the_cac
     that finds no slot in time answers 503 at once; a page in the process cache still answers."""
     import time
 
-    from anchor import models
+    from anchor.models import bulkhead
     visitor = app.test_client()
     assert visitor.get("/nadia", headers=GZIP).status_code == 200          # now in the page cache
-    models.limit_concurrency(1, wait=0.05)
-    gate = models._bulkhead["gate"]
+    bulkhead.limit_concurrency(1, wait=0.05)
+    gate = bulkhead._bulkhead["gate"]
     try:
         gate.acquire()                       # the one slot is taken by a call that hangs
         started = time.perf_counter()
@@ -197,4 +197,4 @@ def test_the_bulkhead_sheds_a_view_that_finds_no_dynamodb_slot_and_keeps_the_cac
         gate.release()
         assert visitor.get("/nobody-here-yet").status_code == 404           # a slot again: read
     finally:
-        models.limit_concurrency(None)
+        bulkhead.limit_concurrency(None)

@@ -9,7 +9,7 @@ import pytest
 
 from anchor.sources import upload_aggregate
 from anchor.sources.upload import UploadRefused, import_export
-from anchor.sources.upload_aggregate import clean_name
+from anchor.sources.upload_records import clean_name
 from devstack.spotify_export import load_records, write_export
 
 EXT = "Spotify Extended Streaming History/Streaming_History_Audio_2020_0.json"

@@ -44,7 +44,7 @@ def words(text: str) -> list[str]:
 
 
 FREQUENCIES = Path(__file__).with_name("word-frequencies.tsv.gz")
-# The checks compare a Zipf value with thresholds from 2.5 up (validate.ORDINARY_ZIPF and above),
+# The checks compare a Zipf value with thresholds from 2.5 up (invented.ORDINARY_ZIPF and above),
 # and ask of rarer words only whether wordfreq knows them when they end like an adjective.
 EXACT_FROM_ZIPF = 2.5
 ADJECTIVE_SUFFIX = re.compile(r"(?:ly|ing|ed|ive|ous|ful|less|ic|al|ish|est)$")

@@ -5,7 +5,7 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import AccountModel, account_key, conditional
-from anchor.profiles import handles, listening, service, tokens, writes
+from anchor.profiles import handles, index, listening, service, tokens, writes
 from anchor.profiles.accounts import owned_handle, owned_profile
 from anchor.refresh import engine
 from anchor.rules import NAME_MAX
@@ -46,9 +46,9 @@ def _signed_in(account_id, source):
     profile = owned_profile(account_id)
     handle = profile.handle if profile is not None else None
     if handle:
-        if (profile.deletedAt is None and not profile.spotifyConnected
+        if (profile.deletedAt is None and not index.is_connected(profile)
                 and service.source_of(profile) == source):
-            writes.write(profile, {"spotifyConnected": True, "failureCount": 0,
+            writes.write(profile, {**index.connected_fields(True), "failureCount": 0,
                                    "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
     log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle),
               **emf({"SignIns": 1}, dimensions={"Source": source}))
@@ -90,7 +90,7 @@ def show_source(profile, source):
     if listening.external_id(profile, source) is None:
         raise LinkRefused(f"Link {listening.label(source)} first.")
     connected = not listening.uses_tokens(source) or tokens.has_tokens(listening.account_id(profile, source))
-    changes = {"source": source, "spotifyConnected": connected, "failureCount": 0, "lastRefreshMessage": None}
+    changes = {"source": source, **index.connected_fields(connected), "failureCount": 0, "lastRefreshMessage": None}
     if source == "upload" and profile.uploaded:
         changes["listening"] = profile.uploaded      # the file's totals are kept; the file is not
     return writes.write(profile, changes, bump=True)
@@ -102,7 +102,7 @@ def disconnect(profile):
     account = listening.account_id(profile, source)
     if account:
         tokens.delete(account)
-    return writes.write(profile, {"spotifyConnected": False, "autoRefreshEnabled": False,
+    return writes.write(profile, {**index.connected_fields(False), "autoRefreshEnabled": False,
                                   "lastRefreshStatus": "disconnected",
                                   "lastRefreshMessage": f"You disconnected {listening.label(source)}."},
                         bump=True)

@@ -7,8 +7,9 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from anchor import clock
-from anchor.models import (AccountModel, ProfileModel, account_key, profile_key,
-                           transaction_connection)
+from anchor.models import AccountModel, ProfileModel, account_key, profile_key
+from anchor.models.binding import transaction_connection
+from anchor.profiles import index
 from anchor.profiles.accounts import current_id, split_id
 from anchor.rules import NAME_MAX
 from anchor.text import clean_name
@@ -106,7 +107,7 @@ def claim(account_id, raw_handle, display_name=None):
     profile = ProfileModel(
         profile_key(handle), handle=handle, ownerId=account_id, displayName=display_name or handle,
         source=source, links={source: user}, isPublic=False, autoRefreshEnabled=True,
-        spotifyConnected=True, createdAt=moment, updatedAt=moment, version=1)
+        **index.connected_fields(True), createdAt=moment, updatedAt=moment, version=1)
     account = AccountModel(account_key(account_id), handle=handle,
                            spotifyDisplayName=display_name, createdAt=moment)
     connection = transaction_connection()

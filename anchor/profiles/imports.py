@@ -18,7 +18,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
-from anchor.profiles import copywriting, service, writes
+from anchor.profiles import copywriting, index, service, writes
 from anchor.sources import upload
 from anchor.text import clean_listening
 
@@ -129,7 +129,7 @@ def _import(item, path):
         return
     summary = data.pop("summary", {})
     data = clean_listening(data)
-    writes.write(profile, {"listening": data, "uploaded": data, "source": "upload", "spotifyConnected": True,
+    writes.write(profile, {"listening": data, "uploaded": data, "source": "upload", **index.connected_fields(True),
                            "links": dict(profile.links or {}, upload=clock.iso(clock.now())),
                            "lastRefreshAt": clock.now(), "lastRefreshStatus": "imported",
                            "lastRefreshMessage": describe(summary), "failureCount": 0}, bump=True)

@@ -17,10 +17,39 @@ def belongs_in_index(state):
 
     `state` maps attribute names to values (a dict, or a profile via `state_of`).
     """
-    return bool(state.get("spotifyConnected") and state.get("autoRefreshEnabled")
+    return bool(connection_of(state) and state.get("autoRefreshEnabled")
                 and (state.get("isPublic") or not has_listening(state))
                 and state.get("deletedAt") is None
                 and state.get("nextRefreshAt") is not None and state.get("source") != "upload")
+
+
+CONNECTED = "sourceConnected"
+OLD_CONNECTED = "spotifyConnected"     # the name before sources; still written alongside (see below)
+
+
+def connection_of(state):
+    """Whether the page's source is connected: the older name while the item carries it, else the
+    new one, else True (the attribute's default before the rename).
+
+    This release writes both names with one value, and the release before writes only the old
+    one, so while both run the old name is never behind the new one; the next release writes the
+    new name and removes the old one, which this reading follows too.
+    """
+    old = state.get(OLD_CONNECTED)
+    if old is not None:
+        return bool(old)
+    new = state.get(CONNECTED)
+    return True if new is None else bool(new)
+
+
+def is_connected(profile):
+    """Whether the profile's page source is connected (`connection_of` on the item)."""
+    return connection_of(state_of(profile))
+
+
+def connected_fields(value):
+    """The changes that set whether the source is connected: both names, one value."""
+    return {CONNECTED: bool(value), OLD_CONNECTED: bool(value)}
 
 
 def has_listening(state):
@@ -42,7 +71,7 @@ def state_of(profile):
     return {name: getattr(profile, name) for name in INDEX_INPUTS}
 
 
-INDEX_INPUTS = ("spotifyConnected", "autoRefreshEnabled", "isPublic", "deletedAt", "nextRefreshAt", "source",
+INDEX_INPUTS = (CONNECTED, OLD_CONNECTED, "autoRefreshEnabled", "isPublic", "deletedAt", "nextRefreshAt", "source",
                 "listening", "spotify")
 
 

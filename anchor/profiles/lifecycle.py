@@ -1,7 +1,7 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
 from anchor.models import AccountModel, ProfileModel, conditional
-from anchor.profiles import listening, service, tokens, writes
+from anchor.profiles import index, listening, service, tokens, writes
 from anchor.profiles.accounts import account_item, split_id
 from anchor.rules import RESTORE_PERIOD
 
@@ -18,7 +18,7 @@ def soft_delete(profile, typed_handle):
     # Tokens go at once (the tokens table has no TTL: its expiresAt is the access token's).
     for source in linked_sources(profile):
         tokens.delete(listening.account_id(profile, source))
-    deleted = writes.write(profile, {"isPublic": False, "deletedAt": now, "spotifyConnected": False,
+    deleted = writes.write(profile, {"isPublic": False, "deletedAt": now, **index.connected_fields(False),
                                      "expiresAt": expires}, bump=True)
     _expire_accounts(profile, expires)
     return deleted
@@ -36,7 +36,7 @@ def restore(profile):
         raise LifecycleRefused(f"The {RESTORE_PERIOD.days} days to restore this profile have passed.")
     source = service.source_of(profile)
     connected = not listening.uses_tokens(source) or tokens.has_tokens(listening.account_id(profile, source))
-    restored = writes.write(profile, {"deletedAt": None, "isPublic": False, "spotifyConnected": connected,
+    restored = writes.write(profile, {"deletedAt": None, "isPublic": False, **index.connected_fields(connected),
                                       "expiresAt": None}, bump=True, allow_deleted=True)
     _expire_accounts(profile, None)
     return restored

@@ -10,7 +10,7 @@ from datetime import timedelta
 from anchor import clock
 from anchor.limits import incidents
 from anchor.limits.backoff import RATE_LIMIT_MIN_WAIT, backoff_after
-from anchor.profiles import listening, service, writes
+from anchor.profiles import index, listening, service, writes
 from anchor.refresh.lock import acquire_lock, release_lock, write_locked
 from anchor.refresh.outcomes import RECONNECT_NEEDED, Outcome, RefreshResult, hhmm
 
@@ -98,7 +98,7 @@ def mark_disconnected(profile, message, lock_id=None, status=Outcome.DISCONNECTE
     The tokens that failed were already dropped by `tokens.access_token`, on the condition that
     no other process had replaced them meanwhile; deleting here again could lose those.
     """
-    changes = {"spotifyConnected": False, "lastRefreshStatus": str(status),
+    changes = {**index.connected_fields(False), "lastRefreshStatus": str(status),
                "lastRefreshMessage": message}
     if lock_id is None:
         return writes.write(profile, changes)

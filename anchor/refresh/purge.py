@@ -12,7 +12,8 @@ from pynamodb.transactions import TransactWrite
 
 from anchor import clock
 from anchor.logs import log_event
-from anchor.models import AccountModel, ProfileModel, TokenModel, transaction_connection
+from anchor.models import AccountModel, ProfileModel, TokenModel
+from anchor.models.binding import transaction_connection
 from anchor.profiles import lifecycle, listening, tokens
 from anchor.profiles.accounts import account_item, owned_handle
 from anchor.rules import RESTORE_PERIOD

@@ -13,7 +13,7 @@ from anchor import clock
 from anchor.errors import BudgetExhausted, CredentialsRevoked, NotReady, RateLimited, SourceError
 from anchor.limits import incidents
 from anchor.logs import log_event
-from anchor.profiles import copyjobs, copywriting, listening, service
+from anchor.profiles import copyjobs, copywriting, index, listening, service
 from anchor.refresh import failures
 from anchor.refresh.lock import write_locked
 from anchor.refresh.outcomes import Outcome, RefreshResult, hhmm
@@ -37,7 +37,7 @@ def fetch_and_store(profile, lock_id, calls, reason="scheduled"):
     """Fetch the profile's data through `calls` and store it; a failure goes to refresh/failures.py."""
     now = clock.now()
     name = listening.label(service.source_of(profile))
-    if not profile.spotifyConnected:
+    if not index.is_connected(profile):
         return RefreshResult(Outcome.DISCONNECTED, f"{name} is not connected: sign in with {name} "
                                                    "again to refresh your page.")
     try:

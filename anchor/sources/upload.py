@@ -31,10 +31,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .upload_aggregate import (MAX_DISTINCT_NAMES, MAX_NAME, RANGE_DAYS, SHORT_PLAY_MS, TOP_ALBUMS, TOP_ARTISTS,
-                               Tally, kind_of, shape_error)
+from .upload_aggregate import MAX_DISTINCT_NAMES, RANGE_DAYS, SHORT_PLAY_MS, TOP_ALBUMS, TOP_ARTISTS, Tally
 from .upload_archive import (BACKEND_NAME, MAX_MEMBERS, MAX_RATIO, MAX_TOTAL_BYTES, RATIO_FLOOR, Budget,
                              UploadRefused, iter_items, open_export, short)
+from .upload_records import MAX_NAME, kind_of, shape_error
 
 __all__ = ["import_export", "UploadRefused", "BACKEND_NAME", "MAX_TOTAL_BYTES", "MAX_RATIO", "RATIO_FLOOR",
            "MAX_MEMBERS", "MAX_DISTINCT_NAMES", "MAX_NAME", "SHORT_PLAY_MS", "RANGE_DAYS", "TOP_ARTISTS",

@@ -13,51 +13,21 @@ the last day is known. Plays may come in any order (files are not trusted to be 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from datetime import date
 
 from .base import now_iso
 from .upload_archive import UploadRefused
+from .upload_records import MAX_NAME, clean_name, duration_ms, shape_error, too_many_names
 
 SHORT_PLAY_MS = 30_000
 RANGE_DAYS = {"month": 28, "half_year": 182, "year": 365, "all_time": None}
 TOP_ARTISTS, TOP_ALBUMS = 20, 12
-MAX_NAME = 200
 MAX_DISTINCT_NAMES = 250_000          # artists + albums; far beyond any real listener
 FIRST_DAY, LAST_DAY = date(2000, 1, 1).toordinal(), date(2100, 1, 1).toordinal()   # plausible play dates
 PLAY_SHIFT = 40                       # a tally is plays << 40 | ms
 MS_MASK = (1 << PLAY_SHIFT) - 1
 KEEP_DAYS = max(n for n in RANGE_DAYS.values() if n)   # days kept one by one behind the latest day
 FOLD_EVERY = 30                                         # fold when this many days have piled up
-BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + BIDI + "\ufeff\ufff9-\ufffb]")
-_SPACES = re.compile(r"\s+")
-
-
-def clean_name(value) -> str:
-    """A name fit for a page: NFC, control and bidi characters dropped, whitespace collapsed,
-    at most MAX_NAME characters ("" for anything that is not a string)."""
-    if not isinstance(value, str):
-        return ""
-    value = _UNWANTED.sub("", unicodedata.normalize("NFC", value[:MAX_NAME * 4]))
-    return _SPACES.sub(" ", value).strip()[:MAX_NAME].rstrip()
-
-
-def shape_error(name: str, kind: str) -> UploadRefused:
-    wanted = ("'ts' and 'ms_played'" if kind == "extended" else "'endTime', 'artistName' and 'msPlayed'")
-    return UploadRefused(f"The file {name} does not look like a Spotify streaming history: its entries "
-                         f"lack {wanted}.", "shape")
-
-
-def kind_of(record) -> str | None:
-    """Which history format one entry belongs to (by its keys)."""
-    if isinstance(record, dict):
-        if "ts" in record and "ms_played" in record:
-            return "extended"
-        if "endTime" in record and "msPlayed" in record:
-            return "account"
-    return None
 
 
 class Tally:
@@ -85,7 +55,7 @@ class Tally:
             cleaned = clean_name(raw)
             if isinstance(raw, str) and len(raw) <= 4 * MAX_NAME:
                 if len(self._clean) > 2 * MAX_DISTINCT_NAMES:
-                    raise _too_many()
+                    raise too_many_names()
                 self._clean[raw] = cleaned
         return cleaned
 
@@ -130,7 +100,7 @@ class Tally:
         if index is None:
             index = self.artists[name] = len(self.artists)
             if len(self.artists) + len(self.albums) > MAX_DISTINCT_NAMES:
-                raise _too_many()
+                raise too_many_names()
         return index
 
     def _album(self, artist: int, name: str) -> int:
@@ -139,7 +109,7 @@ class Tally:
         if index is None:
             index = self.albums[key] = len(self.albums)
             if len(self.artists) + len(self.albums) > MAX_DISTINCT_NAMES:
-                raise _too_many()
+                raise too_many_names()
         return index
 
     def _start(self, kind: str, name: str) -> None:
@@ -169,7 +139,7 @@ class Tally:
                         or record.get("audiobook_chapter_uri") is not None):
                     self.podcasts += 1
                     continue
-                ms = _ms(ms, name)
+                ms = duration_ms(ms, name)
                 if ms < SHORT_PLAY_MS:
                     self.short += 1
                     continue
@@ -208,7 +178,7 @@ class Tally:
                     raw_artist = record["artistName"]
                 except (KeyError, TypeError):
                     raise shape_error(name, "account") from None
-                ms = _ms(ms, name)
+                ms = duration_ms(ms, name)
                 if ms < SHORT_PLAY_MS:
                     self.short += 1
                     continue
@@ -251,19 +221,6 @@ class Tally:
                    "top_artist": top[0]["name"] if top else None, "format": self.kind,
                    "albums_available": self.kind == "extended", "files": self.files}
         return {"source": "upload", "fetchedAt": now_iso(), "ranges": ranges, "summary": summary}
-
-
-def _too_many() -> UploadRefused:
-    return UploadRefused("This upload names far more artists and albums than any real listening history; "
-                         "it was not imported.", "too_many_names")
-
-
-def _ms(value, name: str) -> int:
-    if type(value) is int and value >= 0:
-        return value
-    if isinstance(value, float) and value >= 0 and value == value and value != float("inf"):
-        return int(value)
-    raise UploadRefused(f"The file {name} has a play with a duration we cannot read.", "shape")
 
 
 def _totals(recent: dict, old: dict, first: dict, last: int) -> tuple[dict[str, dict[int, int]], dict[int, int]]:

@@ -34,7 +34,7 @@ def dashboard_view(profile):
         "copy_stale": bool(profile.bio) and profile.copyHash != profile.dataHash,
         "restore_until": lifecycle.restore_deadline(profile),
         "refresh_state": manual.manual_refresh_status(profile),
-        "next_refresh": next_refresh(profile),
+        "next_refresh": next_refresh(profile), "source_connected": index.is_connected(profile),
         **source_view(profile),
     }
 
@@ -43,7 +43,7 @@ def next_refresh(profile):
     """(time or None, words): when the pass refreshes this page next, by the one index rule."""
     if index.belongs_in_index(index.state_of(profile)):
         return profile.nextRefreshAt, ("retrying on its own" if not service.has_data(profile) else "")
-    if not profile.spotifyConnected:
+    if not index.is_connected(profile):
         return None, "none until you reconnect"
     if service.source_of(profile) == "upload":
         return None, "upload a newer file to update your page"

@@ -1,7 +1,4 @@
 """PynamoDB models for the two tables. Only services import this module."""
-import threading
-
-from botocore.exceptions import BotoCoreError
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
@@ -10,7 +7,6 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -74,7 +70,8 @@ class ProfileModel(_ProfilesTable):
     aiDay = UnicodeAttribute(null=True)
     aiCount = NumberAttribute(default=0)
     autoRefreshEnabled = BooleanAttribute(default=True)
-    spotifyConnected = BooleanAttribute(default=True)
+    sourceConnected = BooleanAttribute(null=True)    # the page's source is connected (profiles/index.py)
+    spotifyConnected = BooleanAttribute(null=True)   # its older name, written alongside for one release
     nextRefreshAt = UTCDateTimeAttribute(null=True)
     lastRefreshAt = UTCDateTimeAttribute(null=True)
     lastRefreshStatus = UnicodeAttribute(null=True)
@@ -269,76 +266,3 @@ PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelM
                         RateStateModel, IncidentModel, ImportModel, SessionGenModel, LimitCounterModel,
                         CopyJobModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)
-
-
-_transactions = {}
-
-
-def transaction_connection():
-    """One low-level connection for TransactWrite, reused (a new one reloads botocore's models)."""
-    meta = ProfileModel.Meta
-    key = (meta.host, meta.region)
-    if key not in _transactions:
-        _transactions[key] = Connection(
-            host=key[0], region=key[1], connect_timeout_seconds=meta.connect_timeout_seconds,
-            read_timeout_seconds=meta.read_timeout_seconds, max_retry_attempts=meta.max_retry_attempts)
-    return _transactions[key]
-
-
-# Bounded time per call, so a hung DynamoDB fails requests fast instead of holding every thread
-# (PynamoDB's defaults: connect 15 s, read 30 s, 3 retries). Two attempts in all.
-TIMEOUTS = {"connect_timeout_seconds": 1, "read_timeout_seconds": 2, "max_retry_attempts": 1}
-# /healthz reads its sentinel with one attempt inside a second.
-HEALTH_TIMEOUTS = {"connect_timeout_seconds": 0.5, "read_timeout_seconds": 0.5, "max_retry_attempts": 0}
-
-
-class DynamoBusy(BotoCoreError):
-    """Every DynamoDB slot of this process is taken: fail fast rather than queue."""
-
-    fmt = "too many DynamoDB calls in flight in this process"
-
-
-_bulkhead = {"gate": None, "wait": 0.25}
-
-
-def limit_concurrency(slots, wait=0.25):
-    """Allow at most `slots` DynamoDB calls in flight per process (None: no limit).
-
-    A web process keeps threads free this way: when DynamoDB hangs, at most `slots` threads wait
-    on it (each for its bounded timeout) and the rest answer cached pages; a call that finds no
-    slot within `wait` seconds fails at once (the page becomes a 503).
-    """
-    _bulkhead["gate"] = threading.BoundedSemaphore(slots) if slots else None
-    _bulkhead["wait"] = wait
-    if not getattr(Connection._make_api_call, "_anchor_bulkhead", False):
-        original = Connection._make_api_call
-
-        def guarded(self, operation_name, operation_kwargs):
-            gate = _bulkhead["gate"]
-            if gate is None:
-                return original(self, operation_name, operation_kwargs)
-            if not gate.acquire(timeout=_bulkhead["wait"]):
-                raise DynamoBusy()
-            try:
-                return original(self, operation_name, operation_kwargs)
-            finally:
-                gate.release()
-        guarded._anchor_bulkhead = True
-        Connection._make_api_call = guarded
-
-
-def bind(prefix, host, region, timeouts=None):
-    """Point every model at the prefixed tables on one endpoint (None = AWS itself)."""
-    for model in (_ProfilesTable,) + ALL_MODELS:
-        base = PROFILES_TABLE if model is not TokenModel else TOKENS_TABLE
-        model.Meta.table_name = f"{prefix}{base}"
-        model.Meta.host = host
-        model.Meta.region = region
-        for name, value in (HEALTH_TIMEOUTS if model is SentinelModel else timeouts or TIMEOUTS).items():
-            setattr(model.Meta, name, value)
-        model._connection = None
-
-
-def table_names():
-    """The two physical table names for the current binding."""
-    return ProfileModel.Meta.table_name, TokenModel.Meta.table_name
