@@ -28,7 +28,7 @@ def migrate_command():
 @with_appcontext
 def seed_demo_command(count, workers):
     """Create and publish one profile per sandbox listener (idempotent)."""
-    from anchor.profiles import demo
+    from anchor import demo
     try:
         results = demo.seed(count=count, workers=workers)
     except demo.DemoUnavailable as exc:

@@ -151,9 +151,13 @@ def upward(edges: dict[str, set[str]]) -> list[str]:
     return found
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def long_files(known: dict | None = None) -> list[str]:
     known = known or modules()
-    return [f"{path.relative_to(ROOT)}: {lines} lines" for path in known.values()
+    return [f"{_shown(path)}: {lines} lines" for path in known.values()
             if (lines := len(path.read_text().splitlines())) > MAX_LINES]
 
 
@@ -178,7 +182,7 @@ def module_wiring(known: dict | None = None) -> list[str]:
                         owner = target.value.id
                         if f"{name.rpartition('.')[0]}.{owner}" in known or any(
                                 key.endswith("." + owner) for key in known):
-                            found.append(f"{path.relative_to(ROOT)}:{node.lineno} sets {owner}.{target.attr}")
+                            found.append(f"{_shown(path)}:{node.lineno} sets {owner}.{target.attr}")
     return found
 
 

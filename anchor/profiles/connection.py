@@ -5,9 +5,8 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import AccountModel, account_key, conditional
-from anchor.profiles import handles, index, listening, service, tokens, writes
+from anchor.profiles import index, listening, service, tokens, writes
 from anchor.profiles.accounts import owned_handle, owned_profile
-from anchor.refresh import engine
 from anchor.rules import NAME_MAX
 from anchor.sources.spotify import TokenSet
 from anchor.text import clean_name
@@ -53,13 +52,6 @@ def _signed_in(account_id, source):
     log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle),
               **emf({"SignIns": 1}, dimensions={"Source": source}))
     return handle
-
-
-def claim(account_id, raw_handle, display_name=None):
-    """Claim a handle, then fetch once through the refresh path so the dashboard shows data."""
-    profile = handles.claim(account_id, raw_handle, display_name=display_name)
-    engine.refresh_profile(profile.handle, "first")
-    return service.get(profile.handle)
 
 
 def link(profile, account_id):

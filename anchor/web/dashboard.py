@@ -6,12 +6,13 @@ the same blueprint from anchor/web/dashboard_account.py.
 from flask import Blueprint, abort, get_flashed_messages, request, session
 from flask_login import current_user, login_required
 
-from anchor.profiles import connection, copyjobs, editing, handles, imports, listening, service
+from anchor.profiles import copyjobs, editing, handles, imports, listening, service
 from anchor.profiles.accounts import owns
 from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
 from anchor.profiles.lifecycle import LifecycleRefused
 from anchor.profiles.service import ProfileGone, StaleEdit
+from anchor.refresh import first_fetch
 from anchor.web import limits, public_page
 from anchor.web.dashboard_view import dashboard_view
 from anchor.web.htmx import after_post, is_htmx, render
@@ -87,8 +88,8 @@ def claim():
     if owner_profile(required=False) is not None:
         return after_post(TEMPLATE, BODY, page_context, error="You already have a handle.")
     try:
-        profile = connection.claim(current_user.id, request.form.get("handle", ""),
-                                   display_name=session.get("display_name"))
+        profile = first_fetch.claim_and_fetch(current_user.id, request.form.get("handle", ""),
+                                              display_name=session.get("display_name"))
     except HandleError as exc:
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(
             **kw, typed_handle=request.form.get("handle", "")), error=exc.message)

@@ -6,7 +6,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from anchor.logs import log_event
 from anchor.models import SentinelModel
-from anchor.profiles import demo
+from anchor.profiles import demo_pages
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger("anchor.health")
@@ -18,7 +18,7 @@ def landing():
     """What Anchor.band is, and the way in."""
     sandbox = current_app.config["DEMO_MODE"]
     return render_template("site/landing.html", demo_spotify=sandbox,
-                           demo_handles=demo.demo_pages() if sandbox else [])
+                           demo_handles=demo_pages.handles() if sandbox else [])
 
 
 @bp.get("/healthz")

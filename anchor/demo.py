@@ -12,10 +12,10 @@ from pathlib import Path
 import requests
 from flask import current_app
 
-from anchor.models import DEMO_PAGES_KEY, DemoPagesModel
-from anchor.profiles import connection, editing, imports, service
+from anchor.profiles import connection, demo_pages, editing, imports, service
 from anchor.profiles.handles import HandleError
 from anchor.sources import lastfm, listenbrainz
+from anchor.refresh.first_fetch import claim_and_fetch
 from anchor.sources.base import SourceError
 
 
@@ -38,14 +38,6 @@ def demo_listeners(count=0):
     listed = _listed(_sandbox_url())
     generated = min(count, int(listed.get("generated") or 0))
     return list(listed["demo"]) + [f"listener-{n:05d}" for n in range(1, generated + 1)]
-
-
-def demo_pages():
-    """Handles of the seeded demo pages, for the landing page (one GetItem), or []."""
-    try:
-        return list(DemoPagesModel.get(DEMO_PAGES_KEY).handles or [])
-    except DemoPagesModel.DoesNotExist:
-        return []
 
 
 def _control(base_url, action, **args):
@@ -92,7 +84,7 @@ def seed_one(source, listener, handle=None):
         return "exists"
     account_id, display_name = SIGN_INS[source](listener)
     try:
-        profile = connection.claim(account_id, handle, display_name=display_name)
+        profile = claim_and_fetch(account_id, handle, display_name=display_name)
     except HandleError as exc:
         return exc.code
     try:
@@ -112,7 +104,7 @@ def seed_upload():
     if service.get(handle) is not None:
         return "exists"
     account_id, display_name = _listenbrainz_sign_in(user)
-    profile = connection.claim(account_id, handle, display_name="Streaming history demo")
+    profile = claim_and_fetch(account_id, handle, display_name="Streaming history demo")
     answer = requests.get(f"{_sandbox_url()}/_control/export", params={"plays": 4000, "seed": 11}, timeout=60)
     answer.raise_for_status()
     with tempfile.NamedTemporaryFile(suffix=".zip") as download:
@@ -166,5 +158,5 @@ def seed(count=0, workers=4):
         results[UPLOAD_DEMO[1]] = f"import failed: {type(exc).__name__}"
     shown = [h for (_source, _listener, h) in plan
              if results.get(h) in ("published", "exists") and not h.startswith("listener-")]
-    DemoPagesModel(DEMO_PAGES_KEY, handles=shown).save()
+    demo_pages.record(shown)
     return results
