@@ -4,6 +4,7 @@ Each test runs two app processes (tests/two_processes.py) on the test's tables: 
 to process A, the check to process B, which has just served the same cookie.
 """
 import re
+import socket
 
 import pytest
 
@@ -53,3 +54,51 @@ def test_a_revoked_session_is_refused_at_once_by_the_other_process(app, two_proc
     profile = ProfileModel.get("USER#nadia", consistent_read=True)
     assert profile.autoRefreshEnabled is not False or action == "disconnect"   # disconnect turns it off itself
     assert (profile.deletedAt is not None) == (action == "delete")       # a delete stays a delete
+
+
+# -- the worker route reads the socket peer, never a header ----------------------------------------
+FORGED_LOOPBACK = {"X-Forwarded-For": "127.0.0.1, 127.0.0.1"}
+
+
+def test_the_worker_route_refuses_a_remote_peer_that_forges_loopback_hops(make_app):
+    """With two trusted hops ProxyFix turns the forged header into remote_addr 127.0.0.1; the
+    route must look at the address the socket had (werkzeug.proxy_fix.orig)."""
+    worker = make_app(ROLE="worker", TRUSTED_PROXY_HOPS=2).test_client()
+    remote = worker.post("/worker/refresh", json={"handle": "nobody"}, headers=FORGED_LOOPBACK,
+                         environ_base={"REMOTE_ADDR": "10.0.3.7"})
+    assert remote.status_code == 403
+    local = worker.post("/worker/refresh", json={"handle": "nobody"}, headers={"X-Forwarded-For": "127.0.0.1"},
+                        environ_base={"REMOTE_ADDR": "127.0.0.1"})          # sqsd through nginx
+    assert local.status_code == 200 and local.get_json()["outcome"] == "not-due"
+
+
+def test_the_worker_route_over_http_refuses_a_non_loopback_peer(two_processes):
+    """The same through a real socket, when this machine has an address other than loopback."""
+    address = _outside_address()
+    if address is None:
+        pytest.skip("no non-loopback address on this machine")
+    worker = two_processes(count=1, host=address, ROLE="worker", TRUSTED_PROXY_HOPS=2).a
+    answer = worker.post("/worker/refresh", json={"handle": "nobody"}, headers=FORGED_LOOPBACK)
+    assert answer.status_code == 403
+
+
+def _outside_address():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))          # no packet is sent: this only picks a route
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+# -- the case-folding redirect keeps only the known query parameters ------------------------------
+@pytest.mark.parametrize("query,expected", [
+    ("?handle=x", "/nadia"), ("?_method=POST", "/nadia"), ("?_external=1", "/nadia"),
+    ("?_scheme=https&_anchor=x", "/nadia"), ("?range=month&utm_source=x", "/nadia?range=month"),
+    ("", "/nadia")])
+def test_the_case_folding_redirect_keeps_only_known_parameters(two_processes, query, expected):
+    visitor = two_processes(count=1).a
+    answer = visitor.get(f"/Nadia{query}", headers={"Host": "evil.example"})
+    assert answer.status_code == 301
+    assert answer.headers["Location"] == expected

@@ -71,15 +71,16 @@ def child_config(app, **overrides):
 
 @pytest.fixture
 def two_processes(app, tmp_path):
-    """Factory: start two app processes (A and B) on the test app's tables; both stopped after."""
+    """Factory: start `count` app processes (A, B, …) listening on `host`, on the test app's
+    tables with `overrides`; all are stopped after the test."""
     started = []
     tmpdir = tmp_path / "processes-tmp"
     tmpdir.mkdir()
 
-    def _start(count=2, **overrides):
+    def _start(count=2, host="127.0.0.1", **overrides):
         env = dict(os.environ, PYTHONUNBUFFERED="1", TMPDIR=str(tmpdir))
         env.pop("FLASK_APP", None)
-        processes = [AppProcess(child_config(app, **overrides), env) for _ in range(count)]
+        processes = [AppProcess(child_config(app, **overrides), env, host) for _ in range(count)]
         started.extend(processes)
         first, second = (processes + [None, None])[:2]
         return SimpleNamespace(a=first, b=second, all=processes, tmpdir=tmpdir)
