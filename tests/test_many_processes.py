@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from anchor.models import ProfileModel
+from tests.source_web_helpers import app_path, lastfm_consent, query_of
 from tests.two_processes import two_processes  # noqa: F401  (fixture)
 from tests.web_helpers import claim, sign_in
 
@@ -102,3 +103,36 @@ def test_the_case_folding_redirect_keeps_only_known_parameters(two_processes, qu
     answer = visitor.get(f"/Nadia{query}", headers={"Host": "evil.example"})
     assert answer.status_code == 301
     assert answer.headers["Location"] == expected
+
+
+# -- Last.fm: the callback is bound to the token the server asked for, used once in any process ----
+def _lastfm_start(process, cookie=None):
+    """GET /login/lastfm on a process; the Last.fm auth URL and the browser's session cookie."""
+    start = process.get("/login/lastfm", cookie)
+    assert start.status_code == 302, start.status_code
+    return start.headers["Location"], start.cookies.get("session") or cookie
+
+
+def test_a_nonce_with_another_users_token_is_refused(app, two_processes, lastfm_standin):
+    processes = two_processes()
+    auth_a, cookie_a = _lastfm_start(processes.a)                    # browser A starts, on process A
+    auth_b, _cookie_b = _lastfm_start(processes.b)                   # user B starts one too
+    callback_a = lastfm_consent(auth_a, "ella_bluenote")
+    callback_b = lastfm_consent(auth_b, "grimnir")                   # B's token, never used by B
+    forged = f"{app_path(callback_a).split('&token=')[0]}&token={query_of(callback_b)['token']}"
+    answer = processes.b.get(forged, cookie_a)                       # A's nonce with B's token
+    assert answer.status_code == 400 and "Sign-in expired" in answer.text
+    assert lastfm_standin.stats()["paths"].get("/2.0/auth.getsession", 0) == 0
+
+
+def test_a_cookie_copied_before_the_callback_cannot_use_the_nonce_again(two_processes, lastfm_standin):
+    processes = two_processes()
+    auth_url, copied = _lastfm_start(processes.a)
+    callback = app_path(lastfm_consent(auth_url, "ella_bluenote"))
+    first = processes.a.get(callback, copied)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/dashboard")
+    other_url, _ = _lastfm_start(processes.b)                        # a fresh token, never used
+    fresh = query_of(lastfm_consent(other_url, "grimnir"))["token"]
+    replay = processes.b.get(f"{callback.split('&token=')[0]}&token={fresh}", copied)
+    assert replay.status_code == 400 and "Sign-in expired" in replay.text
+    assert lastfm_standin.stats()["paths"]["/2.0/auth.getsession"] == 1
