@@ -1,7 +1,7 @@
 """One app process of the two-process tests: the test's config, served by werkzeug on a free port.
 
-`python -m tests.app_child HOST` with ANCHOR_CHILD_CONFIG (JSON of TestConfig overrides) in the
-environment; prints `PORT <n>` once it listens, then serves until it is killed.
+`python -m tests.app_child HOST PORT_FILE` with ANCHOR_CHILD_CONFIG (JSON of TestConfig overrides)
+in the environment; writes the port it listens on to PORT_FILE, then serves until it is killed.
 """
 import json
 import os
@@ -16,12 +16,14 @@ from anchor.config import TestConfig
 CONFIG_VARIABLE = "ANCHOR_CHILD_CONFIG"
 
 
-def main(host="127.0.0.1"):
+def main(host, port_file):
     overrides = json.loads(os.environ[CONFIG_VARIABLE])
     overrides["DATA_DIR"] = Path(overrides["DATA_DIR"])
     app = create_app(TestConfig(**overrides))
     server = make_server(host, 0, app, threaded=True)
-    print(f"PORT {server.port}", flush=True)
+    written = Path(f"{port_file}.part")
+    written.write_text(str(server.port))
+    written.rename(port_file)                  # the reader never sees half a number
     server.serve_forever()
 
 

@@ -3,15 +3,19 @@
 Each test runs two app processes (tests/two_processes.py) on the test's tables: the action goes
 to process A, the check to process B, which has just served the same cookie.
 """
+import os
 import re
 import socket
+import time
 
 import pytest
 
 from anchor.models import ProfileModel
+from anchor.profiles import imports
+from devstack.spotify_export import write_export
 from tests.source_web_helpers import app_path, lastfm_consent, query_of
 from tests.two_processes import two_processes  # noqa: F401  (fixture)
-from tests.web_helpers import claim, sign_in
+from tests.web_helpers import claim, csrf_token, sign_in
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -136,3 +140,71 @@ def test_a_cookie_copied_before_the_callback_cannot_use_the_nonce_again(two_proc
     replay = processes.b.get(f"{callback.split('&token=')[0]}&token={fresh}", copied)
     assert replay.status_code == 400 and "Sign-in expired" in replay.text
     assert lastfm_standin.stats()["paths"]["/2.0/auth.getsession"] == 1
+
+
+# -- uploads: a killed process's upload is removed by another process ------------------------------
+def _orphans(processes):
+    root = processes.tmpdir / "anchor-imports"
+    return sorted(p for p in root.glob("import-*")) if root.exists() else []
+
+
+def _upload_to(process, cookie, path):
+    token = _csrf(process.get("/dashboard", cookie))
+    with open(path, "rb") as handle:
+        return process.post("/dashboard/upload", cookie, data={"csrf_token": token},
+                            files={"file": (path.name, handle, "application/zip")})
+
+
+def _age(directory, seconds):
+    """Make an import directory look untouched for `seconds` (its lease ran out that long ago)."""
+    then = time.time() - seconds
+    for entry in [directory, *directory.iterdir()]:
+        os.utime(entry, (then, then))
+
+
+def test_an_upload_left_by_a_killed_process_is_removed_by_another(app, two_processes, tmp_path):
+    owner = app.test_client()
+    claim(owner, "nadia")
+    processes = two_processes()
+    big = write_export(tmp_path / "my_spotify_data.zip", plays=60_000, years=3, seed=5)
+    assert _upload_to(processes.a, _cookie(owner), big).status_code == 303
+    processes.a.kill()                                   # mid-import: no `finally` runs
+    (left,) = _orphans(processes)
+    assert (left / "upload").stat().st_size > 0          # the listening history, on disk
+    _age(left, imports.ORPHAN_AFTER.total_seconds() - 30)
+    assert processes.b.get("/", _cookie(owner)).status_code == 200
+    assert _orphans(processes) == [left]                 # still within its lease: kept
+    _age(left, imports.ORPHAN_AFTER.total_seconds() + 1)
+    small = write_export(tmp_path / "small.zip", plays=200, seed=6)
+    assert _upload_to(processes.b, _cookie(owner), small).status_code == 303   # B sweeps as it starts one
+    assert left not in _orphans(processes)
+
+
+def test_a_new_process_removes_orphaned_uploads_when_it_starts(app, two_processes):
+    processes = two_processes(count=1)
+    root = processes.tmpdir / "anchor-imports"
+    orphan = root / "import-killed"
+    orphan.mkdir(parents=True)
+    (orphan / "upload").write_bytes(b"history with addresses")
+    _age(orphan, imports.ORPHAN_AFTER.total_seconds() + 1)
+    two_processes(count=1)                               # another process starts on this machine
+    assert not orphan.exists()
+
+
+def test_a_quickly_refused_upload_never_answers_500(app, monkeypatch, tmp_path):
+    """The import thread may finish (and delete the file) before the request logs its size."""
+    class AtOnce:
+        def __init__(self, target, args, **_kwargs):
+            self.target, self.args = target, args
+
+        def start(self):
+            self.target(*self.args)
+    monkeypatch.setattr(imports.threading, "Thread", AtOnce)
+    owner = app.test_client()
+    claim(owner, "nadia")
+    path = tmp_path / "upload.json"
+    path.write_bytes(b"\x00\x01garbage that is no archive")
+    with open(path, "rb") as handle:
+        answer = owner.post("/dashboard/upload", content_type="multipart/form-data",
+                            data={"file": (handle, "upload.json"), "csrf_token": csrf_token(owner)})
+    assert answer.status_code == 303
