@@ -6,11 +6,12 @@ to process A, the check to process B, which has just served the same cookie.
 import os
 import re
 import socket
+import tempfile
 import time
 
 import pytest
 
-from anchor.models import ProfileModel
+from anchor.models import ImportModel, ProfileModel
 from anchor.profiles import imports
 from devstack.spotify_export import write_export
 from tests.source_web_helpers import app_path, lastfm_consent, query_of
@@ -208,3 +209,20 @@ def test_a_quickly_refused_upload_never_answers_500(app, monkeypatch, tmp_path):
         answer = owner.post("/dashboard/upload", content_type="multipart/form-data",
                             data={"file": (handle, "upload.json"), "csrf_token": csrf_token(owner)})
     assert answer.status_code == 303
+
+
+def test_a_finished_import_leaves_nothing_in_the_import_directories(app, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    owner = app.test_client()
+    claim(owner, "nadia")
+    path = write_export(tmp_path / "my_spotify_data.zip", plays=300, seed=4)
+    with open(path, "rb") as handle:
+        answer = owner.post("/dashboard/upload", content_type="multipart/form-data",
+                            data={"file": (handle, path.name), "csrf_token": csrf_token(owner)})
+    assert answer.status_code == 303
+    deadline = time.monotonic() + 30
+    while ImportModel.get("IMPORT#spotify:nadia", consistent_read=True).status == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert list((tmp_path / "tmp" / "anchor-imports").iterdir()) == []
