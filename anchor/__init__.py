@@ -36,6 +36,8 @@ def create_app(config=None):
     login_manager.user_loader(load_account)
     login_manager.login_view = "auth.login"
     app.extensions["anchor.vault"] = make_vault(app.config)
+    from anchor.profiles import imports
+    imports.init_app(app)                 # uploads left by killed processes go, now and then
 
     from anchor.web import (assets, auth, dashboard, errors, limits, public, public_page, security, site,
                             template_helpers)

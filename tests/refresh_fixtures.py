@@ -51,12 +51,14 @@ def due_handles(now=None):
 
 
 def subprocess_env(app, sandbox):
-    """Environment for a `flask` subprocess on this test's tables, vault key and sandbox."""
+    """Environment for a `flask` subprocess on this test's tables, vault key, sandbox and Last.fm
+    stand-in (a Last.fm sign-in starts with a call to it)."""
     env = dict(os.environ, ANCHOR_ENV="test", ANCHOR_ROLE="web", PYTHONUNBUFFERED="1",
                ANCHOR_TABLE_PREFIX=app.config["TABLE_PREFIX"],
                AWS_ENDPOINT_URL_DYNAMODB=app.config["DYNAMODB_ENDPOINT"],
                ANCHOR_DATA_DIR=str(app.config["DATA_DIR"]),
                SPOTIFY_ACCOUNTS_URL=sandbox.url, SPOTIFY_API_URL=sandbox.url,
+               LASTFM_API_URL=app.config["LASTFM_API_URL"], LASTFM_AUTH_URL=app.config["LASTFM_AUTH_URL"],
                AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_REGION="us-east-1")
     env.pop("FLASK_APP", None)
     return env

@@ -222,6 +222,16 @@ class LimitCounterModel(_ProfilesTable):
     expiresAt = NumberAttribute()              # epoch seconds, DynamoDB TTL attribute (cleanup only)
 
 
+class SignInModel(_ProfilesTable):
+    """`SIGNIN#<source>#<nonce>`: a sign-in this site started and the token it asked for; used once."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    token = UnicodeAttribute()
+    expiresAt = NumberAttribute()              # epoch seconds, DynamoDB TTL attribute
+
+
 class TokenModel(Model):
     """`ACCOUNT#<spotifyUserId>` in the tokens table: one sealed blob, never plain text."""
 
@@ -264,5 +274,5 @@ def account_key(account_id):
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel,
                         RateStateModel, IncidentModel, ImportModel, SessionGenModel, LimitCounterModel,
-                        CopyJobModel)
+                        CopyJobModel, SignInModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)

@@ -1,15 +1,20 @@
 """Importing a Spotify data download: one import per account, in the background, progress in DynamoDB.
 
-The upload is streamed to a private temporary file, read in a background thread by the upload
-adapter (anchor/sources/upload.py) and deleted whatever happens; only the aggregates are stored.
-The import item (`IMPORT#<account>`) holds the progress so any instance can show it, and a
-heartbeat: an import whose heartbeat stopped (the process was killed) reads as failed and a new
-upload may start at once.
+The upload is streamed into a private directory of its own (`<tmp>/anchor-imports/import-*`),
+read in a background thread by the upload adapter (anchor/sources/upload.py) and deleted as soon
+as it is read, whatever happens; only the aggregates are stored. The import item
+(`IMPORT#<account>`) holds the progress so any instance can show it, and a heartbeat: an import
+whose heartbeat stopped (the process was killed) reads as failed and a new upload may start at
+once. The thread touches its directory with each heartbeat; a directory untouched for
+ORPHAN_AFTER belonged to a killed or retired process, and any process on the machine removes it
+when it starts, when it starts an import, and at most every SWEEP_EVERY while it serves requests.
 """
 import logging
 import os
+import shutil
 import tempfile
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +30,9 @@ from anchor.text import clean_listening
 log = logging.getLogger("anchor.imports")
 
 HEARTBEAT_STALE = timedelta(seconds=60)
+ORPHAN_AFTER = 2 * HEARTBEAT_STALE      # twice the import's lease: a slow live import keeps its file
+SWEEP_EVERY = timedelta(seconds=60)
+UPLOAD_NAME = "upload"
 UPLOAD_LIMIT = upload.MAX_TOTAL_BYTES + 10 * 1024 * 1024   # the form around the file adds a little
 RUNNING, DONE, FAILED = "running", "done", "failed"
 
@@ -56,7 +64,8 @@ def _stale(item):
 
 
 def start(account_id, handle, stream, filename=""):
-    """Save the upload to a temporary file and import it in a background thread."""
+    """Save the upload to a directory of its own and import it in a background thread."""
+    sweep_orphans()
     now = clock.now()
     item = ImportModel(key(account_id), status=RUNNING, handle=handle, startedAt=now, heartbeatAt=now,
                        rowsRead=0, bytesRead=0, bytesTotal=0, message="Reading your file…",
@@ -65,13 +74,14 @@ def start(account_id, handle, stream, filename=""):
             | (ImportModel.heartbeatAt < now - HEARTBEAT_STALE))
     if not conditional(item.save, condition=free):
         raise ImportRefused("An import is already running for your account; wait for it to finish.")
-    path = _save(stream)
+    path, size = _save(stream)
     if path is None:
         _finish(item, FAILED, "The file was empty. Choose the ZIP (or JSON file) Spotify sent you.")
         raise ImportRefused("The file was empty. Choose the ZIP (or JSON file) Spotify sent you.")
     app = current_app._get_current_object()
+    # The size is logged from what was written: the thread may have deleted the file already.
+    log_event(log, "import started", handle=handle, bytes=size)
     threading.Thread(target=_run, args=(app, item, path), name=f"import-{handle}", daemon=True).start()
-    log_event(log, "import started", handle=handle, bytes=path.stat().st_size)
     return item
 
 
@@ -85,44 +95,103 @@ def import_now(account_id, handle, path):
     return ImportModel.get(key(account_id), consistent_read=True).status
 
 
+def _root():
+    root = Path(tempfile.gettempdir()) / "anchor-imports"
+    root.mkdir(mode=0o700, exist_ok=True)
+    return root
+
+
 def _save(stream):
-    """Copy the upload to a private temporary file in chunks; None when it is empty."""
-    handle, name = tempfile.mkstemp(prefix="anchor-import-", suffix=".upload")
-    path = Path(name)
+    """Copy the upload into a new private directory in chunks: (path, bytes), or (None, 0) when empty."""
+    path = Path(tempfile.mkdtemp(prefix="import-", dir=_root())) / UPLOAD_NAME
     size = 0
-    with os.fdopen(handle, "wb") as out:
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         while chunk := stream.read(1024 * 1024):
             out.write(chunk)
             size += len(chunk)
     if size == 0:
-        path.unlink(missing_ok=True)
-        return None
-    return path
+        _discard(path)
+        return None, 0
+    return path, size
+
+
+def _discard(path):
+    """Remove an upload's directory with everything in it."""
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _last_sign_of_life(directory):
+    """The newest modification time of the directory and its files (writes and heartbeats)."""
+    try:
+        return max(entry.stat().st_mtime for entry in [directory, *directory.iterdir()])
+    except FileNotFoundError:          # removed meanwhile by its own thread or another sweep
+        return time.time()
+
+
+def sweep_orphans():
+    """Remove the upload directories no live import has touched for ORPHAN_AFTER; how many."""
+    root = Path(tempfile.gettempdir()) / "anchor-imports"
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - ORPHAN_AFTER.total_seconds()
+    removed = 0
+    for directory in root.glob("import-*"):
+        if _last_sign_of_life(directory) < cutoff:
+            shutil.rmtree(directory, ignore_errors=True)
+            removed += 1
+    if removed:
+        log_event(log, "orphaned uploads removed", count=removed)
+    return removed
+
+
+_last_sweep = {"at": 0.0}
+
+
+def sweep_now_and_then():
+    """Sweep at most every SWEEP_EVERY in this process (called before requests; a listing is cheap)."""
+    now = time.monotonic()
+    if now - _last_sweep["at"] >= SWEEP_EVERY.total_seconds():
+        _last_sweep["at"] = now
+        sweep_orphans()
+
+
+def init_app(app):
+    """Remove what killed processes left behind now, then now and then while serving."""
+    sweep_orphans()
+    _last_sweep["at"] = time.monotonic()
+    app.before_request(sweep_now_and_then)
 
 
 def _run(app, item, path):
     with app.app_context():
         try:
-            _import(item, path)
+            _import(item, path, own_file=True)
         except Exception:  # a bug must leave the import clearly failed, never stuck "running"
             log_event(log, "import crashed", level=logging.ERROR, exc_info=True, handle=item.handle)
             _finish(item, FAILED, "Something broke while reading your file. Nothing was changed; "
                                   "please try again.")
         finally:
-            path.unlink(missing_ok=True)      # the uploaded file is never kept
+            _discard(path)      # the uploaded file is never kept
 
 
-def _import(item, path):
+def _import(item, path, own_file=False):
+    """Read the file and store what it says; `own_file`: the file is this import's own upload,
+    kept alive with each heartbeat and removed as soon as it is read."""
     def progress(rows, read, total):
         conditional(item.update, actions=[ImportModel.rowsRead.set(rows), ImportModel.bytesRead.set(read),
                                           ImportModel.bytesTotal.set(total),
                                           ImportModel.heartbeatAt.set(clock.now())],
                     condition=ImportModel.status == RUNNING)
+        if own_file:
+            os.utime(path.parent)            # still alive: no sweep takes this directory
     try:
         data = upload.import_export(path, progress=progress)
     except upload.UploadRefused as exc:
         _finish(item, FAILED, f"{exc.message} Nothing was changed.")
         return
+    finally:
+        if own_file:
+            _discard(path)
     profile = service.get(item.handle)
     if profile is None or profile.deletedAt is not None:
         _finish(item, FAILED, "Your profile was deleted while the file was read; nothing was stored.")

@@ -2,41 +2,27 @@
 
 A session is good while the generation it was signed in with is the account's current one.
 Sign-out, "sign out everywhere", disconnect and delete move the generation on, so a copy of the
-cookie taken earlier opens nothing afterwards, on any instance. The check costs one GetItem per
-signed-in dashboard request, cached for a few seconds in the process; public pages never make it.
+cookie taken earlier opens nothing afterwards, on any process of any instance, from the next
+request on. The check is one strongly consistent GetItem per request that loads the signed-in
+account (flask-login keeps the answer for the rest of that request); no process keeps the
+generation between requests, because a kept one would let a revoked cookie in until it
+expired there. Public pages never load the account, so they never make the read.
 """
-import threading
-
-from cachetools import TTLCache
 from flask import session
 
 from anchor.models import SessionGenModel
-
-CACHE_SECONDS = 5
-_cache = TTLCache(maxsize=10_000, ttl=CACHE_SECONDS)
-_lock = threading.Lock()
 
 
 def _key(account_id):
     return f"SESSIONS#{account_id}"
 
 
-def _cached(account_id):
-    return SessionGenModel.Meta.table_name, account_id     # one process may serve several tables
-
-
 def current_gen(account_id):
-    """The account's session generation (0 before any revocation)."""
-    with _lock:
-        if _cached(account_id) in _cache:
-            return _cache[_cached(account_id)]
+    """The account's session generation (0 before any revocation), read consistently."""
     try:
-        gen = int(SessionGenModel.get(_key(account_id), consistent_read=True).gen or 0)
+        return int(SessionGenModel.get(_key(account_id), consistent_read=True).gen or 0)
     except SessionGenModel.DoesNotExist:
-        gen = 0
-    with _lock:
-        _cache[_cached(account_id)] = gen
-    return gen
+        return 0
 
 
 def start(account_id):
@@ -58,7 +44,5 @@ def revoke(*account_ids, keep=None):
     """End every session of these accounts; `keep` (the current account) stays signed in here."""
     for account_id in dict.fromkeys(a for a in account_ids if a):
         SessionGenModel(_key(account_id)).update(actions=[SessionGenModel.gen.add(1)])
-        with _lock:
-            _cache.pop(_cached(account_id), None)      # the next check reads the new generation
     if keep is not None:
         session["gen"] = current_gen(keep)

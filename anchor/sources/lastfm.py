@@ -26,10 +26,12 @@ IMAGE_PREFERENCE = ("extralarge", "large", "mega", "medium", "small")
 DEFAULT_RATE_WAIT = 60.0  # error 29 usually comes without Retry-After
 
 
-def auth_url(auth_url_base: str, api_key: str, callback: str) -> str:
-    """Where to send the browser to connect Last.fm (e.g. base https://www.last.fm/api/auth/)."""
+def auth_url(auth_url_base: str, api_key: str, callback: str, token: str | None = None) -> str:
+    """Where to send the browser to connect Last.fm (e.g. base https://www.last.fm/api/auth/);
+    with `token` (from auth.getToken) Last.fm approves that token and sends it back."""
     base = auth_url_base if auth_url_base.endswith("/") else auth_url_base + "/"
-    return f"{base}?{urlencode({'api_key': api_key, 'cb': callback})}"
+    params = {"api_key": api_key, "cb": callback} | ({"token": token} if token else {})
+    return f"{base}?{urlencode(params)}"
 
 
 def _int(value: Any) -> int | None:
@@ -135,6 +137,14 @@ class LastfmClient:
         return self.transport.call("GET", self.api_url, what, parse, params=params)
 
     # -- auth ----------------------------------------------------------------------------------
+    def get_token(self) -> str:
+        """auth.getToken: a fresh token (an hour, unauthorized) for the browser to approve."""
+        data = self._call({"method": "auth.getToken"}, "a sign-in token", signed=True)
+        token = data.get("token")
+        if not isinstance(token, str) or not (len(token) == 32 and token.isalnum()):
+            raise BadResponse(f"{SOURCE}'s auth.getToken answer has no token")
+        return token
+
     def get_session(self, token: str) -> tuple[str, str]:
         """Trade a web-auth token for (user name, session key); sessions last until the user revokes them."""
         data = self._call({"method": "auth.getSession", "token": token}, "the sign-in", signed=True)

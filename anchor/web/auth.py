@@ -1,8 +1,9 @@
 """Sign in with Spotify, MusicBrainz (for ListenBrainz) or Last.fm; link more sources; sign out.
 
 Spotify and MusicBrainz use the authorization code flow with state and PKCE (Authlib). Last.fm's
-web authentication has no state parameter, so the callback URL carries a signed, single-use
-nonce that must match one this browser's session started.
+web authentication has no state parameter, so the callback URL carries a signed nonce that must
+match one this browser's session started, and the token must be the one this site asked Last.fm
+for under that nonce (auth.getToken, recorded in DynamoDB and used once by any process).
 """
 import logging
 import secrets
@@ -14,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from anchor.logs import log_event
-from anchor.profiles import connection, listening, sessions, tokens
+from anchor.profiles import connection, listening, sessions, signins, tokens
 from anchor.profiles.accounts import Account, owned_profile
 from anchor.sources import lastfm
 from anchor.sources.base import SourceError
@@ -192,23 +193,39 @@ def _nonces():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="anchor.lastfm-login")
 
 
+def _lastfm_client():
+    config = current_app.config
+    return lastfm.LastfmClient(config["LASTFM_API_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
+                               config["LASTFM_SHARED_SECRET"] or "anchor-demo-secret",
+                               allow_loopback=config["LASTFM_SANDBOX"])
+
+
 @bp.get("/login/lastfm")
 @limits.guard("sign-in")
 def login_lastfm():
-    """Send the browser to Last.fm with a callback that carries a signed, single-use nonce."""
+    """Ask Last.fm for a token, record it under a new nonce, and send the browser to approve it."""
+    try:
+        with _lastfm_client() as client:
+            token = client.get_token()
+    except SourceError as exc:
+        log_event(log, "sign-in token failed", level=logging.WARNING, source="lastfm", error=type(exc).__name__)
+        return _failure("Last.fm is not answering", "We could not start signing you in with Last.fm. "
+                        "Please try again in a few minutes.", 502)
     nonce = secrets.token_urlsafe(16)
+    signins.remember("lastfm", nonce, token, NONCE_AGE)
     pending = [n for n in session.get("lastfm_nonces", []) if isinstance(n, str)]
     session["lastfm_nonces"] = (pending + [nonce])[-PENDING_NONCES:]
     config = current_app.config
     callback_url = _callback_url("auth.lastfm_callback", n=_nonces().dumps(nonce))
     return redirect(lastfm.auth_url(config["LASTFM_AUTH_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
-                                    callback_url))
+                                    callback_url, token=token))
 
 
 @bp.get("/auth/lastfm/callback")
 @limits.guard("callback")
 def lastfm_callback():
-    """Last.fm sends the browser back with `token`; our nonce proves this browser started it."""
+    """Last.fm sends the browser back with `token`: it must be the one recorded under this
+    browser's nonce, and the record is used up whichever process finishes it."""
     try:
         nonce = _nonces().loads(request.args.get("n", ""), max_age=NONCE_AGE)
     except BadSignature:
@@ -217,16 +234,17 @@ def lastfm_callback():
     if not nonce or nonce not in pending:
         return _failure("Sign-in expired", "This sign-in link is stale, was already used or was "
                         "not started here. Please start again.")
-    session["lastfm_nonces"] = [n for n in pending if n != nonce]      # single use
+    session["lastfm_nonces"] = [n for n in pending if n != nonce]      # single use in this cookie
     token = request.args.get("token", "")
     if not (len(token) == 32 and token.isalnum()):
+        signins.drop("lastfm", nonce)
         return _failure("Sign-in cancelled", "Last.fm did not send a sign-in token, so nothing was "
                         "saved. You can try again whenever you like.", 200)
-    config = current_app.config
+    if not signins.use("lastfm", nonce, token):                       # ... and in every process
+        return _failure("Sign-in expired", "This sign-in link is stale, was already used or was "
+                        "not started here. Please start again.")
     try:
-        with lastfm.LastfmClient(config["LASTFM_API_URL"], config["LASTFM_API_KEY"] or "anchor-demo-key",
-                                 config["LASTFM_SHARED_SECRET"] or "anchor-demo-secret",
-                                 allow_loopback=config["LASTFM_SANDBOX"]) as client:
+        with _lastfm_client() as client:
             user, _session_key = client.get_session(token)   # the key is not kept: lists are public
     except SourceError as exc:
         log_event(log, "sign-in session failed", level=logging.WARNING, source="lastfm",

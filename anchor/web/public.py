@@ -19,7 +19,10 @@ def profile(handle):
     """
     if not HANDLE_RE.fullmatch(handle):
         if HANDLE_RE.fullmatch(handle.lower()):
-            return redirect(url_for("public.profile", handle=handle.lower(), **request.args), code=301)
+            # Only the range goes along: any other name could be one of url_for's own
+            # (`_external`, `_method`, `handle`), which would build a URL from the client's Host.
+            return redirect(url_for("public.profile", handle=handle.lower(), range=request.args.get("range")),
+                            code=301)
         abort(404)
     param = request.args.get("range")
     if param is None:

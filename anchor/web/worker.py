@@ -4,10 +4,10 @@ Elastic Beanstalk's daemon (sqsd) POSTs each SQS message body (`{"handle": …}`
 the instance's nginx, so every such request reaches gunicorn from 127.0.0.1 and headers can be
 forged: the route is registered only when ANCHOR_ROLE=worker, the nginx of both environments
 lets only loopback callers reach `/worker/` (.platform/nginx), and the view refuses any request
-whose peer or forwarded addresses are not loopback. The answer tells the daemon what to do with
-the message: 200 deletes it (refreshed, failed and rescheduled, or nothing to do), 503 has it
-retried (the profile is being refreshed right now), 400 marks it poison (it will end in the
-dead-letter queue after the daemon's retries).
+whose socket peer (never an address a header names) or forwarded addresses are not loopback.
+The answer tells the daemon what to do with the message: 200 deletes it (refreshed, failed and
+rescheduled, or nothing to do), 503 has it retried (the profile is being refreshed right now),
+400 marks it poison (it will end in the dead-letter queue after the daemon's retries).
 """
 import logging
 
@@ -34,9 +34,16 @@ def init_app(app):
     app.register_blueprint(bp)
 
 
+def socket_peer():
+    """The address the connection came from, as the socket had it before ProxyFix rewrote
+    `remote_addr` from X-Forwarded-For (which the peer itself may have written)."""
+    environ = request.environ.get("werkzeug.proxy_fix.orig") or request.environ
+    return environ.get("REMOTE_ADDR")
+
+
 def from_this_machine():
-    """True when the peer and every address nginx forwarded are loopback."""
-    if request.remote_addr not in LOOPBACK:
+    """True when the socket peer and every address nginx forwarded are loopback."""
+    if socket_peer() not in LOOPBACK:
         return False
     for header in ("X-Real-IP", "X-Forwarded-For"):
         value = request.headers.get(header)
@@ -55,7 +62,7 @@ def still_due(profile):
 def refresh():
     """Refresh the profile named in the message; the status code decides the message's fate."""
     if not from_this_machine():
-        log_event(log, "worker route refused a remote caller", remote=request.remote_addr)
+        log_event(log, "worker route refused a remote caller", remote=socket_peer())
         return jsonify(error="forbidden"), 403
     message = request.get_json(silent=True)
     handle = message.get("handle") if isinstance(message, dict) else None
