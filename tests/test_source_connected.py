@@ -4,7 +4,7 @@ from datetime import timedelta
 from anchor import clock, migrate
 from anchor.models import ProfileModel
 from anchor.profiles import editing, index, lifecycle, service
-from anchor.refresh import engine
+from anchor.refresh import engine, failures
 from tests.factories import make_profile
 
 
@@ -74,7 +74,7 @@ def test_an_older_instance_disconnecting_after_a_newer_write_wins(app):
 def test_every_write_sets_both_names_to_one_value(app):
     with app.app_context():
         old = _item("rae", spotifyConnected=True)
-        engine.mark_disconnected(old, "Spotify revoked access.")
+        failures.mark_disconnected(old, "Spotify revoked access.")
         assert _names("rae") == (False, False)
         make_profile("sol").save()
         assert _names("sol") == (True, True)
