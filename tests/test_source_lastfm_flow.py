@@ -76,12 +76,31 @@ def test_sign_in_ends_on_the_dashboard_as_the_lastfm_account(client, lastfm_stan
     assert top_requests(lastfm_standin) == 0
 
 
+def test_a_return_without_n_is_finished_by_its_own_token_only(client, app, lastfm_standin):
+    """Last.fm may send the browser to the registered callback with the token alone: the token
+    still has to be the one recorded for a sign-in this browser started."""
+    callback = lastfm_callback(client, USER)
+    other = app.test_client()
+    other_callback = lastfm_callback(other, "grimnir")
+    # This browser with another browser's token and no n: no record of this browser matches.
+    answer = client.get(with_n(other_callback, None))
+    assert answer.status_code == 400 and b"Sign-in expired" in answer.data
+    assert signed_in_as(client) is None
+    # A browser that started nothing, with this browser's token: refused too.
+    assert app.test_client().get(with_n(callback, None)).status_code == 400
+    assert lastfm_standin.stats()["paths"].get("/2.0/auth.getsession", 0) == 0
+    # Its own token without n: signed in, once.
+    assert client.get(with_n(callback, None)).status_code == 302
+    assert signed_in_as(client) == "lastfm:ella_bluenote"
+    assert client.get(with_n(callback, None)).status_code == 400
+
+
 def test_callback_without_or_with_a_forged_nonce_is_refused(client, app, lastfm_standin):
     callback = lastfm_callback(client, USER)
     (nonce,) = pending_nonces(client)
     real_n = query_of(callback)["n"]
     forged = [
-        None,                                                              # no n at all
+        "",                                                                # an empty n
         real_n[:-2] + ("AA" if not real_n.endswith("AA") else "BB"),       # tampered signature
         nonce,                                                             # the raw nonce, unsigned
         URLSafeTimedSerializer("not-the-secret", salt="anchor.lastfm-login").dumps(nonce),

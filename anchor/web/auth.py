@@ -221,28 +221,45 @@ def login_lastfm():
                                     callback_url, token=token))
 
 
+def _is_token(value):
+    """Last.fm's tokens are 32 letters and digits."""
+    return len(value) == 32 and value.isalnum()
+
+
 @bp.get("/auth/lastfm/callback")
 @limits.guard("callback")
 def lastfm_callback():
-    """Last.fm sends the browser back with `token`: it must be the one recorded under this
-    browser's nonce, and the record is used up whichever process finishes it."""
-    try:
-        nonce = _nonces().loads(request.args.get("n", ""), max_age=NONCE_AGE)
-    except BadSignature:
-        nonce = None
-    pending = session.get("lastfm_nonces", [])
-    if not nonce or nonce not in pending:
+    """Last.fm sends the browser back with `token`: it must be the one recorded under one of this
+    browser's nonces, and the record is used up whichever process finishes it.
+
+    Last.fm documents `cb` for its web flow and the token for its desktop flow, not both at once:
+    when it returns to the application's registered callback without our `n`, the token alone
+    still finds its record among this browser's pending nonces. A present but invalid `n` is refused.
+    """
+    pending = [n for n in session.get("lastfm_nonces", []) if isinstance(n, str)]
+    token = request.args.get("token", "")
+    if "n" in request.args:
+        try:
+            nonce = _nonces().loads(request.args.get("n", ""), max_age=NONCE_AGE)
+        except BadSignature:
+            nonce = None
+        candidates = [nonce] if nonce and nonce in pending else []
+    else:
+        candidates = pending if _is_token(token) else []
+    if not candidates:
         return _failure("Sign-in expired", "This sign-in link is stale, was already used or was "
                         "not started here. Please start again.")
-    session["lastfm_nonces"] = [n for n in pending if n != nonce]      # single use in this cookie
-    token = request.args.get("token", "")
-    if not (len(token) == 32 and token.isalnum()):
+    if not _is_token(token):
+        nonce = candidates[0]
+        session["lastfm_nonces"] = [n for n in pending if n != nonce]
         signins.drop("lastfm", nonce)
         return _failure("Sign-in cancelled", "Last.fm did not send a sign-in token, so nothing was "
                         "saved. You can try again whenever you like.", 200)
-    if not signins.use("lastfm", nonce, token):                       # ... and in every process
+    used = next((n for n in candidates if signins.use("lastfm", n, token)), None)   # in every process
+    if used is None:
         return _failure("Sign-in expired", "This sign-in link is stale, was already used or was "
                         "not started here. Please start again.")
+    session["lastfm_nonces"] = [n for n in pending if n != used]         # single use in this cookie
     try:
         with _lastfm_client() as client:
             user, _session_key = client.get_session(token)   # the key is not kept: lists are public
