@@ -1,9 +1,10 @@
 """Settings read from the environment, one class per environment."""
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from anchor.rules import RATE_LIMITS, Limit
+from anchor.rules import EDGE_HOPS, RATE_LIMITS, Limit
 from anchor.sources import registry
 from anchor.sources.base import LOOPBACK_HOSTS
 
@@ -68,7 +69,7 @@ class Config:
     DEFAULT_TABLE_PREFIX = "dev-"
     DEFAULT_DYNAMODB_ENDPOINT = "http://127.0.0.1:8765"
     DEFAULT_AI_PROVIDER = "offline"
-    DEFAULT_PROXY_HOPS = 0                           # make run: the browser talks to the app directly
+    DEFAULT_EDGE = "none"                            # make run: the browser talks to the app directly
     DEFAULT_SPOTIFY_RATE = 5.0          # requests/s a refresh run spreads its Spotify calls at
     DEFAULT_SPOTIFY_WINDOW = 120        # requests per rolling 30 s a refresh run keeps to
     DEFAULT_COPY_IN_BACKGROUND = True
@@ -140,9 +141,11 @@ class Config:
         self.WORKER_SHUTDOWN_GRACE_SECONDS = _int("ANCHOR_WORKER_SHUTDOWN_GRACE_SECONDS", 20)
         self.REFRESH_INTERVAL_SECONDS = _int("ANCHOR_REFRESH_INTERVAL_SECONDS", 7 * 24 * 3600)
         self.PAGE_CACHE_SECONDS = _int("ANCHOR_PAGE_CACHE_SECONDS", 20)
-        # Proxies in front of the app that append to X-Forwarded-For (production: the load
-        # balancer and nginx); the client address is read that many entries from the right.
-        self.TRUSTED_PROXY_HOPS = _int("ANCHOR_TRUSTED_PROXY_HOPS", self.DEFAULT_PROXY_HOPS)
+        # rules.EDGE_HOPS: the client address is that many X-Forwarded-For entries from the right.
+        self.EDGE = _env("ANCHOR_EDGE", self.DEFAULT_EDGE)
+        self.CLOUDFRONT_PREFIX_LIST = _env("ANCHOR_CLOUDFRONT_PREFIX_LIST")
+        self._hops_given = _env("ANCHOR_TRUSTED_PROXY_HOPS") is not None
+        self.TRUSTED_PROXY_HOPS = _int("ANCHOR_TRUSTED_PROXY_HOPS", EDGE_HOPS.get(self.EDGE, 0))
         # Rate-limit overrides, `name=count/seconds,...` (see anchor/web/limits.py for the names).
         self.RATE_LIMITS = _limits(_env("ANCHOR_RATE_LIMITS", ""))
         # Production: each process also writes bare JSON lines to <dir>/<process>.log.
@@ -200,6 +203,7 @@ class Config:
             raise ConfigError("ANCHOR_REFRESH_INTERVAL_SECONDS must be at least 60")
         if not 0 <= self.TRUSTED_PROXY_HOPS <= 5:
             raise ConfigError("ANCHOR_TRUSTED_PROXY_HOPS must be between 0 and 5")
+        self._validate_edge(edge_chosen=bool(_env("ANCHOR_EDGE")) or self.ENV == "production")
         if self.PAGE_CACHE_SECONDS > 30:
             raise ConfigError("ANCHOR_PAGE_CACHE_SECONDS must be 30 or less")
         if self.SECRET_KEY == Config.DEFAULT_SECRET_KEY:
@@ -211,6 +215,20 @@ class Config:
             if urlsplit(self.BASE_URL).hostname not in LOOPBACK_HOSTS:
                 raise ConfigError("Refusing the public development SECRET_KEY for a site beyond this "
                                   "machine (ANCHOR_BASE_URL); set a SECRET_KEY of your own")
+
+    def _validate_edge(self, edge_chosen):
+        """One setting decides both the hop count and who may reach the load balancer."""
+        if self.EDGE not in EDGE_HOPS:
+            raise ConfigError(f"ANCHOR_EDGE must be one of {', '.join(EDGE_HOPS)}, got {self.EDGE!r}")
+        want = EDGE_HOPS[self.EDGE]
+        if self._hops_given and edge_chosen and self.TRUSTED_PROXY_HOPS != want:
+            raise ConfigError(f"ANCHOR_TRUSTED_PROXY_HOPS={self.TRUSTED_PROXY_HOPS} contradicts ANCHOR_EDGE="
+                              f"{self.EDGE} ({want} hops): unset it, ANCHOR_EDGE decides both")
+        if self.EDGE == "cloudfront" and not re.fullmatch(r"pl-[0-9a-f]{8,17}", self.CLOUDFRONT_PREFIX_LIST or ""):
+            raise ConfigError("ANCHOR_EDGE=cloudfront needs ANCHOR_CLOUDFRONT_PREFIX_LIST, the id (pl-…) of "
+                              "com.amazonaws.global.cloudfront.origin-facing in your region (docs/deploy.md §14)")
+        if self.EDGE != "cloudfront" and self.CLOUDFRONT_PREFIX_LIST:
+            raise ConfigError(f"ANCHOR_CLOUDFRONT_PREFIX_LIST is set but ANCHOR_EDGE is {self.EDGE}: unset one")
 
     def as_dict(self):
         """Upper-case settings, for app.config.from_mapping."""
@@ -238,7 +256,7 @@ class ProductionConfig(Config):
     DEFAULT_TABLE_PREFIX = "prod-"
     DEFAULT_DYNAMODB_ENDPOINT = None
     DEFAULT_AI_PROVIDER = "bedrock"
-    DEFAULT_PROXY_HOPS = 2                           # the load balancer and nginx
+    DEFAULT_EDGE = "alb"                             # the load balancer and nginx
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"           # https only, this host only, path /
     REMEMBER_COOKIE_SECURE = True

@@ -13,6 +13,11 @@ MANUAL_COOLDOWN = timedelta(hours=1)      # between two refreshes started by the
 REFRESH_LOCK = timedelta(minutes=5)       # a refresh lock expires by itself after this
 PUBLIC_CACHE_SECONDS = 60                 # browsers and shared caches (CDN) may keep a public page
 
+# What stands in front of the app (ANCHOR_EDGE) → proxies that append to X-Forwarded-For: none
+# (make run), the load balancer and nginx, or CloudFront before them. The same value decides who
+# may reach the load balancer (.ebextensions/07-edge.config), so the two cannot disagree.
+EDGE_HOPS = {"none": 0, "alb": 2, "cloudfront": 3}
+
 
 
 @dataclass(frozen=True)

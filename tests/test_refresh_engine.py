@@ -234,3 +234,19 @@ def test_failed_first_fetch_spends_no_cooldown_and_is_retried_unpublished(refres
     profile = service.get("nadia")
     assert profile.lastManualRefreshAt == T0 and manual.manual_refresh_status(profile)[0] == "cooldown"
     assert profile.gsi1pk is None            # data now, still unpublished: out of the due index
+
+
+def test_a_retry_on_another_day_names_the_day(refresh_app, spotify_sandbox):
+    """Issue 27: a 24 h backoff read "try again after 19:01 UTC", which is also a time today."""
+    now = T0
+    clock.freeze(now)
+    connect(spotify_sandbox, "nadia", "nadia")
+    said = []
+    for wait in (timedelta(hours=1), timedelta(hours=4), timedelta(hours=24)):
+        spotify_sandbox.fail_next("503", count=4)
+        said.append(engine.refresh_profile("nadia", "scheduled").message)
+        now += wait
+        clock.freeze(now)
+    retry = now                                   # T0 + 29 h: tomorrow
+    assert said[-1].endswith(f"We will try again after {retry:%H:%M} UTC on {retry.day} {retry:%B}.")
+    assert said[0].endswith(f"We will try again after {T0 + timedelta(hours=1):%H:%M} UTC."), "today: no date"

@@ -33,7 +33,7 @@ def record_failure(profile, lock_id, now, reason):
         else:
             retry = now + backoff_after(failures)
             said["message"] = (f"Refreshing from {name} failed ({reason}). "
-                               f"We will try again after {hhmm(retry)}.")
+                               f"We will try again after {hhmm(retry, now)}.")
             changes["nextRefreshAt"] = retry
         return dict(changes, lastRefreshMessage=said["message"])
     write_locked(profile, lock_id, decide)
@@ -61,7 +61,7 @@ def rate_limited(profile, lock_id, now, exc):
     """The source asked this profile's fetch to wait: the next try is after its wait (an hour at least)."""
     name = listening.label(service.source_of(profile))
     until = max(now + timedelta(seconds=exc.retry_after), now + RATE_LIMIT_MIN_WAIT)
-    message = f"{name} asked us to slow down; the next try is after {hhmm(until)}."
+    message = f"{name} asked us to slow down; the next try is after {hhmm(until, now)}."
     write_locked(profile, lock_id, {"lastRefreshStatus": str(Outcome.RATE_LIMITED),
                                     "lastRefreshMessage": message, "nextRefreshAt": until})
     return RefreshResult(Outcome.RATE_LIMITED, message)

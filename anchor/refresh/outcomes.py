@@ -40,6 +40,8 @@ class RefreshState(NamedTuple):
     message: str
 
 
-def hhmm(moment):
-    """A time as the owner reads it in a refresh message: `14:05 UTC`."""
+def hhmm(moment, today=None):
+    """A time as the owner reads it in a refresh message: `14:05 UTC`, with the date when not `today`'s."""
+    if today is not None and moment.date() != today.date():
+        return f"{moment:%H:%M} UTC on {moment.day} {moment:%B}"
     return moment.strftime("%H:%M UTC")

@@ -1,6 +1,7 @@
 """Public pages: `/<handle>` from one profile read, and its share card image."""
 from flask import Blueprint, Response, abort, redirect, request, url_for
 
+from anchor.models import bulkhead
 from anchor.pages import public_view
 from anchor.profiles import service
 from anchor.profiles.handles import HANDLE_RE
@@ -8,6 +9,17 @@ from anchor.web import feeds, public_page, share_card, sharing, svg_card
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_global(sharing.share_view, "share_view")
+
+
+@bp.before_request
+def _visitors_wait_for_a_slot():
+    """A visitor's read waits a moment for a DynamoDB slot rather than meeting a 503 at once."""
+    bulkhead.wait_patiently(bulkhead.PAGE_WAIT)
+
+
+@bp.teardown_request
+def _back_to_the_short_wait(_exc):
+    bulkhead.wait_patiently(None)          # the thread serves an owner's request next, perhaps
 
 
 @bp.get("/<handle>")
