@@ -112,8 +112,9 @@ class Config:
         self.AI_DAILY_LIMIT = _int("ANCHOR_AI_DAILY_LIMIT", 10)
         # Both turns of one generation (connect and read timeouts, botocore's retries) fit in it.
         self.AI_BUDGET_SECONDS = _float("ANCHOR_AI_BUDGET_SECONDS", 30.0)
-        # Owner-started copy (Write copy, after a claim, after hiding) runs in a thread of the web
-        # process; tests that need the result at once turn it off (same job, run inline).
+        # Owner-started copy (Write copy, after a claim, after hiding) and a source switch's fetch
+        # run in a thread of the web process; tests that need the result at once turn it off
+        # (same job, run inline).
         self.COPY_IN_BACKGROUND = self.DEFAULT_COPY_IN_BACKGROUND
         # A fixed ceiling per pass on top of the sizing (unset: the budgets size each pass).
         self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", None)

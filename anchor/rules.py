@@ -42,6 +42,7 @@ RATE_LIMITS = {
     "claim": {"ip": Limit(30, 3600), "account": Limit(10, 3600)},
     "copy": {"account": Limit(20, 3600)},
     "refresh": {"account": Limit(12, 3600)},
+    "switch": {"account": Limit(10, 3600)},                               # showing another source
     "upload": {"ip": Limit(20, 3600), "account": Limit(6, 3600)},
 }
 

@@ -186,6 +186,18 @@ class ImportModel(_ProfilesTable):
     summary = JSONAttribute(null=True)         # plays, dates, top artist: never the file itself
 
 
+class SourceDataModel(_ProfilesTable):
+    """`SOURCEDATA#<handle>#<source>`: a source's data the page switched away from, kept only for
+    the manual cooldown so switching back shows it without a fetch."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    listening = JSONAttribute()                # the normalised data as the page held it
+    checkedAt = UTCDateTimeAttribute()         # when the source last answered with it
+    expiresAt = NumberAttribute()              # epoch seconds (the table's TTL)
+
+
 class CopyJobModel(_ProfilesTable):
     """`COPYJOB#<handle>`: the profile's latest copy generation; the conditional put is the claim."""
 
@@ -194,7 +206,7 @@ class CopyJobModel(_ProfilesTable):
 
     jobId = UnicodeAttribute()
     status = UnicodeAttribute()                # running | done
-    reason = UnicodeAttribute()                # owner | first | manual | hidden
+    reason = UnicodeAttribute()                # owner | first | manual | switch | hidden
     startedAt = UTCDateTimeAttribute()
     leaseUntil = UTCDateTimeAttribute()        # a running job past this was killed
     stage = UnicodeAttribute(null=True)        # what it is doing now, for the progress line

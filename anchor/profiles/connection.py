@@ -1,13 +1,14 @@
 """Signing in with a source, claiming (with the first fetch), linking, switching and disconnecting."""
 import logging
+from datetime import datetime, timezone
 
 from anchor import clock
 from anchor.logs import log_event
 from anchor.metrics import emf
-from anchor.models import AccountModel, account_key, conditional
+from anchor.models import AccountModel, SourceDataModel, account_key, conditional
 from anchor.profiles import index, listening, service, tokens, writes
 from anchor.profiles.accounts import owned_handle, owned_profile
-from anchor.rules import NAME_MAX
+from anchor.rules import MANUAL_COOLDOWN, NAME_MAX
 from anchor.sources.spotify import TokenSet
 from anchor.text import clean_name
 
@@ -77,15 +78,68 @@ def link(profile, account_id):
     return profile
 
 
-def show_source(profile, source):
-    """Show another linked source on the page; its data comes with the next refresh."""
+def check_linked(profile, source):
+    """Raise LinkRefused unless `source` is linked to the profile (a switch needs it)."""
     if listening.external_id(profile, source) is None:
         raise LinkRefused(f"Link {listening.label(source)} first.")
+
+
+def stored_data(profile, source, now=None):
+    """Data from `source` the page may show without a fetch: the uploaded file's totals, or data
+    the source gave within the manual cooldown (what a refresh could not fetch again); else None."""
+    if source == "upload":
+        return profile.uploaded
+    now = now or clock.now()
+    current = profile.listening or {}
+    if current.get("source") == source and _checked_at(profile) + MANUAL_COOLDOWN > now:
+        return current
+    try:
+        kept = SourceDataModel.get(_stash_key(profile.handle, source), consistent_read=True)
+    except SourceDataModel.DoesNotExist:
+        return None
+    if kept.checkedAt + MANUAL_COOLDOWN <= now or (profile.createdAt and kept.checkedAt < profile.createdAt):
+        return None                   # stale (the TTL sweeps late), or an earlier owner's
+    return kept.listening
+
+
+def show_source(profile, source, data=None):
+    """Show another linked source on the page, with `data` when it is stored; else its data comes
+    with the refresh the caller starts. The data shown until now is kept for the cooldown."""
+    check_linked(profile, source)
     connected = not listening.uses_tokens(source) or tokens.has_tokens(listening.account_id(profile, source))
     changes = {"source": source, **index.connected_fields(connected), "failureCount": 0, "lastRefreshMessage": None}
-    if source == "upload" and profile.uploaded:
-        changes["listening"] = profile.uploaded      # the file's totals are kept; the file is not
+    if data is not None:
+        changes["listening"] = data
+    _keep(profile)
     return writes.write(profile, changes, bump=True)
+
+
+def _stash_key(handle, source):
+    return f"SOURCEDATA#{handle}#{source}"
+
+
+def _checked_at(profile):
+    """When the page's data was last confirmed by its source (an unchanged check keeps `fetchedAt`)."""
+    data = profile.listening or {}
+    try:
+        fetched = datetime.fromisoformat(str(data.get("fetchedAt")).replace("Z", "+00:00"))
+    except ValueError:
+        fetched = None
+    if fetched is not None and fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=timezone.utc)
+    last = profile.lastRefreshAt if data.get("source") == service.source_of(profile) else None
+    return max((t for t in (fetched, last) if t is not None), default=datetime.min.replace(tzinfo=timezone.utc))
+
+
+def _keep(profile):
+    """Keep the page's current data for the manual cooldown (an upload keeps its own copy)."""
+    data = profile.listening or {}
+    source = data.get("source")
+    checked = _checked_at(profile)
+    if source in (None, "upload") or checked + MANUAL_COOLDOWN <= clock.now():
+        return
+    SourceDataModel(_stash_key(profile.handle, source), listening=data, checkedAt=checked,
+                    expiresAt=int((checked + MANUAL_COOLDOWN).timestamp())).save()
 
 
 def disconnect(profile):

@@ -23,7 +23,8 @@ log = logging.getLogger("anchor.refresh")
 
 COPY_PENDING_RETRY = timedelta(minutes=10)   # due again this soon if the copy step never ends
 COPY_PENDING = "copy-pending"
-OWNER_REASONS = ("first", "manual")   # an owner is waiting: their copy is written as a copy job
+OWNER_REASONS = ("first", "manual", "switch")   # an owner is waiting: their copy is written as a copy job
+COOLDOWN_REASONS = ("manual", "switch")         # the owner's fetches: a success starts the cooldown
 
 
 def next_after_success(now):
@@ -70,7 +71,8 @@ def fetch_and_store(profile, lock_id, calls, reason="scheduled"):
 def store(profile, lock_id, now, data, reason="scheduled"):
     """Write the data (when what the page shows changed) and the status, then the copy.
 
-    A manual refresh starts its hour of cooldown here, with the data: a failed one costs none.
+    A manual refresh (or a switch's fetch) starts its hour of cooldown here, with the data: a
+    failed one costs none.
     """
     name = listening.label(service.source_of(profile))
     changed = service.hash_of(data, profile.layout) != profile.dataHash
@@ -88,7 +90,7 @@ def store(profile, lock_id, now, data, reason="scheduled"):
                    "failureCount": 0, "nextRefreshAt": now + COPY_PENDING_RETRY}
         if is_new:
             changes["listening"] = data
-        if reason == "manual":
+        if reason in COOLDOWN_REASONS:
             changes["lastManualRefreshAt"] = now
         return changes
     if not write_locked(profile, lock_id, decide, bump=changed):

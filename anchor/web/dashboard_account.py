@@ -9,8 +9,7 @@ from flask_login import current_user, logout_user
 
 from anchor.extensions import csrf
 from anchor.profiles import connection, imports, lifecycle, listening, service, sessions
-from anchor.profiles.service import ProfileGone, StaleEdit
-from anchor.refresh import lock, manual
+from anchor.refresh import lock, manual, switch
 from anchor.rules import RESTORE_PERIOD
 from anchor.web import limits, public_page
 from anchor.web.dashboard import BODY, TEMPLATE, body_action, bp, owner_profile, page_context
@@ -29,23 +28,22 @@ def link_source(source):
 
 
 @bp.post("/source")
+@limits.guard("switch")
 def show_source():
-    """Show another linked source on the page, then refresh from it."""
+    """Show another linked source on the page; its fetch, when one is needed, runs off the request."""
     profile = owner_profile()
     source = request.form.get("source", "")
     if source not in SIGN_IN and source != "upload":
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                           error="That is not a source Anchor.band knows.", place="sources")
     try:
-        connection.show_source(profile, source)
-    except (connection.LinkRefused, StaleEdit, ProfileGone) as exc:
-        return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw), error=str(exc),
-                          place="sources")
-    result = manual.start_refresh(service.get(profile.handle), "switch", background=is_htmx())
+        result = switch.switch_source(profile, source, background=is_htmx())
+    except connection.LinkRefused as exc:
+        result = switch.Switched(False, str(exc))
     public_page.forget(profile.handle)
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(service.get(profile.handle), **kw),
-                      message=f"Your page now shows {listening.label(source)}. {result.message}",
-                      place="sources")
+                      message=result.message if result.ok else None,
+                      error=None if result.ok else result.message, place="sources")
 
 
 @bp.post("/upload")

@@ -38,6 +38,7 @@ MESSAGES = {
     "claim": "Too many attempts to claim a handle.",
     "copy": "“Write copy” was asked for too often.",
     "refresh": "Refresh was asked for too often.",
+    "switch": "Your page’s source was switched too often.",
     "upload": "Too many uploads.",
 }
 
