@@ -113,8 +113,7 @@ class Config:
         # Both turns of one generation (connect and read timeouts, botocore's retries) fit in it.
         self.AI_BUDGET_SECONDS = _float("ANCHOR_AI_BUDGET_SECONDS", 30.0)
         # Owner-started copy (Write copy, after a claim, after hiding) and a source switch's fetch
-        # run in a thread of the web process; tests that need the result at once turn it off
-        # (same job, run inline).
+        # run in a thread of the web process; tests turn it off (the same job, run inline).
         self.COPY_IN_BACKGROUND = self.DEFAULT_COPY_IN_BACKGROUND
         # A fixed ceiling per pass on top of the sizing (unset: the budgets size each pass).
         self.REFRESH_RUN_CAP = _int("ANCHOR_REFRESH_RUN_CAP", None)

@@ -1,7 +1,6 @@
 """The docs match the code: every repository path they name exists, and mutation.md's count is true."""
 import ast
 import re
-from pathlib import Path
 
 from anchor.config import ROOT
 
