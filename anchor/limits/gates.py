@@ -58,8 +58,11 @@ def hold_persisted(gates, specs, now):
     """
     held = {}
     started = time.monotonic()
+
+    def pass_time():
+        return now + timedelta(seconds=time.monotonic() - started)
     for source, gate in gates.items():
-        gate.wall_clock = lambda: now + timedelta(seconds=time.monotonic() - started)
+        gate.wall_clock = pass_time
         spec = specs.get(source) or SourceLimits(source, source)
         until = hold_shared(gate, spec, now)
         if until is not None:
