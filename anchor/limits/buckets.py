@@ -150,8 +150,8 @@ class SharedGate(CallBudget):
         super().__init__(max_wait=max_wait, source=source, on_pause=on_pause)
         self.bucket = bucket
 
-    def take(self):
-        super().take()            # a pause this process met: sleep or raise; counts the request
+    def take(self, max_wait=None):
+        super().take(max_wait)    # a pause this process knows of: sleep or raise; counts the request
         self.bucket.take()
 
     def pause(self, seconds):

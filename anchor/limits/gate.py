@@ -20,7 +20,8 @@ class CallBudget:
     keeps to a sliding window of `window = (requests, seconds)` (a service's rolling limit) and
     honours a pause: when any thread meets a 429, `pause(seconds)` holds every thread of the pass
     (a pause longer than `max_wait` makes `take()` raise RateLimited instead of sleeping).
-    `on_pause(seconds)` lets the pass persist a long pause for the next pass.
+    `on_pause(seconds)` shares the pause with every process (limits/pauses.py); `hold(seconds)`
+    takes one in that another process met.
     """
 
     def __init__(self, limit: int | None = None, rate_per_second: float | None = None, *,
@@ -32,19 +33,24 @@ class CallBudget:
         self.interval = 1.0 / rate_per_second if rate_per_second else 0.0
         self.window, self.max_wait, self.source, self.on_pause = window, max_wait, source, on_pause
         self._sleep, self._clock = sleep, clock
+        self.wall_clock = None   # a pass run as of another time (refresh_due(now)) reads pauses on it
         self._next_slot = clock()
         self._paused_until = 0.0
         self._recent: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def take(self) -> None:
-        """Account for one request, waiting for its turn; raise when over the limit or paused long."""
+    def take(self, max_wait: float | None = None) -> None:
+        """Account for one request, waiting for its turn; raise when over the limit or paused long.
+
+        `max_wait` overrides the gate's longest pause to sleep through (0: never sleep out a pause).
+        """
+        longest = self.max_wait if max_wait is None else max_wait
         with self._lock:
             if self.limit is not None and self.count >= self.limit:
                 raise BudgetExhausted(f"The request budget of {self.limit} is used up for this run")
             now = self._clock()
             paused = self._paused_until - now
-            if paused > self.max_wait:
+            if paused > longest:
                 raise RateLimited(paused, self.source)
             slot = max(now, self._next_slot, self._paused_until)
             if self.window:

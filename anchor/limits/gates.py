@@ -4,18 +4,22 @@ Every gate is built here from the sources' `SourceLimits` ({source: spec}); the 
 only asks for one and charges its requests to it through `ProfileCalls`.
 """
 import threading
+import time
+from datetime import timedelta
 
 from flask import current_app
 
+from anchor import clock
 from anchor.limits import pauses
 from anchor.limits.buckets import SharedGate, TokenBucket
 from anchor.limits.gate import CallBudget
+from anchor.limits.spec import SourceLimits
 
 _gates_lock = threading.Lock()
 
 
 def _persist(spec):
-    """Write a pause the gate meets to the source's persisted state (read by the next pass)."""
+    """Write a pause the gate meets to the source's shared state (read by every process's next fetch)."""
     return lambda seconds: pauses.record_pause(spec.source, seconds, per_address=spec.per_address)
 
 
@@ -34,15 +38,35 @@ def pass_gates(specs, given=None):
     return {source: given.get(source) or pass_gate(spec) for source, spec in specs.items()}
 
 
+def hold_shared(gate, spec, now=None):
+    """Hold `gate` for the pause any process recorded for the source (one consistent read).
+
+    Returns when the source lets us back in, or None when it is open.
+    """
+    wall_clock = getattr(gate, "wall_clock", None) or clock.now
+    now = now or wall_clock()
+    until = pauses.paused_until(spec.source, now, per_address=spec.per_address)
+    if until is not None:
+        gate.hold((until - now).total_seconds())
+    return until
+
+
 def hold_persisted(gates, specs, now):
-    """Hold each gate for the pause its source asked for in an earlier pass: {source: until}."""
+    """Hold each gate of a pass for the pause its source is under as the pass starts: {source: until}.
+
+    The gates keep the pass's time from `now` on, for the read before each fetch.
+    """
     held = {}
+    started = time.monotonic()
+
+    def pass_time():
+        return now + timedelta(seconds=time.monotonic() - started)
     for source, gate in gates.items():
-        spec = specs.get(source)
-        until = pauses.paused_until(source, now, per_address=spec is not None and spec.per_address)
+        gate.wall_clock = pass_time
+        spec = specs.get(source) or SourceLimits(source, source)
+        until = hold_shared(gate, spec, now)
         if until is not None:
             held[source] = until
-            gate.hold((until - now).total_seconds())
     return held
 
 
@@ -76,15 +100,22 @@ def shared_gates(specs, app=None):
 
 
 class ProfileCalls:
-    """Counts one profile's requests while charging them to its gate (a pass's or the process's)."""
+    """Counts one profile's requests while charging them to its gate (a pass's or the process's).
 
-    def __init__(self, gate, in_pass):
-        self.shared, self.in_pass = gate, in_pass
+    With `wait=False` (an owner waits on the answer) a pause is never slept out: the request
+    raises RateLimited at once.
+    """
+
+    def __init__(self, gate, in_pass, *, wait=True):
+        self.shared, self.in_pass, self.wait = gate, in_pass, wait
         self.count = 0
 
     def take(self):
-        """Wait for the gate, then count the request."""
-        self.shared.take()
+        """Wait for the gate (or refuse at once while it is paused), then count the request."""
+        if self.wait:
+            self.shared.take()
+        else:
+            self.shared.take(max_wait=0)
         self.count += 1
 
     def pause(self, seconds):

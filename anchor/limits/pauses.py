@@ -1,17 +1,16 @@
-"""One persisted pause per source, in DynamoDB, so a long pause outlives the pass that met it.
+"""One shared pause per source, in DynamoDB: a pause any process meets holds every process.
 
 Spotify and the AI model limit per application: their state is one item for every worker.
 ListenBrainz and Last.fm limit per client IP address (`SourceLimits.per_address`): each instance
-keeps its own item. Within a pass, every thread shares one CallBudget (gate.py); a pause longer
-than the pass waits is written here, and the next pass reads it before it starts.
+keeps its own item, shared by its processes. Every pause a gate meets is written here, however
+short (a ListenBrainz 429 asks for its 10 s window); every fetch reads it once before its first
+request (gates.hold_shared), and a pass also reads it when it starts.
 """
 import socket
 from datetime import timedelta
 
 from anchor import clock
 from anchor.models import RateStateModel, conditional
-
-PERSIST_AFTER = timedelta(seconds=60)     # shorter pauses only matter inside one pass
 
 
 def state_key(source, per_address=False):
@@ -21,7 +20,7 @@ def state_key(source, per_address=False):
 
 
 def paused_until(source, now=None, *, per_address=False):
-    """When the source lets us back in, or None when it is open at `now`."""
+    """When the source lets us back in, or None when it is open at `now` (one consistent read)."""
     try:
         item = RateStateModel.get(state_key(source, per_address), consistent_read=True)
     except RateStateModel.DoesNotExist:
@@ -31,8 +30,8 @@ def paused_until(source, now=None, *, per_address=False):
 
 
 def record_pause(source, seconds, *, per_address=False):
-    """Remember a pause of `seconds` from now, unless a longer one is already recorded."""
-    if timedelta(seconds=seconds) < PERSIST_AFTER:
+    """Remember a pause of `seconds` from now for every process, unless a longer one is recorded."""
+    if seconds <= 0:
         return False
     now = clock.now()
     until = now + timedelta(seconds=seconds)

@@ -2,14 +2,17 @@
 
 Lock (refresh/lock.py) → the steps (refresh/steps.py: fetch, data, copy) → release the lock.
 Requests go through the gate the limits package gives: the pass's for its source, or this
-process's outside a pass; failures follow refresh/failures.py.
+process's outside a pass; failures follow refresh/failures.py. Before a fetch the gate takes in
+the pause any process met for the source (limits/pauses.py): one consistent read per fetch,
+none per request. An owner waiting on the answer never sleeps out a pause.
 """
 import logging
 import time
+from datetime import timedelta
 
 from flask import current_app
 
-from anchor import limits
+from anchor import clock, limits
 from anchor.logs import log_event
 from anchor.profiles import listening, service
 from anchor.refresh import source_limits, steps
@@ -17,6 +20,8 @@ from anchor.refresh.lock import acquire_lock, release_lock
 from anchor.refresh.outcomes import ALREADY_REFRESHING, Outcome, RefreshResult
 
 log = logging.getLogger("anchor.refresh")
+
+REQUEST_REASONS = ("first", "manual", "switch")   # an owner waits on the answer: never sleep out a pause
 
 
 def refresh_profile(handle, reason, *, budget=None, budgets=None):
@@ -32,6 +37,7 @@ def refresh_profile(handle, reason, *, budget=None, budgets=None):
         return _logged(RefreshResult(Outcome.FAILED, message), handle, reason, started)
     source = service.source_of(profile)
     gate = (budgets or {}).get(source) or (budget if source == "spotify" else None)
+    held_gate(source, gate)
     if gate is not None and closed(gate, source):
         # The source asked the whole pass to wait, or its budget is spent: stay due, write nothing.
         return _logged(RefreshResult(Outcome.SOURCE_PAUSED, f"{listening.label(source)} is paused "
@@ -39,7 +45,29 @@ def refresh_profile(handle, reason, *, budget=None, budgets=None):
     lock_id = acquire_lock(profile)
     if lock_id is None:
         return _logged(RefreshResult(Outcome.SKIPPED_LOCKED, ALREADY_REFRESHING), handle, reason, started)
-    return run_locked(profile, lock_id, reason, gate, started)
+    return run_locked(profile, lock_id, reason, gate, started, wait=reason not in REQUEST_REASONS)
+
+
+def held_gate(source, gate=None):
+    """The gate a fetch from `source` goes through (`gate`, a pass's, or this process's), held
+    for the pause any process recorded for the source (one consistent read)."""
+    specs = source_limits.specs(current_app.config)
+    gate = gate or limits.gate_for(source, specs, listening.label(source))
+    if source in specs:
+        limits.hold_shared(gate, specs[source])
+    return gate
+
+
+def owner_pause(profile):
+    """While the profile's source is paused for every process: the answer to an owner's click,
+    naming when it can run (nothing is sent, no cooldown starts). None when the source is open."""
+    source = service.source_of(profile)
+    seconds = held_gate(source).paused_for
+    if seconds <= 0:
+        return None
+    ready = (clock.now() + timedelta(seconds=seconds + 1)).replace(microsecond=0)   # rounded up
+    return RefreshResult(Outcome.SOURCE_PAUSED, f"{listening.label(source)} asked us to wait a moment: "
+                                                f"you can refresh after {ready:%H:%M:%S} UTC.")
 
 
 def closed(gate, source):
@@ -49,12 +77,14 @@ def closed(gate, source):
             or (remaining is not None and remaining < listening.CALLS_PER_FETCH.get(source, 1)))
 
 
-def run_locked(profile, lock_id, reason, gate, started):
+def run_locked(profile, lock_id, reason, gate, started, *, wait=True):
     """Refresh a profile whose lock we hold, then release the lock whatever happened.
 
-    `gate` is the pass's gate for the profile's source, or None: this process's gate is used.
+    `gate` is the pass's gate for the profile's source, or None: this process's gate is used,
+    already held for the shared pause (`held_gate`). With `wait=False` (a request thread) a
+    pause ends the fetch as rate limited instead of being slept out.
     """
-    calls = _calls(service.source_of(profile), gate)
+    calls = _calls(service.source_of(profile), gate, wait)
     try:
         profile.refresh(consistent_read=True)   # owner edits made before the lock decide the write
         result = steps.fetch_and_store(profile, lock_id, calls, reason)
@@ -72,14 +102,15 @@ def run_locked(profile, lock_id, reason, gate, started):
     return _logged(result, profile.handle, reason, started)
 
 
-def _calls(source, gate):
+def _calls(source, gate, wait):
     """The profile's request counter on the pass's gate, or on this process's gate for the source."""
     if gate is not None:
-        return limits.ProfileCalls(gate, in_pass=True)
+        return limits.ProfileCalls(gate, in_pass=True, wait=wait)
     # Without a pass (manual refresh, first fetch) the process's gate paces the requests and
     # holds them after a 429, as a pass's gate does for its threads.
     specs = source_limits.specs(current_app.config)
-    return limits.ProfileCalls(limits.gate_for(source, specs, listening.label(source)), in_pass=False)
+    return limits.ProfileCalls(limits.gate_for(source, specs, listening.label(source)), in_pass=False,
+                               wait=wait)
 
 
 def _logged(result, handle, reason, started):
