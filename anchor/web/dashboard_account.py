@@ -36,13 +36,14 @@ def show_source():
     if source not in SIGN_IN and source != "upload":
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                           error="That is not a source Anchor.band knows.", place="sources")
+    before = public_page.shown(profile)
     try:
         connection.show_source(profile, source)
     except (connection.LinkRefused, StaleEdit, ProfileGone) as exc:
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw), error=str(exc),
                           place="sources")
     result = manual.start_refresh(service.get(profile.handle), "switch", background=is_htmx())
-    public_page.forget(profile.handle)
+    public_page.changed(profile.handle, before)
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(service.get(profile.handle), **kw),
                       message=f"Your page now shows {listening.label(source)}. {result.message}",
                       place="sources")
@@ -150,8 +151,9 @@ def preview():
 @limits.guard("refresh")
 def refresh_now():
     profile = owner_profile()
+    before = public_page.shown(profile)
     result = manual.start_manual_refresh(profile, background=is_htmx())
-    public_page.forget(profile.handle)
+    public_page.changed(profile.handle, before)
     ok = result.outcome in ("running", "refreshed", "unchanged")
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(service.get(profile.handle), **kw),
                       message=result.message if ok else None, error=None if ok else result.message,
