@@ -1,7 +1,8 @@
-"""The CDN in front of the public pages (CloudFront): told to forget a page taken down.
+"""The CDN in front of the public pages (CloudFront): told to forget a page taken down or
+changed by its owner (web/public_page.py: `take_down`, `changed`).
 
-Only used when `ANCHOR_CLOUDFRONT_DISTRIBUTION_ID` is set. Without it, pages still disappear
-within the shared-cache lifetime (`s-maxage`); with it, the edge drops them at once. A failed
+Only used when `ANCHOR_CLOUDFRONT_DISTRIBUTION_ID` is set. Without it, the edge catches up within
+the shared-cache lifetime (`s-maxage`); with it, the edge drops the page at once. A failed
 invalidation is logged and never fails the owner's action.
 """
 import logging

@@ -153,7 +153,7 @@ class Config:
         # CloudWatch namespace of the embedded-metric lines (one per stage, if several share an account).
         self.METRICS_NAMESPACE = _env("ANCHOR_METRICS_NAMESPACE", "Anchor")
         # The CloudFront distribution in front of the web environment, if any: pages taken
-        # down are invalidated there at once (see anchor/cdn.py).
+        # down or changed by their owner are invalidated there at once (see anchor/cdn.py).
         self.CLOUDFRONT_DISTRIBUTION_ID = _env("ANCHOR_CLOUDFRONT_DISTRIBUTION_ID")
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -1,11 +1,13 @@
-"""Taking a page down invalidates it at the CDN (CloudFront, here a moto server speaking its
-REST/XML API); a failed invalidation is logged and the owner's action still happens."""
+"""Taking a page down or an owner's edit of a published page invalidates it at the CDN
+(CloudFront, here a moto server speaking its REST/XML API); a failed invalidation is logged and
+the owner's action still happens."""
 import uuid
 
 import boto3
 import pytest
 
 from anchor.models import ProfileModel
+from tests.factories import items
 from tests.web_helpers import claim, post
 
 
@@ -62,3 +64,21 @@ def test_taking_a_page_down_invalidates_it_and_a_failed_invalidation_changes_not
     assert [r.fields for r in failed] == [{"handle": "nadia", "distribution": "EDOESNOTEXIST",
                                            "error": "NoSuchDistribution"}]
     assert len(_paths(client, distribution)) == 2
+
+
+def test_an_owner_edit_of_a_published_page_invalidates_it_and_a_private_change_does_not(cdn_app, cloudfront):
+    client, distribution = cloudfront
+    browser = cdn_app(distribution).test_client()
+    claim(browser, "nadia")
+    version = ProfileModel.get("USER#nadia", consistent_read=True).version
+    post(browser, "/dashboard/name", {"display_name": "Nadia Before", "version": version})
+    post(browser, "/dashboard/publish")
+    assert _paths(client, distribution) == []                   # nothing public was cached yet
+    post(browser, "/dashboard/auto-refresh", {})                # private: the page stays the same
+    assert _paths(client, distribution) == []
+    artist = items(ProfileModel.get("USER#nadia", consistent_read=True))["artists"][0]
+    post(browser, f"/dashboard/items/{artist['id']}/hide")
+    assert _paths(client, distribution) == [["/nadia*"]]
+    version = ProfileModel.get("USER#nadia", consistent_read=True).version
+    post(browser, "/dashboard/name", {"display_name": "Nadia After", "version": version})
+    assert _paths(client, distribution) == [["/nadia*"], ["/nadia*"]]

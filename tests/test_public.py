@@ -9,6 +9,7 @@ import pytest
 
 from anchor.models import ProfileModel
 from tests.factories import items
+from tests.test_stored_page import renders  # noqa: F401  (fixture)
 from tests.web_helpers import claim, post, sign_in
 
 
@@ -51,14 +52,29 @@ def test_open_graph_and_twitter_tags(published, visitor, app):
     assert re.search(r"<title>.+ \(@nadia\) · Anchor\.band</title>", body)
 
 
-def test_one_read_and_no_outbound_call(published, visitor, dynamodb_calls, only_dynamodb, app):
+@pytest.fixture
+def read_attributes(monkeypatch):
+    """The attribute names each GetItem asked for, in order."""
+    from botocore.client import BaseClient
+    asked = []
+    original = BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        if operation_name == "GetItem":
+            asked.append(set(api_params.get("ExpressionAttributeNames", {}).values()))
+        return original(self, operation_name, api_params)
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return asked
+
+
+def test_one_read_and_no_outbound_call(published, visitor, dynamodb_calls, only_dynamodb, app, read_attributes):
     app.extensions["anchor.page_cache"].forget("nadia")
     dynamodb_calls.clear()
     assert visitor.get("/nadia").status_code == 200
-    assert dynamodb_calls == [("DynamoDB", "GetItem")]
+    assert dynamodb_calls == [("DynamoDB", "GetItem")] and "pageGz" in read_attributes[-1]
     dynamodb_calls.clear()
-    assert visitor.get("/nadia").status_code == 200      # hot: from the page cache
-    assert dynamodb_calls == []
+    assert visitor.get("/nadia").status_code == 200      # hot: the cached bytes, checked by one small read
+    assert dynamodb_calls == [("DynamoDB", "GetItem")] and "pageGz" not in read_attributes[-1]
 
 
 def test_outbound_guard_really_fails(only_dynamodb, spotify_sandbox):
@@ -185,7 +201,7 @@ def test_ranked_compact_page(published, visitor):
     assert len(body.encode()) <= 30 * 1024
 
 
-def test_range_links_each_a_cached_page_of_one_read(published, visitor, dynamodb_calls, app):
+def test_range_links_each_a_cached_page_of_one_read(published, visitor, dynamodb_calls, app, renders):
     body = visitor.get("/nadia").get_data(as_text=True)
     assert '<nav class="ranges small" aria-label="Time range">' in body
     assert 'href="/nadia?range=month"' in body and 'href="/nadia?range=all"' in body
@@ -200,7 +216,9 @@ def test_range_links_each_a_cached_page_of_one_read(published, visitor, dynamodb
         assert data[name]["artists"][0]["name"].replace("'", "&#39;") in text
         assert page.headers["Cache-Control"] == "public, max-age=60, s-maxage=60"
         dynamodb_calls.clear()
-        assert visitor.get(f"/nadia?range={param}").status_code == 200 and dynamodb_calls == []
+        renders.clear()                                  # cached: one small read, no render
+        assert visitor.get(f"/nadia?range={param}").status_code == 200 and dynamodb_calls == [("DynamoDB", "GetItem")]
+        assert renders == []
     assert visitor.get("/nadia?range=week").status_code == 404
     assert visitor.get("/nadia?range=half_year").status_code == 404
 

@@ -44,7 +44,8 @@ def get(handle, consistent=True):
 
 def get_public(handle):
     """The profile if it is published and not deleted, else None (one GetItem)."""
-    profile = get(handle, consistent=False)
+    # Strongly consistent: an owner's edit through any process is on the next visitor's view.
+    profile = get(handle, consistent=True)
     if profile is None or not profile.isPublic or profile.deletedAt is not None:
         return None
     return profile

@@ -108,9 +108,10 @@ def _edit(action, block, *args, album_id=None, place=None):
     profile = owner_profile()
     blocks = [block, "versions", "flash"]
     message = error = None
+    before = public_page.shown(profile)
     try:
         action(profile, *args)
-        public_page.forget(profile.handle)
+        public_page.changed(profile.handle, before)
         message = "Saved."
     except StaleEdit as exc:
         error = exc.message
@@ -145,11 +146,12 @@ def edit_line(album_id):
 def body_action(action, message, *args, allow_deleted=False, place="status", blocks=BODY):
     """Run an owner action; HTMX gets `blocks` back with the message shown at `place`."""
     profile = owner_profile(allow_deleted=allow_deleted)
+    before = public_page.shown(profile)
     try:
         result = action(profile, *args)
     except (EditRefused, LifecycleRefused, ProfileGone, StaleEdit) as exc:
         return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, **kw), error=str(exc), place=place)
-    public_page.forget(profile.handle)
+    public_page.changed(profile.handle, before)
     text = message(result) if callable(message) else message
     return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, **kw), message=text, place=place)
 
@@ -201,8 +203,9 @@ def move_item(item_id):
 def generate_copy():
     """Start writing copy in the background; the dashboard shows its progress, then the result."""
     profile = owner_profile()
+    before = public_page.shown(profile)
     started = copyjobs.start(profile, "owner")
-    public_page.forget(profile.handle)
+    public_page.changed(profile.handle, before)
     job = started.job
     failed = not started.started or (job.status == copyjobs.DONE and job.outcome not in ("written", "unchanged"))
     done = started.started and job.status == copyjobs.DONE      # ran inline

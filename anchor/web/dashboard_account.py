@@ -36,11 +36,12 @@ def show_source():
     if source not in SIGN_IN and source != "upload":
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                           error="That is not a source Anchor.band knows.", place="sources")
+    before = public_page.shown(profile)
     try:
         result = switch.switch_source(profile, source, background=is_htmx())
     except connection.LinkRefused as exc:
         result = switch.Switched(False, str(exc))
-    public_page.forget(profile.handle)
+    public_page.changed(profile.handle, before)
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(service.get(profile.handle), **kw),
                       message=result.message if result.ok else None,
                       error=None if result.ok else result.message, place="sources")
@@ -148,8 +149,9 @@ def preview():
 @limits.guard("refresh")
 def refresh_now():
     profile = owner_profile()
+    before = public_page.shown(profile)
     result = manual.start_manual_refresh(profile, background=is_htmx())
-    public_page.forget(profile.handle)
+    public_page.changed(profile.handle, before)
     ok = result.outcome in ("running", "refreshed", "unchanged")
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(service.get(profile.handle), **kw),
                       message=result.message if ok else None, error=None if ok else result.message,

@@ -2,6 +2,9 @@
 and the one answer (ETag, 304, gzip) for a page, a feed or a card. The page itself is rendered on
 write (anchor/pages/render.py).
 
+Both reads are strongly consistent: a page-changing write made through any process is on the
+next view in every process (eventually consistent reads may lag a write by about a second).
+
 After a deploy that changes the render version, the first view of each page renders it again
 and writes it back, conditioned on the item's revision being the one it rendered from and
 without bumping `rev` or `version`: owners never see "changed elsewhere" because of a deploy,
@@ -24,17 +27,34 @@ from anchor.pages.render import PAGE_ATTRIBUTES, counters, render_version
 log = logging.getLogger("anchor.pages")
 # What the visitor view reads: the stored page and what decides whether it may be served.
 VIEW_ATTRIBUTES = ["pk", "handle", "ownerId", "isPublic", "deletedAt", "rev", *PAGE_ATTRIBUTES]
+# What a page-cache hit reads to check its copy is still the page: the same, without the bytes.
+STAMP_ATTRIBUTES = ["pk", "ownerId", "isPublic", "deletedAt", "rev", "pageEtag", "pageRender"]
 
 
-def get_stored(handle):
-    """The few attributes the visitor view needs (one GetItem), or None for no public page."""
+def _read(handle, attributes):
     try:
-        item = ProfileModel.get(profile_key(handle), attributes_to_get=VIEW_ATTRIBUTES)
+        return ProfileModel.get(profile_key(handle), attributes_to_get=attributes, consistent_read=True)
     except ProfileModel.DoesNotExist:
+        return None
+
+
+def _if_public(item):
+    if item is None:
         return None
     if not item.isPublic or item.deletedAt is not None:
         return None
     return item
+
+
+def get_stored(handle):
+    """The few attributes the visitor view needs (one GetItem), or None for no public page."""
+    return _if_public(_read(handle, VIEW_ATTRIBUTES))
+
+
+def get_stamp(handle):
+    """What names the visitor's page now, without its bytes (one small GetItem), or None for no
+    public page: owner, revision, stored page ETag and render version."""
+    return _if_public(_read(handle, STAMP_ATTRIBUTES))
 
 
 def write_back(profile, body, etag):
