@@ -89,6 +89,18 @@ def test_write_copy_in_the_background_with_and_without_javascript(jobs_app, bedr
     assert "did not pass our checks" in page and "Write copy</button>" in page
 
 
+def test_the_refresh_note_says_the_copy_is_being_written_only_until_it_is(jobs_app, bedrock_standin):
+    client = jobs_app.test_client()
+    bedrock_standin.hold()
+    claim(client, "nadia")                      # the first fetch's copy runs as a job
+    assert _job().status == copyjobs.RUNNING
+    assert copyjobs.WRITING in client.get("/dashboard").get_data(as_text=True)
+    bedrock_standin.release()
+    assert wait_for_job().outcome == "written"
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Refreshed from Spotify at" in page and copyjobs.WRITING not in page
+
+
 def test_a_second_click_while_writing_starts_nothing(jobs_app, bedrock_standin):
     client = claimed(jobs_app, bedrock_standin)
     bedrock_standin.hold()
