@@ -140,6 +140,13 @@ def test_failure_page_names_the_failed_sign_in_and_offers_all_three(client, call
         assert f'href="{start}"' in page and f"Sign in with {label}" in page
 
 
+def test_failure_while_signed_in_leads_back_to_the_dashboard(client, app):
+    sign_in(client, "nadia")                     # a link to ListenBrainz that fails
+    page = client.get("/auth/listenbrainz/callback?code=x&state=forged").get_data(as_text=True)
+    assert "Signing in with ListenBrainz did not finish" in page and 'href="/dashboard"' in page
+    assert "Sign in with Spotify" not in page    # it would switch this browser to another account
+
+
 def test_logout_needs_post_with_csrf(client, app):
     sign_in(client, "lena")
     assert client.get("/logout").status_code == 404  # GET never signs anyone out (the handle route)
