@@ -117,19 +117,19 @@ def _oauth_token(client, name):
         return client.authorize_access_token()
     except MismatchingStateError:
         return failure("Sign-in expired", "This sign-in link is stale or was not started here. "
-                        "Please start again.")
+                       "Please start again.")
     except OAuthError as exc:
         if exc.error == "access_denied":
             return failure("Sign-in cancelled", f"You chose not to connect {name}, so nothing was "
-                            "saved. You can try again whenever you like.", 200)
+                           "saved. You can try again whenever you like.", 200)
         if exc.error == "invalid_grant":
             return failure("Sign-in link already used", "That sign-in code was already used or "
-                            "has expired. Please start again.")
+                           "has expired. Please start again.")
         log_event(log, "oauth error", level=logging.WARNING, source=name, error=str(exc.error)[:64])
         return failure(f"{name} refused sign-in", f"{name} did not accept the sign-in. Please try again.")
     except (requests.RequestException, ValueError):
         return failure(f"{name} is not answering", f"We could not reach {name} to finish signing "
-                        "you in. Please try again in a few minutes.", 502)
+                       "you in. Please try again in a few minutes.", 502)
 
 
 # -- Spotify ------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def callback():
         log_event(log, "sign-in profile fetch failed", level=logging.WARNING, source="spotify",
                   error=type(exc).__name__)
         return failure("Spotify is not answering", "We could not read your Spotify profile. "
-                        "Please try again in a few minutes.", 502)
+                       "Please try again in a few minutes.", 502)
     return _finish("spotify", account_id, display_name)
 
 
@@ -183,7 +183,7 @@ def listenbrainz_callback():
         log_event(log, "sign-in profile fetch failed", level=logging.WARNING, source="listenbrainz",
                   error=type(exc).__name__)
         return failure("MusicBrainz is not answering", "We could not read your MusicBrainz user "
-                        "name. Please try again in a few minutes.", 502)
+                       "name. Please try again in a few minutes.", 502)
     account_id, display_name, _handle = connection.sign_in("listenbrainz", user)
     return _finish("listenbrainz", account_id, display_name)
 
@@ -210,7 +210,7 @@ def login_lastfm():
     except SourceError as exc:
         log_event(log, "sign-in token failed", level=logging.WARNING, source="lastfm", error=type(exc).__name__)
         return failure("Last.fm is not answering", "We could not start signing you in with Last.fm. "
-                        "Please try again in a few minutes.", 502)
+                       "Please try again in a few minutes.", 502)
     nonce = secrets.token_urlsafe(16)
     signins.remember("lastfm", nonce, token, NONCE_AGE)
     pending = [n for n in session.get("lastfm_nonces", []) if isinstance(n, str)]
@@ -248,17 +248,17 @@ def lastfm_callback():
         candidates = pending if _is_token(token) else []
     if not candidates:
         return failure("Sign-in expired", "This sign-in link is stale, was already used or was "
-                        "not started here. Please start again.")
+                       "not started here. Please start again.")
     if not _is_token(token):
         nonce = candidates[0]
         session["lastfm_nonces"] = [n for n in pending if n != nonce]
         signins.drop("lastfm", nonce)
         return failure("Sign-in cancelled", "Last.fm did not send a sign-in token, so nothing was "
-                        "saved. You can try again whenever you like.", 200)
+                       "saved. You can try again whenever you like.", 200)
     used = next((n for n in candidates if signins.use("lastfm", n, token)), None)   # in every process
     if used is None:
         return failure("Sign-in expired", "This sign-in link is stale, was already used or was "
-                        "not started here. Please start again.")
+                       "not started here. Please start again.")
     session["lastfm_nonces"] = [n for n in pending if n != used]         # single use in this cookie
     try:
         with _lastfm_client() as client:
@@ -267,7 +267,7 @@ def lastfm_callback():
         log_event(log, "sign-in session failed", level=logging.WARNING, source="lastfm",
                   error=type(exc).__name__)
         return failure("Last.fm refused sign-in", "Last.fm did not accept the sign-in (it may have "
-                        "been used already). Please start again.")
+                       "been used already). Please start again.")
     account_id, display_name, _handle = connection.sign_in("lastfm", user)
     return _finish("lastfm", account_id, display_name)
 
