@@ -42,7 +42,7 @@ class BrainzStandIn(OAuthEndpoints, StandIn):
     """MusicBrainz OAuth2 + ListenBrainz stats + Cover Art Archive on one port, with injectable faults."""
 
     name = "brainz-standin"
-    fault_kinds = _API_FAULTS + ("read_only",)
+    fault_kinds = _API_FAULTS + ("read_only", "invalid_token")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, client_id: str = "anchor-demo",
                  client_secret: str = "anchor-demo-secret", redirect_uris=DEFAULT_REDIRECT_URIS,

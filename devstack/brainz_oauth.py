@@ -202,12 +202,16 @@ class OAuthEndpoints:
         return answer
 
     def userinfo(self, request: Request) -> Reply:
-        """GET|POST /oauth2/userinfo with a Bearer header or an access_token parameter."""
+        """GET|POST /oauth2/userinfo with a Bearer header or an access_token parameter.
+
+        A queued `invalid_token` fault answers as for a token revoked since it was issued (the owner
+        removed the application in their account): the same 401 as an unknown token.
+        """
         auth = request.headers.get("authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else request.params.get("access_token", "")
         with self._lock:
             entry = self._access.get(token)
-        if entry is None or entry["expires"] < time.time():
+        if entry is None or entry["expires"] < time.time() or self.take_fault(("invalid_token",)):
             return json_reply(401, {"error": "invalid_token", "error_description": "Invalid value"},
                               {"WWW-Authenticate": 'Bearer realm="MusicBrainz"', **_NO_STORE})
         if "profile" not in entry["scope"].split():

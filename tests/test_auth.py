@@ -2,6 +2,7 @@
 import logging
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
 from anchor import create_app
@@ -122,6 +123,28 @@ def test_spotify_outage_during_exchange(client, spotify_sandbox):
     assert response.status_code == 502
     assert b"Traceback" not in response.data
     assert b"Spotify is not answering" in response.data
+
+
+@pytest.mark.parametrize("callback, failed", [
+    ("/auth/spotify/callback?code=x&state=forged", "Spotify"),
+    ("/auth/listenbrainz/callback?code=x&state=forged", "ListenBrainz"),
+    ("/auth/lastfm/callback?n=forged&token=" + "a" * 32, "Last.fm"),
+])
+def test_failure_page_names_the_failed_sign_in_and_offers_all_three(client, callback, failed):
+    answer = client.get(callback)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "Sign-in expired" in page
+    assert f"Signing in with {failed} did not finish" in page
+    for start, label in (("/login/listenbrainz", "ListenBrainz"), ("/login/lastfm", "Last.fm"),
+                         ("/login", "Spotify")):
+        assert f'href="{start}"' in page and f"Sign in with {label}" in page
+
+
+def test_failure_while_signed_in_leads_back_to_the_dashboard(client, app):
+    sign_in(client, "nadia")                     # a link to ListenBrainz that fails
+    page = client.get("/auth/listenbrainz/callback?code=x&state=forged").get_data(as_text=True)
+    assert "Signing in with ListenBrainz did not finish" in page and 'href="/dashboard"' in page
+    assert "Sign in with Spotify" not in page    # it would switch this browser to another account
 
 
 def test_logout_needs_post_with_csrf(client, app):

@@ -124,6 +124,16 @@ def test_userinfo(brainz_standin):
                         timeout=5).status_code == 401
 
 
+def test_invalid_token_fault_answers_userinfo_as_for_a_revoked_token(brainz_standin):
+    access = brainz_standin.issue_tokens("minji_kpop", offline=False)["access_token"]
+    brainz_standin.fail_next("invalid_token")
+    url, headers = f"{brainz_standin.url}/oauth2/userinfo", {"Authorization": f"Bearer {access}"}
+    refused = requests.get(url, headers=headers, timeout=5)
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_token"
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert requests.get(url, headers=headers, timeout=5).json()["sub"] == "minji_kpop"   # used up
+
+
 def test_artist_stats_shape_and_order_of_checks(brainz_standin):
     answer = stats(brainz_standin, "Grimnir", range="month", count=5)
     payload = answer.json()["payload"]

@@ -1,5 +1,6 @@
 """Copy written off the request path: progress (HTMX and plain), one job at a time, the time
 budget, failures that cost nothing, 'unchanged', the Spotify opt-in in the background."""
+import os
 import time
 
 import pytest
@@ -8,6 +9,7 @@ from anchor import create_app, migrate
 from anchor.models import CopyJobModel, ProfileModel
 from anchor.profiles import copyjobs
 from tests.conftest import drop_tables
+from tests.two_processes import AppProcess, child_config
 from tests.web_helpers import claim, post
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -87,6 +89,36 @@ def test_write_copy_in_the_background_with_and_without_javascript(jobs_app, bedr
     wait_for_job()
     page = client.get("/dashboard").get_data(as_text=True)
     assert "did not pass our checks" in page and "Write copy</button>" in page
+
+
+def test_the_refresh_note_says_the_copy_is_being_written_only_until_it_is(jobs_app, bedrock_standin):
+    client = jobs_app.test_client()
+    bedrock_standin.hold()
+    claim(client, "nadia")                      # the first fetch's copy runs as a job
+    assert _job().status == copyjobs.RUNNING
+    assert copyjobs.WRITING in client.get("/dashboard").get_data(as_text=True)
+    bedrock_standin.release()
+    assert wait_for_job().outcome == "written"
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Refreshed from Spotify at" in page and copyjobs.WRITING not in page
+
+
+def test_the_note_is_right_on_a_process_that_did_not_run_the_job(jobs_app, bedrock_standin, tmp_path):
+    """The job runs in a thread of this process; the dashboard is read from another one."""
+    client = jobs_app.test_client()
+    bedrock_standin.hold()
+    claim(client, "nadia")
+    cookie = client.get_cookie("session").value
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    other = AppProcess(child_config(jobs_app, AI_PROVIDER="offline"), env, tmp_path / "process-b.log")
+    try:
+        assert copyjobs.WRITING in other.get("/dashboard", cookie).text
+        bedrock_standin.release()
+        wait_for_job()
+        page = other.get("/dashboard", cookie).text
+        assert "Refreshed from Spotify at" in page and copyjobs.WRITING not in page
+    finally:
+        other.kill()
 
 
 def test_a_second_click_while_writing_starts_nothing(jobs_app, bedrock_standin):

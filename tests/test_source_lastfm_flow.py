@@ -189,7 +189,23 @@ def test_private_user_is_told_how_to_fix_it(client, app, lastfm_standin):
     page = dashboard_text(client)
     assert "anchor.band/private-eye" in page and "listening data is private" in page
     assert "privacy settings" in page
-    assert not service.has_data(profile_of(app, "private-eye"))
+    profile = profile_of(app, "private-eye")
+    assert not service.has_data(profile)
+    # Connecting cannot help (the sign-in keeps no session key): the owner is told what does.
+    assert "then refresh" in profile.lastRefreshMessage and "connect" not in profile.lastRefreshMessage
+
+
+def test_an_account_with_no_scrobbles_is_told_so_plainly(client, app, lastfm_standin):
+    app.config.update(AI_PROVIDER="bedrock")
+    claim_with(client, "lastfm", "quiet-room")
+    page = dashboard_text(client)
+    assert "Your Last.fm data is in." not in page and "Refreshed from Last.fm" not in page
+    assert "Last.fm has no listening history for this account yet" in page
+    assert "fills in when you refresh after your first listens reach Last.fm" in page
+    assert not service.available_ranges(profile_of(app, "quiet-room"))
+    # No copy yet: "Write copy" names the writer it would use, and Last.fm's data stays offline.
+    assert "Bio and album lines from your data (offline writer)" in page
+    assert "Amazon Bedrock" not in page
 
 
 # -- refresh and AI ---------------------------------------------------------------------------

@@ -102,6 +102,16 @@ def test_cancelled_consent_saves_nothing(client, brainz_standin):
     assert signed_in_as(client) is None
 
 
+def test_a_token_musicbrainz_rejects_reads_as_a_refusal_not_an_outage(client, brainz_standin):
+    callback = brainz_consent(start_listenbrainz(client), USER)
+    brainz_standin.fail_next("invalid_token")              # withdrawn between the exchange and userinfo
+    answer = client.get(app_path(callback))
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "MusicBrainz refused sign-in" in page
+    assert "not answering" not in page and "Please start again" in page
+    assert signed_in_as(client) is None
+
+
 # -- claim, first fetch, publish --------------------------------------------------------------
 def test_claim_fetches_three_ranges_with_cover_art_then_publish(client, app, brainz_standin):
     claim_with(client, "listenbrainz", USER)

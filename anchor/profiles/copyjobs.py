@@ -25,6 +25,7 @@ log = logging.getLogger("anchor.copy")
 RUNNING, DONE = "running", "done"
 LEASE_MARGIN = timedelta(seconds=30)     # DynamoDB writes and validation around the model budget
 ALREADY = "Copy is already being written; this page shows it when it is done."
+WRITING = "The copy is being written."   # ends a refresh's note while its copy job runs
 STOPPED = ("Writing the copy stopped before it finished (the server restarted). Your previous "
            "copy stays; press “Write copy” to try again.")
 

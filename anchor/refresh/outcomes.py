@@ -40,6 +40,12 @@ class RefreshState(NamedTuple):
     message: str
 
 
+def nothing_to_show(name):
+    """The note for a source that has no listening for the account yet (not "Refreshed")."""
+    return (f"{name} has no listening history for this account yet, so your page has nothing to show. "
+            f"It fills in when you refresh after your first listens reach {name}.")
+
+
 def hhmm(moment, today=None):
     """A time as the owner reads it in a refresh message: `14:05 UTC`, with the date when not `today`'s."""
     if today is not None and moment.date() != today.date():

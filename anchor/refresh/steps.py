@@ -16,7 +16,7 @@ from anchor.logs import log_event
 from anchor.profiles import copyjobs, copywriting, index, listening, service
 from anchor.refresh import failures
 from anchor.refresh.lock import write_locked
-from anchor.refresh.outcomes import Outcome, RefreshResult, hhmm
+from anchor.refresh.outcomes import Outcome, RefreshResult, hhmm, nothing_to_show
 from anchor.vault import VaultError
 
 log = logging.getLogger("anchor.refresh")
@@ -82,11 +82,12 @@ def store(profile, lock_id, now, data, reason="scheduled"):
         # Any range may have moved; the version (and the copy) follow the default range only.
         is_new = _essence(data) != _essence(service.listening(fresh))
         said["outcome"] = Outcome.REFRESHED if is_new else Outcome.UNCHANGED
-        said["message"] = (f"Refreshed from {name} at {hhmm(now)}." if is_new
+        said["message"] = (nothing_to_show(name) if not service.available_ranges_of(data)
+                           else f"Refreshed from {name} at {hhmm(now)}." if is_new
                            else f"Checked {name} at {hhmm(now)}: nothing new since the last refresh.")
         # Until the copy step ends, the status says so and the profile falls due again soon.
         changes = {"lastRefreshAt": now, "lastRefreshStatus": COPY_PENDING,
-                   "lastRefreshMessage": f"{said['message']} The copy is being written.",
+                   "lastRefreshMessage": f"{said['message']} {copyjobs.WRITING}",
                    "failureCount": 0, "nextRefreshAt": now + COPY_PENDING_RETRY}
         if is_new:
             changes["listening"] = data
@@ -106,7 +107,7 @@ def store(profile, lock_id, now, data, reason="scheduled"):
                 if started.outcome.status not in ("written", "unchanged"):
                     message = f"{message} {started.outcome.message}"
             elif started.started:
-                message = f"{message} The copy is being written."
+                message = f"{message} {copyjobs.WRITING}"
         else:
             copy = copywriting.generate(profile)
             ai_called = copy.ai_called

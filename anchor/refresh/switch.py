@@ -95,4 +95,4 @@ def _shown_stored(handle, source, name):
     started = copyjobs.start(profile, "switch")
     if started.outcome is not None:                  # ran inline (tests, or background off)
         return message if started.outcome.status in ("written", "unchanged") else f"{message} {started.message}"
-    return f"{message} The copy is being written." if started.started else message
+    return f"{message} {copyjobs.WRITING}" if started.started else message

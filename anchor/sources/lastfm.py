@@ -88,9 +88,9 @@ class LastfmClient:
     def _error(self, code: int, user: str | None) -> SourceError | Retry:
         if code == 6:
             return UnknownUser(f"{SOURCE} does not know the user {user}")
-        if code == 17:
-            return UnknownUser(f"{user}'s {SOURCE} listening data is private; they can make it public in "
-                               "their Last.fm privacy settings, or connect Last.fm here")
+        if code == 17:   # signing in again cannot help: the sign-in keeps no session key to read it with
+            return UnknownUser(f"{user}'s {SOURCE} listening data is private: make it public in your "
+                               f"{SOURCE} privacy settings, then refresh")
         if code in (10, 26):
             return SourceError(f"{SOURCE} refused this site's API key; the site's operators have been told")
         if code == 9:

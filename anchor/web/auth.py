@@ -10,7 +10,7 @@ import secrets
 import threading
 
 import requests
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -18,9 +18,10 @@ from anchor.logs import log_event
 from anchor.profiles import connection, listening, sessions, signins, tokens
 from anchor.profiles.accounts import Account, owned_profile
 from anchor.sources import lastfm
-from anchor.sources.base import SourceError
+from anchor.sources.base import CredentialsRevoked, SourceError
 from anchor.sources.listenbrainz import userinfo
 from anchor.web import limits
+from anchor.web.auth_failures import failure
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("anchor.auth")
@@ -88,10 +89,6 @@ def _callback_url(endpoint, **values):
     return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
-def _failure(title, text, status=400):
-    return render_template("auth/failed.html", title=title, text=text), status
-
-
 def _finish(source, account_id, display_name):
     """Sign the account in, or link it to the signed-in owner's page when they asked to link."""
     if session.pop("linking", None) == source and current_user.is_authenticated:
@@ -119,20 +116,20 @@ def _oauth_token(client, name):
     try:
         return client.authorize_access_token()
     except MismatchingStateError:
-        return _failure("Sign-in expired", "This sign-in link is stale or was not started here. "
-                        "Please start again.")
+        return failure("Sign-in expired", "This sign-in link is stale or was not started here. "
+                       "Please start again.")
     except OAuthError as exc:
         if exc.error == "access_denied":
-            return _failure("Sign-in cancelled", f"You chose not to connect {name}, so nothing was "
-                            "saved. You can try again whenever you like.", 200)
+            return failure("Sign-in cancelled", f"You chose not to connect {name}, so nothing was "
+                           "saved. You can try again whenever you like.", 200)
         if exc.error == "invalid_grant":
-            return _failure("Sign-in link already used", "That sign-in code was already used or "
-                            "has expired. Please start again.")
+            return failure("Sign-in link already used", "That sign-in code was already used or "
+                           "has expired. Please start again.")
         log_event(log, "oauth error", level=logging.WARNING, source=name, error=str(exc.error)[:64])
-        return _failure(f"{name} refused sign-in", f"{name} did not accept the sign-in. Please try again.")
+        return failure(f"{name} refused sign-in", f"{name} did not accept the sign-in. Please try again.")
     except (requests.RequestException, ValueError):
-        return _failure(f"{name} is not answering", f"We could not reach {name} to finish signing "
-                        "you in. Please try again in a few minutes.", 502)
+        return failure(f"{name} is not answering", f"We could not reach {name} to finish signing "
+                       "you in. Please try again in a few minutes.", 502)
 
 
 # -- Spotify ------------------------------------------------------------------------------------
@@ -156,8 +153,8 @@ def callback():
     except SourceError as exc:
         log_event(log, "sign-in profile fetch failed", level=logging.WARNING, source="spotify",
                   error=type(exc).__name__)
-        return _failure("Spotify is not answering", "We could not read your Spotify profile. "
-                        "Please try again in a few minutes.", 502)
+        return failure("Spotify is not answering", "We could not read your Spotify profile. "
+                       "Please try again in a few minutes.", 502)
     return _finish("spotify", account_id, display_name)
 
 
@@ -179,11 +176,14 @@ def listenbrainz_callback():
         return token
     try:
         user = userinfo(current_app.config["MUSICBRAINZ_URL"], token["access_token"], timeout=(3.05, 10))
+    except CredentialsRevoked:       # a 401/400 invalid_token: MusicBrainz answered, and said no
+        return failure("MusicBrainz refused sign-in", "MusicBrainz did not accept this sign-in (the access "
+                       "may have been withdrawn or expired). Please start again.")
     except (SourceError, KeyError) as exc:
         log_event(log, "sign-in profile fetch failed", level=logging.WARNING, source="listenbrainz",
                   error=type(exc).__name__)
-        return _failure("MusicBrainz is not answering", "We could not read your MusicBrainz user "
-                        "name. Please try again in a few minutes.", 502)
+        return failure("MusicBrainz is not answering", "We could not read your MusicBrainz user "
+                       "name. Please try again in a few minutes.", 502)
     account_id, display_name, _handle = connection.sign_in("listenbrainz", user)
     return _finish("listenbrainz", account_id, display_name)
 
@@ -209,8 +209,8 @@ def login_lastfm():
             token = client.get_token()
     except SourceError as exc:
         log_event(log, "sign-in token failed", level=logging.WARNING, source="lastfm", error=type(exc).__name__)
-        return _failure("Last.fm is not answering", "We could not start signing you in with Last.fm. "
-                        "Please try again in a few minutes.", 502)
+        return failure("Last.fm is not answering", "We could not start signing you in with Last.fm. "
+                       "Please try again in a few minutes.", 502)
     nonce = secrets.token_urlsafe(16)
     signins.remember("lastfm", nonce, token, NONCE_AGE)
     pending = [n for n in session.get("lastfm_nonces", []) if isinstance(n, str)]
@@ -247,18 +247,18 @@ def lastfm_callback():
     else:
         candidates = pending if _is_token(token) else []
     if not candidates:
-        return _failure("Sign-in expired", "This sign-in link is stale, was already used or was "
-                        "not started here. Please start again.")
+        return failure("Sign-in expired", "This sign-in link is stale, was already used or was "
+                       "not started here. Please start again.")
     if not _is_token(token):
         nonce = candidates[0]
         session["lastfm_nonces"] = [n for n in pending if n != nonce]
         signins.drop("lastfm", nonce)
-        return _failure("Sign-in cancelled", "Last.fm did not send a sign-in token, so nothing was "
-                        "saved. You can try again whenever you like.", 200)
+        return failure("Sign-in cancelled", "Last.fm did not send a sign-in token, so nothing was "
+                       "saved. You can try again whenever you like.", 200)
     used = next((n for n in candidates if signins.use("lastfm", n, token)), None)   # in every process
     if used is None:
-        return _failure("Sign-in expired", "This sign-in link is stale, was already used or was "
-                        "not started here. Please start again.")
+        return failure("Sign-in expired", "This sign-in link is stale, was already used or was "
+                       "not started here. Please start again.")
     session["lastfm_nonces"] = [n for n in pending if n != used]         # single use in this cookie
     try:
         with _lastfm_client() as client:
@@ -266,8 +266,8 @@ def lastfm_callback():
     except SourceError as exc:
         log_event(log, "sign-in session failed", level=logging.WARNING, source="lastfm",
                   error=type(exc).__name__)
-        return _failure("Last.fm refused sign-in", "Last.fm did not accept the sign-in (it may have "
-                        "been used already). Please start again.")
+        return failure("Last.fm refused sign-in", "Last.fm did not accept the sign-in (it may have "
+                       "been used already). Please start again.")
     account_id, display_name, _handle = connection.sign_in("lastfm", user)
     return _finish("lastfm", account_id, display_name)
 

@@ -14,7 +14,7 @@ from anchor.profiles.lifecycle import LifecycleRefused
 from anchor.profiles.service import ProfileGone, StaleEdit
 from anchor.refresh import first_fetch
 from anchor.web import limits, public_page
-from anchor.web.dashboard_view import dashboard_view
+from anchor.web.dashboard_view import dashboard_view, refresh_note
 from anchor.web.htmx import after_post, is_htmx, render
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -63,6 +63,7 @@ def page_context(profile=None, message=None, error=None, place=None, **extra):
     if profile is not None:
         context.update(dashboard_view(profile))
         context["copy_job"] = copyjobs.current(profile)
+        context["refresh_note"] = refresh_note(profile, context["copy_job"])
         if extra.get("album_id"):
             context["album"] = next((a for a in context["albums"] if a["id"] == extra["album_id"]), None)
     return context
@@ -99,8 +100,10 @@ def claim():
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                           error=f"You are anchor.band/{profile.handle}, but {name} did not answer "
                                 f"yet ({profile.lastRefreshMessage}). Try “Refresh from {name} now”.")
+    landed = (f"Your {name} data is in." if service.available_ranges(profile)
+              else f"{name} has nothing to show for you yet.")
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
-                      message=f"You are anchor.band/{profile.handle}. Your {name} data is in.")
+                      message=f"You are anchor.band/{profile.handle}. {landed}")
 
 
 def _edit(action, block, *args, album_id=None, place=None):

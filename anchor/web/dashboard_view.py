@@ -1,8 +1,8 @@
 """The dashboard's view of a profile: every item with its state, copy provenance, refresh state."""
 from flask import current_app
 
-from anchor.profiles import copywriting, index, lifecycle, listening, service
-from anchor.refresh import manual
+from anchor.profiles import copyjobs, copywriting, index, lifecycle, listening, service
+from anchor.refresh import manual, steps
 
 PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
 
@@ -30,6 +30,7 @@ def dashboard_view(profile):
         "bio_held": bool((profile.pageCopy or {}).get("bioHeld")),
         "version_ids": ["name", "bio"] + [f"line-{a['id']}" for a in albums],
         "provider_label": PROVIDER_LABELS.get(meta.get("provider"), "no copy yet"),
+        "next_writer_label": PROVIDER_LABELS[copywriting.writer_for(profile)],
         "copy_model": meta.get("modelId"), "copy_written_at": meta.get("createdAt"),
         "copy_stale": bool(profile.bio) and profile.copyHash != profile.dataHash,
         "restore_until": lifecycle.restore_deadline(profile),
@@ -37,6 +38,16 @@ def dashboard_view(profile):
         "next_refresh": next_refresh(profile), "source_connected": index.is_connected(profile),
         **source_view(profile),
     }
+
+
+def refresh_note(profile, copy_job):
+    """The last refresh's note; it says the copy is being written only while that is true."""
+    note = profile.lastRefreshMessage
+    writing = (profile.lastRefreshStatus == steps.COPY_PENDING      # the refresh writes it itself
+               or (copy_job is not None and copy_job.status == copyjobs.RUNNING))
+    if note and note.endswith(copyjobs.WRITING) and not writing:
+        return note.removesuffix(copyjobs.WRITING).rstrip()
+    return note
 
 
 def next_refresh(profile):
