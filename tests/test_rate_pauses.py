@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from anchor import clock, limits
+from anchor.errors import RateLimited
 from anchor.limits import CallBudget, pauses
 from anchor.profiles import service
 from anchor.refresh import engine, source_limits
@@ -173,3 +174,14 @@ def test_every_pause_is_shared_however_short(app):
         assert pauses.record_pause("listenbrainz", 3, per_address=True)
         until = pauses.paused_until("listenbrainz", per_address=True)
     assert until is not None and until > datetime.now(timezone.utc)
+
+
+def test_a_pause_recorded_while_a_fetch_runs_holds_its_next_request(app):
+    """Another process meets a 429 after this fetch sent its first request: the next one waits."""
+    with app.app_context():
+        calls = engine._calls("listenbrainz", None, wait=False)    # an owner's click: never sleeps
+        calls.take()
+        assert pauses.record_pause("listenbrainz", 10, per_address=True)   # as the other process does
+        with pytest.raises(RateLimited):
+            calls.take()
+        assert calls.count == 1

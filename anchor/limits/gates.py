@@ -106,12 +106,16 @@ class ProfileCalls:
     raises RateLimited at once.
     """
 
-    def __init__(self, gate, in_pass, *, wait=True):
-        self.shared, self.in_pass, self.wait = gate, in_pass, wait
+    def __init__(self, gate, in_pass, *, wait=True, check=None):
+        self.shared, self.in_pass, self.wait, self.check = gate, in_pass, wait, check
         self.count = 0
 
     def take(self):
-        """Wait for the gate (or refuse at once while it is paused), then count the request."""
+        """Wait for the gate (or refuse at once while it is paused), then count the request.
+
+        `check()` first brings in a pause another process recorded (`hold_shared`)."""
+        if self.check is not None:
+            self.check()
         if self.wait:
             self.shared.take()
         else:

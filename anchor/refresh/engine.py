@@ -103,14 +103,20 @@ def run_locked(profile, lock_id, reason, gate, started, *, wait=True):
 
 
 def _calls(source, gate, wait):
-    """The profile's request counter on the pass's gate, or on this process's gate for the source."""
-    if gate is not None:
-        return limits.ProfileCalls(gate, in_pass=True, wait=wait)
+    """The profile's request counter on the pass's gate, or on this process's gate for the source.
+
+    Before each request it reads the pause any process recorded for the source, so a 429 met
+    elsewhere while this fetch runs holds this fetch's next request too (one small read each).
+    """
+    specs = source_limits.specs(current_app.config)
+    spec = specs.get(source)
     # Without a pass (manual refresh, first fetch) the process's gate paces the requests and
     # holds them after a 429, as a pass's gate does for its threads.
-    specs = source_limits.specs(current_app.config)
-    return limits.ProfileCalls(limits.gate_for(source, specs, listening.label(source)), in_pass=False,
-                               wait=wait)
+    in_pass = gate is not None
+    if not in_pass:
+        gate = limits.gate_for(source, specs, listening.label(source))
+    check = (lambda: limits.hold_shared(gate, spec)) if spec is not None else None
+    return limits.ProfileCalls(gate, in_pass=in_pass, wait=wait, check=check)
 
 
 def _logged(result, handle, reason, started):
