@@ -28,7 +28,12 @@ def limit_concurrency(slots, wait=WAIT):
     slot within its wait fails (the page becomes a 503 with Retry-After).
     """
     _bulkhead.update(gate=threading.BoundedSemaphore(slots) if slots else None, wait=wait, freed_at=None)
-    if not getattr(Connection._make_api_call, "_anchor_bulkhead", False):
+    installed = getattr(Connection._make_api_call, "_anchor_bulkhead", False)
+    if not slots:                   # no limit: PynamoDB's own call again, with nothing in between
+        if installed:
+            Connection._make_api_call = Connection._make_api_call.original
+        return
+    if not installed:
         original = Connection._make_api_call
 
         def guarded(self, operation_name, operation_kwargs):
@@ -42,7 +47,7 @@ def limit_concurrency(slots, wait=WAIT):
             finally:
                 _bulkhead["freed_at"] = clock.now()
                 gate.release()
-        guarded._anchor_bulkhead = True
+        guarded._anchor_bulkhead, guarded.original = True, original
         Connection._make_api_call = guarded
 
 
