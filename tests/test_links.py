@@ -1,6 +1,7 @@
 """The owner's links through the app: dashboard add/move/remove (HTMX and plain), the page
 showing them (rendered on write), `/<handle>/go/<n>` and its click counter across days."""
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -8,7 +9,7 @@ from anchor import clock
 from anchor.models import ClickCountModel, ProfileModel
 from anchor.profiles import clicks
 from tests.call_guards import dynamodb_calls  # noqa: F401  (fixture)
-from tests.web_helpers import claim, post
+from tests.web_helpers import anonymous_csrf_token, claim, post, sign_in
 
 BANDCAMP = "https://nadia.bandcamp.com/"
 MASTODON = "https://mastodon.social/@nadia"
@@ -169,3 +170,23 @@ def test_the_dashboard_shows_clicks_per_link(owner, app):
     app.test_client().get("/nadia/go/1")
     body = owner.get("/dashboard").get_data(as_text=True)
     assert "Records" in body and "1 click in the last 28 days" in body
+
+
+@pytest.mark.parametrize("who", ["anonymous", "other user", "no csrf"])
+def test_only_the_owner_changes_the_links(owner, app, who):
+    _add(owner, BANDCAMP)
+    link = _profile().ownerLinks[0]["id"]
+    before = _profile().rev
+    someone = app.test_client()
+    for path, data in (("/dashboard/links", {"url": MASTODON}), (f"/dashboard/links/{link}/remove", {}),
+                       (f"/dashboard/links/{link}/move", {"direction": "down"})):
+        if who == "anonymous":
+            answer = someone.post(path, data={**data, "csrf_token": anonymous_csrf_token(app, someone)})
+            assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/login"
+        elif who == "other user":
+            sign_in(someone, "tomas")
+            assert post(someone, path, data).status_code == 404
+        else:
+            answer = owner.post(path, data=data)
+            assert answer.status_code == 400 and b"did not come from this site" in answer.data
+    assert _profile().rev == before and len(_profile().ownerLinks) == 1

@@ -142,7 +142,9 @@ def add(profile, raw_url, raw_label):
         if any(link["url"] == url for link in current):
             _refuse("That link is already on your page.")
         taken = {link["id"] for link in current}
-        link_id = next(i for i in iter(lambda: secrets.token_hex(4), None) if i not in taken)
+        link_id = secrets.token_hex(4)          # stable across moves: the click counts follow it
+        while link_id in taken:
+            link_id = secrets.token_hex(4)
         return {"ownerLinks": current + [{"id": link_id, "url": url, "label": label, "service": service.id}]}
     return writes.update(profile, decide, bump=True)
 
