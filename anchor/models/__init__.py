@@ -2,7 +2,7 @@
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
-    JSONAttribute,
+    JSONAttribute, MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -54,6 +54,7 @@ class ProfileModel(_ProfilesTable):
     isPublic = BooleanAttribute(default=False)
     source = UnicodeAttribute(null=True)       # the source the page shows (None: spotify)
     links = JSONAttribute(null=True)           # {source: that source's user id} linked to the owner
+    ownerLinks = JSONAttribute(null=True)      # the owner's own links: [{id, url, label, service}]
     listening = JSONAttribute(null=True)       # normalised data, every range (anchor/sources/base.py)
     changeLog = JSONAttribute(null=True)       # newest first: [{"at", "changes": [...]}] (profiles/changes.py)
     uploaded = JSONAttribute(null=True)        # the last imported Spotify download's aggregates
@@ -215,6 +216,15 @@ class CopyJobModel(_ProfilesTable):
     finishedAt = UTCDateTimeAttribute(null=True)
 
 
+class ClickCountModel(_ProfilesTable):
+    """`CLICKS#<handle>`: clicks on the owner's links, {"<day>/<link id>": n}, the last 28 days."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    counts = MapAttribute(null=True)
+
+
 class SessionGenModel(_ProfilesTable):
     """`SESSIONS#<account>`: the session generation; bumping it ends every session signed in before."""
 
@@ -286,5 +296,5 @@ def account_key(account_id):
 
 PROFILE_TABLE_MODELS = (ProfileModel, AccountModel, SchedulerRunModel, SentinelModel, DemoPagesModel,
                         RateStateModel, IncidentModel, ImportModel, SessionGenModel, LimitCounterModel,
-                        CopyJobModel, SignInModel)
+                        CopyJobModel, SignInModel, ClickCountModel)
 ALL_MODELS = PROFILE_TABLE_MODELS + (TokenModel,)

@@ -37,6 +37,7 @@ def public_context(profile, preview=False, range_name=None, owner=False):
         "ranges": public_view.range_links(profile, range_name),
         "range_label": RANGE_LABELS.get(range_name, range_name),
         "changes": public_view.latest_changes(profile) if range_name == default_range else None,
+        "owner_links": profile.ownerLinks or [],
         "writers": public_view.writers(profile), "owner": owner and not preview,
     }
 

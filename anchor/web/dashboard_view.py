@@ -1,7 +1,7 @@
 """The dashboard's view of a profile: every item with its state, copy provenance, refresh state."""
 from flask import current_app
 
-from anchor.profiles import copyjobs, copywriting, index, lifecycle, listening, service
+from anchor.profiles import copyjobs, copywriting, index, lifecycle, links, listening, service
 from anchor.refresh import manual, steps
 
 PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
@@ -28,6 +28,7 @@ def dashboard_view(profile):
     return {
         "artists": artists, "albums": albums, "bio_locked": kept["bio"],
         "bio_held": bool((profile.pageCopy or {}).get("bioHeld")),
+        "owner_links": links.dashboard_rows(profile), "link_max": links.LINK_MAX, "label_max": links.LABEL_MAX,
         "version_ids": ["name", "bio"] + [f"line-{a['id']}" for a in albums],
         "provider_label": PROVIDER_LABELS.get(meta.get("provider"), "no copy yet"),
         "next_writer_label": PROVIDER_LABELS[copywriting.writer_for(profile)],
