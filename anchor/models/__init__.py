@@ -61,6 +61,7 @@ class ProfileModel(_ProfilesTable):
     layout = JSONAttribute(null=True)          # {"hidden": [ids], "pinned": [ids]}
     dataHash = UnicodeAttribute(null=True)
     bio = UnicodeAttribute(null=True)
+    photo = JSONAttribute(null=True)           # {"stem": "photos/<handle>/<hash>", "sizes": [160, 480]}
     albumLines = JSONAttribute(null=True)      # {albumId: line}
     locked = JSONAttribute(null=True)          # {"bio": bool, "lines": [albumIds]} owner edits kept
     copyHash = UnicodeAttribute(null=True)
