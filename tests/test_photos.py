@@ -181,3 +181,15 @@ def test_bucket_and_base_url_go_together():
     with pytest.raises(config.ConfigError, match="ANCHOR_PHOTO_BUCKET and ANCHOR_PHOTO_BASE_URL"):
         config.TestConfig(PHOTO_BUCKET="b", PHOTO_BASE_URL=None).validate()
     config.TestConfig(PHOTO_BUCKET="b", PHOTO_BASE_URL="https://photos.example").validate()
+
+
+def test_deleting_the_profile_deletes_the_photo_files(owner, s3):
+    app, browser = owner
+    upload(browser, picture())
+    assert len(stored(s3)) == 2
+    post(browser, "/dashboard/delete", {"confirm_handle": "nadia"})
+    with app.app_context():
+        gone = ProfileModel.get("USER#nadia")
+    assert gone.deletedAt is not None and gone.photo is None and stored(s3) == []
+    post(browser, "/dashboard/restore")                   # restored with a monogram, not a broken image
+    assert "head-photo monogram" in browser.get("/dashboard/preview").get_data(as_text=True)

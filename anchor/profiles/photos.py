@@ -127,3 +127,10 @@ def remove(profile):
     if not _delete_all(keys(profile.photo)):
         raise PhotoRefused(STORE_DOWN)
     return writes.write(profile, {"photo": None}, bump=True)
+
+
+def discard(photo, handle):
+    """Delete a photo's files after its profile let go of it (deletion); a failure is logged."""
+    if photo and not _delete_all(keys(photo)):
+        log_event(log, "deleted profile's photo left in the bucket", level=logging.WARNING, handle=handle,
+                  stem=photo["stem"])
