@@ -11,6 +11,7 @@ from PIL import ExifTags, Image
 from anchor import config
 from anchor.models import ProfileModel
 from anchor.profiles import photos
+from devstack.s3 import BUCKET as LOCAL_BUCKET, S3Standin
 from tests.web_helpers import claim, csrf_token, post
 
 BUCKET = "anchor-photos-test"
@@ -193,3 +194,14 @@ def test_deleting_the_profile_deletes_the_photo_files(owner, s3):
     assert gone.deletedAt is not None and gone.photo is None and stored(s3) == []
     post(browser, "/dashboard/restore")                   # restored with a monogram, not a broken image
     assert "head-photo monogram" in browser.get("/dashboard/preview").get_data(as_text=True)
+
+
+def test_the_make_run_stand_in_starts_with_the_bucket():
+    standin = S3Standin().start()
+    try:
+        base_url = standin.create_bucket()
+        assert base_url == f"{standin.endpoint}/{LOCAL_BUCKET}"
+        client = boto3.client("s3", endpoint_url=standin.endpoint, region_name="us-east-1")
+        client.head_bucket(Bucket=LOCAL_BUCKET)
+    finally:
+        standin.stop()
