@@ -103,8 +103,7 @@ class Config:
         self.DATA_DIR = Path(_env("ANCHOR_DATA_DIR", str(ROOT / ".data")))
         for source in registry.records():
             self._read_source(source)
-        # Sources whose data may reach the AI writer (their terms allow it); others get the
-        # offline writer. Spotify's Developer Policy forbids feeding its content to AI models.
+        # Sources whose terms let their data reach the AI writer (Spotify's Developer Policy forbids it).
         ai_default = ",".join(source.name for source in registry.records() if source.ai_by_default)
         self.AI_SOURCES = frozenset(s.strip() for s in _env("ANCHOR_AI_SOURCES", ai_default).split(",") if s.strip())
         self.AI_PROVIDER = _env("ANCHOR_AI_PROVIDER", self.DEFAULT_AI_PROVIDER)
@@ -152,9 +151,9 @@ class Config:
         self.LOG_DIR = _env("ANCHOR_LOG_DIR")
         # CloudWatch namespace of the embedded-metric lines (one per stage, if several share an account).
         self.METRICS_NAMESPACE = _env("ANCHOR_METRICS_NAMESPACE", "Anchor")
-        # The CloudFront distribution in front of the web environment, if any: pages taken
-        # down or changed by their owner are invalidated there at once (see anchor/cdn.py).
+        # The CloudFront distribution, if any, where changed pages are invalidated at once (anchor/cdn.py).
         self.CLOUDFRONT_DISTRIBUTION_ID = _env("ANCHOR_CLOUDFRONT_DISTRIBUTION_ID")
+        self.PHOTO_BUCKET, self.PHOTO_BASE_URL = _env("ANCHOR_PHOTO_BUCKET"), _env("ANCHOR_PHOTO_BASE_URL")
         for key, value in overrides.items():
             setattr(self, key, value)
         for source in registry.records():
@@ -204,6 +203,8 @@ class Config:
         if not 0 <= self.TRUSTED_PROXY_HOPS <= 5:
             raise ConfigError("ANCHOR_TRUSTED_PROXY_HOPS must be between 0 and 5")
         self._validate_edge(edge_chosen=bool(_env("ANCHOR_EDGE")) or self.ENV == "production")
+        if bool(self.PHOTO_BUCKET) != bool(self.PHOTO_BASE_URL):    # photos on with both, off with neither
+            raise ConfigError("ANCHOR_PHOTO_BUCKET and ANCHOR_PHOTO_BASE_URL go together: set both, or neither")
         if self.PAGE_CACHE_SECONDS > 30:
             raise ConfigError("ANCHOR_PAGE_CACHE_SECONDS must be 30 or less")
         if self.SECRET_KEY == Config.DEFAULT_SECRET_KEY:
@@ -232,8 +233,7 @@ class Config:
 
     def as_dict(self):
         """Upper-case settings, for app.config.from_mapping."""
-        names = {n for n in dir(self) if n.isupper()}
-        return {n: getattr(self, n) for n in names}
+        return {n: getattr(self, n) for n in dir(self) if n.isupper()}
 
 
 class TestConfig(Config):

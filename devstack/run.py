@@ -20,6 +20,7 @@ LASTFM_PORT = int(os.environ.get("ANCHOR_LASTFM_PORT", "5057"))
 WEB_PORT = 5000
 WORKER_WEB_PORT = 5001          # queue mode: the worker-role app the local daemon posts to
 SQS_PORT = int(os.environ.get("ANCHOR_SQS_PORT", "5058"))
+S3_PORT = int(os.environ.get("ANCHOR_S3_PORT", "5059"))         # the photo bucket's stand-in
 
 
 def local_environment(endpoint):
@@ -33,6 +34,9 @@ def local_environment(endpoint):
     env.setdefault("ANCHOR_SPOTIFY_SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}")
     env.setdefault("ANCHOR_BRAINZ_SANDBOX_URL", f"http://127.0.0.1:{BRAINZ_PORT}")
     env.setdefault("ANCHOR_LASTFM_SANDBOX_URL", f"http://127.0.0.1:{LASTFM_PORT}")
+    env.setdefault("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{S3_PORT}")
+    env.setdefault("ANCHOR_PHOTO_BUCKET", "anchor-photos")
+    env.setdefault("ANCHOR_PHOTO_BASE_URL", f"{env['AWS_ENDPOINT_URL_S3']}/{env['ANCHOR_PHOTO_BUCKET']}")
     env.setdefault("ANCHOR_WORKER_INTERVAL_SECONDS", "120")
     # Demo pace: published profiles fall due after 10 minutes instead of a week.
     env.setdefault("ANCHOR_REFRESH_INTERVAL_SECONDS", "600")
@@ -63,6 +67,11 @@ def main():
     env = local_environment(database.endpoint)
     try:
         subprocess.run(flask("migrate"), env=env, cwd=ROOT, check=True)
+        if env["AWS_ENDPOINT_URL_S3"] == f"http://127.0.0.1:{S3_PORT}":     # the photo bucket's stand-in
+            processes.append(("S3 stand-in", subprocess.Popen(
+                [sys.executable, "-m", "devstack.s3", "--port", str(S3_PORT), "--bucket", env["ANCHOR_PHOTO_BUCKET"]],
+                env=env, cwd=ROOT, start_new_session=True)))
+            wait_for_port(S3_PORT)
         stand_ins = [("Spotify sandbox", "SPOTIFY_CLIENT_ID", "devstack.spotify_sandbox", SANDBOX_PORT),
                      ("MusicBrainz/ListenBrainz stand-in", "MUSICBRAINZ_CLIENT_ID", "devstack.brainz",
                       BRAINZ_PORT),

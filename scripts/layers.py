@@ -22,7 +22,7 @@ LAYERS = (
               "anchor.extensions")),
     ("infrastructure", ("anchor.logs", "anchor.metrics", "anchor.models", "anchor.vault", "anchor.cdn")),
     ("limits", ("anchor.limits",)),
-    ("outside services", ("anchor.sources", "anchor.ai")),
+    ("outside services", ("anchor.sources", "anchor.ai", "anchor.photos_store")),
     ("settings", ("anchor.config",)),
     # What the stored visitor page is rendered from: reads of a profile item and pure rules over
     # its data. None of these writes a profile item; the one write path sits above the renderer.

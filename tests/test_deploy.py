@@ -395,3 +395,20 @@ def test_nginx_lets_only_the_instance_reach_the_worker_route():
     assert "location ^~ /worker/ {" in conf
     assert rules == [("allow", "127.0.0.1"), ("allow", "::1"), ("deny", "all")]
     assert "proxy_pass              http://127.0.0.1:8000;" in conf
+
+
+def test_the_deploy_makes_the_photo_bucket_readable_only_under_photos():
+    config = yaml.safe_load((ROOT / ".ebextensions/08-photos.config").read_text())
+    bucket = config["Resources"]["AnchorPhotoBucket"]
+    assert bucket["Condition"] == "AnchorPhotosOnWeb" and bucket["DeletionPolicy"] == "Retain"
+    access = bucket["Properties"]["PublicAccessBlockConfiguration"]
+    assert access["BlockPublicAcls"] and access["IgnorePublicAcls"], "objects are never public by ACL"
+    assert not access["BlockPublicPolicy"] and not access["RestrictPublicBuckets"], "the policy makes photos/ public"
+    assert bucket["Properties"]["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    [statement] = config["Resources"]["AnchorPhotoBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Principal"], statement["Action"]) == ("Allow", "*", "s3:GetObject")
+    assert statement["Resource"]["Fn::Join"][1][-1] == "/photos/*"
+    web = json.loads((ROOT / "docs/iam/web-policy.json").read_text())
+    [photos] = [s for s in web["Statement"] if s["Sid"] == "PagePhotos"]
+    assert sorted(photos["Action"]) == ["s3:DeleteObject", "s3:PutObject"]
+    assert [r.split(":::", 1)[1].split("/", 1)[1] for r in photos["Resource"]] == ["photos/*"]

@@ -16,8 +16,11 @@ from anchor.config import DEFAULT_MODEL_ID
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = {"web": ROOT / "docs/iam/web-policy.json", "worker": ROOT / "docs/iam/worker-policy.json"}
 MIN_APP_CALLS = 20
-# Actions only the web role makes: the owner's dashboard takes pages down at the CDN.
-WEB_ONLY = {"cloudfront:CreateInvalidation"}
+# Actions only the web role makes: the owner's dashboard takes pages down at the CDN and puts
+# and deletes the page photo's files.
+WEB_ONLY = {"cloudfront:CreateInvalidation", "s3:PutObject", "s3:DeleteObject"}
+# The one S3 resource: the photo bucket's `photos/` prefix (anchor/photos_store.py).
+PHOTOS_ARN = re.compile(r"arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/photos/\*")
 
 TRANSACT_ITEM_ACTIONS = {
     "TransactWriteItems.Put": "PutItem", "TransactWriteItems.Update": "UpdateItem",
@@ -144,15 +147,17 @@ def test_policy_resources_are_specific(role):
     for statement in statements(policy):
         actions = as_list(statement["Action"])
         assert all("*" not in a for a in actions), f"wildcard action in {statement}"
-        assert {a.split(":")[0] for a in actions} <= {"dynamodb", "kms", "bedrock", "sqs", "cloudfront"}, \
+        assert {a.split(":")[0] for a in actions} <= {"dynamodb", "kms", "bedrock", "sqs", "cloudfront",
+                                                                   "s3"}, \
             statement
         assert role == "web" or not set(actions) & WEB_ONLY, f"{role} must not grant {WEB_ONLY}"
         if role == "web" and statement.get("Sid") == "SignInRecords":    # deletes only SIGNIN# items
             leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
             assert leading == ["SIGNIN#*"] and statement["Action"] == ["dynamodb:DeleteItem"], statement
         for arn in as_list(statement["Resource"]):
-            assert "*" not in arn, f"{role}: Resource must name the exact ARN, not {arn}"
             service = arn.split(":")[2]
+            assert "*" not in arn or (service == "s3" and PHOTOS_ARN.fullmatch(arn)), \
+                f"{role}: Resource must name the exact ARN (S3: the bucket's photos/*), not {arn}"
             assert all(a.startswith(service + ":") for a in actions), \
                 f"{role}: one statement per service ({arn} with {actions})"
             if service == "dynamodb":
@@ -163,6 +168,8 @@ def test_policy_resources_are_specific(role):
                 assert condition["kms:EncryptionContext:app"] == "anchor"
             elif service == "sqs":
                 assert re.fullmatch(r"arn:aws:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}", arn), arn
+            elif service == "s3":
+                assert PHOTOS_ARN.fullmatch(arn) and role == "web", f"{role}: S3 only on photos/*: {arn}"
             elif service == "cloudfront":
                 assert re.fullmatch(r"arn:aws:cloudfront::\d{12}:distribution/[A-Z0-9]+", arn), arn
             elif service == "bedrock":

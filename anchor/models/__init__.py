@@ -1,12 +1,6 @@
-"""PynamoDB models for the two tables. Only services import this module."""
-from pynamodb.attributes import (
-    BinaryAttribute,
-    BooleanAttribute,
-    JSONAttribute, MapAttribute,
-    NumberAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
+"""PynamoDB models for the two tables (docs/architecture.md says which layers may import them)."""
+from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, JSONAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute, UTCDateTimeAttribute)
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -62,6 +56,7 @@ class ProfileModel(_ProfilesTable):
     layout = JSONAttribute(null=True)          # {"hidden": [ids], "pinned": [ids]}
     dataHash = UnicodeAttribute(null=True)
     bio = UnicodeAttribute(null=True)
+    photo = JSONAttribute(null=True)           # {"stem": "photos/<handle>/<hash>", "sizes": [160, 480]}
     albumLines = JSONAttribute(null=True)      # {albumId: line}
     locked = JSONAttribute(null=True)          # {"bio": bool, "lines": [albumIds]} owner edits kept
     copyHash = UnicodeAttribute(null=True)

@@ -1,7 +1,7 @@
 """What the public template is given, built from the one profile item, and the visitor's page."""
 from flask import current_app, render_template, url_for
 
-from anchor.pages import public_view
+from anchor.pages import identity, public_view
 from anchor.profiles import listening, service
 from anchor.sources.base import RANGE_LABELS
 
@@ -24,7 +24,7 @@ def public_context(profile, preview=False, range_name=None, owner=False):
         description = f"{name}'s top artists and albums on Anchor.band."
     source = service.source_of(profile)
     return {
-        "profile": profile, "name": name, "bio": bio, "lines": page.get("albumLines") or {},
+        "profile": profile, "name": name, "bio": bio, "photo": identity.photo(profile, name), "lines": page.get("albumLines") or {},
         "artists": public_view.rows(shown["artists"]), "albums": public_view.rows(shown["albums"]),
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
         "og_image": absolute_url("public.share_image", handle=profile.handle,

@@ -22,6 +22,8 @@ def init_app(app):
                       ("LASTFM_SANDBOX", "LASTFM_API_URL")):
         if config[flag]:
             images.append(_origin(config[url]))
+    if config.get("PHOTO_BASE_URL"):      # the owners' photos (anchor/photos_store.py)
+        images.append(_origin(config["PHOTO_BASE_URL"]))
     # Sign-in forms post here and are redirected on to each service's consent page.
     forms = [_origin(config[name]) for name in ("SPOTIFY_ACCOUNTS_URL", "MUSICBRAINZ_URL", "LASTFM_AUTH_URL")]
     policy = CSP.format(images=" ".join(dict.fromkeys(images)), forms=" ".join(dict.fromkeys(forms)))
