@@ -30,11 +30,15 @@ def wait_for(condition, timeout=30.0, step=0.05):
 
 
 @pytest.fixture
-def worker_tier(refresh_app, make_config, sqs_standin, monkeypatch):
+def worker_tier(refresh_app, make_config, sqs_standin, monkeypatch, request):
     """A worker-role app in queue mode served on 127.0.0.1, its queue and dead-letter queue, and
-    a daemon (not started) that delivers to it; everything is stopped afterwards."""
+    a daemon (not started) that delivers to it; everything is stopped afterwards.
+
+    A message goes to the dead-letter queue after 2 receives, or after `request.param` when a
+    test parametrizes the fixture indirectly."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", sqs_standin.endpoint)
-    url, dead = sqs_standin.create_queues(name=f"refresh-{uuid.uuid4().hex[:8]}", max_receives=2)
+    receives = getattr(request, "param", 2)
+    url, dead = sqs_standin.create_queues(name=f"refresh-{uuid.uuid4().hex[:8]}", max_receives=receives)
     worker = create_app(make_config(ROLE="worker", REFRESH_MODE="queue", REFRESH_QUEUE_URL=url))
     server = make_server("127.0.0.1", 0, worker, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -1,6 +1,8 @@
 """Queue mode: the hourly pass fans out through SQS, the daemon POSTs to the worker-only route."""
 import json
 
+import pytest
+
 from anchor.profiles import service
 from anchor.refresh import lock, queue, scheduler
 from devstack.sqs import sqs_client
@@ -31,6 +33,9 @@ def test_queue_mode_end_to_end_refreshes_every_due_profile_once(worker_tier, spo
     assert worker_tier.daemon.stats["deleted"] == 4 and worker_tier.depth(worker_tier.dead) == 0
 
 
+# Five receives: the lock is released after the first 503 while the daemon retries every second,
+# and a busy machine must not push the message into the dead-letter queue before that.
+@pytest.mark.parametrize("worker_tier", [5], indirect=True)
 def test_a_message_for_a_locked_profile_is_retried_and_refreshed_once(worker_tier, spotify_sandbox):
     profile = connect(spotify_sandbox, "busy", "nadia")
     lock_id = lock.acquire_lock(profile)
