@@ -6,13 +6,10 @@ same `maxReceiveCount` does that. `python -m devstack.sqs --port N` runs it on i
 """
 import argparse
 import json
-import logging
-import signal
 import threading
 import time
 
-import boto3
-from moto.server import ThreadedMotoServer
+from devstack.moto_standin import MotoStandin, local_client, serve_until_signalled
 
 QUEUE_NAME = "anchor-refresh"
 
@@ -95,28 +92,15 @@ def _serialize_backend():
 
 def sqs_client(endpoint):
     """A boto3 SQS client for the stand-in (any credentials do)."""
-    return boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local")
+    return local_client("sqs", endpoint)
 
 
-class SqsStandin:
-    """moto's server on 127.0.0.1 (a free port unless one is given)."""
+class SqsStandin(MotoStandin):
+    """moto's server on 127.0.0.1 (a free port unless one is given), speaking SQS."""
 
-    def __init__(self, port=0):
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self.endpoint = None
-
-    def start(self):
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)    # no line per SQS call
+    def prepare(self):
         _speed_up_counts()
         _serialize_backend()
-        self.server.start()
-        host, port = self.server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
-        return self
-
-    def stop(self):
-        self.server.stop()
 
     def create_queues(self, name=QUEUE_NAME, max_receives=3, visibility=330):
         """(queue URL, dead-letter queue URL): the worker queue redrives to the dead-letter one."""
@@ -143,12 +127,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     standin = SqsStandin(args.port).start()
     url, dead = standin.create_queues(max_receives=args.max_receives)
-    print(json.dumps({"endpoint": standin.endpoint, "queue": url, "dead_letter_queue": dead}), flush=True)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
-    standin.stop()
+    serve_until_signalled(standin, queue=url, dead_letter_queue=dead)
 
 
 if __name__ == "__main__":

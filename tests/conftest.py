@@ -40,11 +40,9 @@ def dynamodb_local():
 @pytest.fixture(scope="session")
 def moto_server():
     """One moto server for the run, speaking the AWS APIs without a local stand-in (KMS, CloudFront)."""
-    from moto.server import ThreadedMotoServer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    from devstack.moto_standin import MotoStandin
+    server = MotoStandin().start()
+    yield server.endpoint
     server.stop()
 
 
