@@ -15,6 +15,15 @@ from tests.web_helpers import post
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
+# The ListenBrainz statistics one fetch reads (artists and release groups, once a range).
+STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups")
+
+
+def stats_requests(standin):
+    """Statistics requests the ListenBrainz stand-in has answered."""
+    paths = standin.stats()["paths"]
+    return sum(paths.get(p, 0) for p in STATS_PATHS)
+
 
 def app_path(url):
     """The path and query of a URL pointing back at the app (what the test client GETs)."""

@@ -16,11 +16,10 @@ from anchor.limits import CallBudget, pauses
 from anchor.profiles import service
 from anchor.refresh import engine, source_limits
 from tests.source_fixtures import SleepRecorder
-from tests.source_web_helpers import claim_with, dashboard_text
+from tests.source_web_helpers import claim_with, dashboard_text, stats_requests
 from tests.two_processes import two_processes  # noqa: F401  (fixture)
 from tests.web_helpers import post
 
-STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 AFTER = re.compile(r"you can refresh after (\d\d):(\d\d):(\d\d) UTC")
 
@@ -41,10 +40,6 @@ def owners(app, brainz_standin):
     brainz_standin.reset_stats()
     return clients
 
-
-def stats_requests(standin):
-    paths = standin.stats()["paths"]
-    return sum(paths.get(p, 0) for p in STATS_PATHS)
 
 
 def shared_pause_end(app):

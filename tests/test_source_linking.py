@@ -7,20 +7,15 @@ from anchor.models import AccountModel
 from anchor.profiles import service
 from anchor.refresh import engine
 from tests.source_web_helpers import (claim_with, dashboard_text, link_listenbrainz, public_page, publish,
-                                      sign_in_listenbrainz, signed_in_as)
+                                      sign_in_listenbrainz, signed_in_as, stats_requests)
 from tests.web_helpers import claim, post
 
-STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups")
 
 
 @pytest.fixture
 def app(source_app):
     return source_app
 
-
-def stats_requests(standin):
-    paths = standin.stats()["paths"]
-    return sum(paths.get(p, 0) for p in STATS_PATHS)
 
 
 def profile_of(app, handle):

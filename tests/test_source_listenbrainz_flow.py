@@ -12,11 +12,10 @@ from anchor import clock
 from anchor.profiles import service, writes
 from anchor.refresh import engine
 from tests.source_web_helpers import (app_path, brainz_consent, claim_with, dashboard_text, public_page, publish,
-                                      query_of, shown_names, sign_in_listenbrainz, signed_in_as,
-                                      start_listenbrainz)
+                                      query_of, shown_names, sign_in_listenbrainz, signed_in_as, start_listenbrainz,
+                                      stats_requests)
 from tests.web_helpers import post
 
-STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups")
 USER = "grimnir"
 
 
@@ -24,10 +23,6 @@ USER = "grimnir"
 def app(source_app):
     return source_app
 
-
-def stats_requests(standin):
-    paths = standin.stats()["paths"]
-    return sum(paths.get(p, 0) for p in STATS_PATHS)
 
 
 @pytest.fixture
