@@ -5,7 +5,7 @@ import hashlib
 import logging
 import random
 import time
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Self, TypeVar
 
 import requests
 
@@ -105,3 +105,19 @@ class Transport:
     def rate_limited(self, wait: float) -> Retry:
         """The Retry for a rate-limit answer asking us to wait `wait` seconds."""
         return Retry(RateLimited(wait, self.source), wait)
+
+
+class TransportClient:
+    """A source's client over one Transport: `close()` ends its connections; usable with `with`."""
+
+    transport: Transport
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

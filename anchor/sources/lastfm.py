@@ -13,7 +13,7 @@ from anchor.limits import CallBudget
 
 from .base import (BadResponse, CredentialsRevoked, SourceError, SourceUnavailable, UnknownUser, now_iso,
                    safe_url)
-from .http import Retry, Transport, name_id, seconds
+from .http import Retry, Transport, TransportClient, name_id, seconds
 
 __all__ = ["LastfmClient", "auth_url", "client_from", "PERIODS", "PLACEHOLDER_HASH"]
 
@@ -52,7 +52,7 @@ def _items(container: Any, key: str, what: str) -> list[dict]:
     return items
 
 
-class LastfmClient:
+class LastfmClient(TransportClient):
     """Talks to ws.audioscrobbler.com/2.0 (or the stand-in) with JSON answers and signed calls."""
 
     def __init__(self, api_url: str, api_key: str, shared_secret: str, *, timeout=(3.05, 10),
@@ -68,16 +68,6 @@ class LastfmClient:
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return f"LastfmClient({self.api_url!r})"
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.transport.close()
-
-    def __enter__(self) -> "LastfmClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def sign(self, params: dict[str, Any]) -> str:
         """api_sig: md5 of name+value sorted by name (no format/callback/api_sig), then the shared secret."""

@@ -18,7 +18,7 @@ from anchor.limits import CallBudget
 
 from .base import (BadResponse, CredentialsRevoked, NotReady, SourceError, UnknownUser, now_iso,
                    safe_url)
-from .http import Transport, name_id, seconds
+from .http import Transport, TransportClient, name_id, seconds
 
 __all__ = ["ListenBrainzClient", "client_from", "userinfo", "RANGE_PARAMS"]
 
@@ -48,7 +48,7 @@ def _name(item: dict, key: str, what: str, position: int) -> str:
     return name
 
 
-class ListenBrainzClient:
+class ListenBrainzClient(TransportClient):
     """Reads a user's top artists and albums from the ListenBrainz statistics API (no token needed)."""
 
     def __init__(self, api_url: str, coverart_url: str, *, timeout=(3.05, 10), max_retries: int = 2,
@@ -60,16 +60,6 @@ class ListenBrainzClient:
         self.artist_count, self.album_count = artist_count, album_count
         self.transport = Transport(SOURCE, timeout=timeout, max_retries=max_retries, max_retry_wait=max_retry_wait,
                                    sleep=sleep, budget=budget)
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.transport.close()
-
-    def __enter__(self) -> "ListenBrainzClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _observe(self, response: requests.Response) -> float | None:

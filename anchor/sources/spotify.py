@@ -16,7 +16,7 @@ from anchor.logs import log_event
 
 from .base import (LOOPBACK_HOSTS, AccessTokenRejected, BadResponse, ClientRejected,
                    CredentialsRevoked, QuotaExceeded, SourceError, SourceUnavailable, now_iso)
-from .http import Retry, Transport
+from .http import Retry, Transport, TransportClient
 from .spotify_albums import derive_top_albums, largest_image, normalize_artists, spotify_url
 
 __all__ = ["SpotifyClient", "TokenSet", "client_from", "fetch", "TIME_RANGES", "RANGE_PARAMS", "CALLS_PER_FETCH"]
@@ -76,7 +76,7 @@ def _json(response: requests.Response, what: str) -> dict:
     return data
 
 
-class SpotifyClient:
+class SpotifyClient(TransportClient):
     """Spotify accounts + Web API client on the sources' Transport (timeouts, retries, budget)."""
 
     def __init__(self, accounts_url: str, api_url: str, client_id: str, client_secret: str,
@@ -105,16 +105,6 @@ class SpotifyClient:
     def token_endpoint(self) -> str:
         """Where codes and refresh tokens are exchanged."""
         return f"{self.accounts_url}/api/token"
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.transport.close()
-
-    def __enter__(self) -> "SpotifyClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- answers every call may get ----------------------------------------------------------
     def _throttled(self, response: requests.Response) -> None:
