@@ -10,7 +10,7 @@ from anchor.ai.writers import write_copy
 from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import service, writes
+from anchor.profiles import listening, service, writes
 
 log = logging.getLogger("anchor.copy")
 
@@ -59,8 +59,7 @@ def _release(profile):
 
 def writer_for(profile):
     """The configured writer, or the offline one when the page's source keeps its data from AI."""
-    source = service.source_of(profile)
-    allowed = source in current_app.config["AI_SOURCES"]
+    allowed = listening.ai_allowed(service.source_of(profile))
     return current_app.config["AI_PROVIDER"] if allowed else "offline"
 
 
