@@ -44,6 +44,7 @@ RATE_LIMITS = {
     "refresh": {"account": Limit(12, 3600)},
     "switch": {"account": Limit(10, 3600)},                               # showing another source
     "upload": {"ip": Limit(20, 3600), "account": Limit(6, 3600)},
+    "music": {"account": Limit(30, 3600)},                                # MusicBrainz searches and picks
 }
 
 

@@ -18,6 +18,7 @@ from devstack.spotify_images import cover_png
 from .brainz_data import computed, entity_payload
 from .brainz_oauth import OAuthEndpoints
 from .demo_music import get_listener, listener_names
+from .musicbrainz_ws import WS_FAULTS, MusicBrainzWS
 from .standin import Reply, Request, StandIn, json_reply, redirect
 
 __all__ = ["BrainzStandIn", "DEFAULT_REDIRECT_URIS", "main"]
@@ -38,11 +39,11 @@ def lb_error(status: int, message: str, headers: dict[str, str] | None = None) -
     return json_reply(status, {"code": status, "error": message}, {**_CORS, **(headers or {})})
 
 
-class BrainzStandIn(OAuthEndpoints, StandIn):
-    """MusicBrainz OAuth2 + ListenBrainz stats + Cover Art Archive on one port, with injectable faults."""
+class BrainzStandIn(MusicBrainzWS, OAuthEndpoints, StandIn):
+    """MusicBrainz OAuth2 and /ws/2 + ListenBrainz stats + Cover Art Archive on one port, with injectable faults."""
 
     name = "brainz-standin"
-    fault_kinds = _API_FAULTS + ("read_only", "invalid_token")
+    fault_kinds = _API_FAULTS + ("read_only", "invalid_token") + WS_FAULTS
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, client_id: str = "anchor-demo",
                  client_secret: str = "anchor-demo-secret", redirect_uris=DEFAULT_REDIRECT_URIS,
@@ -78,6 +79,7 @@ class BrainzStandIn(OAuthEndpoints, StandIn):
             self._rate = self.default_rate
             self._windows: dict[str, tuple[int, int]] = {}
             self._epochs: dict[str, int] = {}
+        self.reset_ws()
 
     def set_rate_limit(self, limit: int, window: int = 10) -> None:
         """Allow `limit` stats requests per fixed window of `window` seconds per client IP."""
@@ -128,7 +130,8 @@ class BrainzStandIn(OAuthEndpoints, StandIn):
         """The control methods reachable over HTTP."""
         return {**super().control_actions(), "set_rate_limit": self.set_rate_limit, "mutate": self.mutate,
                 "issue_tokens": self.issue_tokens, "revoke": self.revoke,
-                "expire_access_tokens": self.expire_access_tokens}
+                "expire_access_tokens": self.expire_access_tokens,
+                "set_ws_rate_limit": self.set_ws_rate_limit}
 
     def take_oauth_fault(self) -> bool:
         """True when a queued read_only fault should turn this token request into a 503."""
@@ -148,10 +151,15 @@ class BrainzStandIn(OAuthEndpoints, StandIn):
             if fault:
                 time.sleep(float(fault.get("delay", 1.0)))
             return self.token(request) if path == "/oauth2/token" else self.userinfo(request)
+        if path.startswith("/ws/2/"):
+            return self.ws2(request)
         stats = _STATS_RE.match(path)
         if stats and request.method in ("GET", "HEAD"):
             self.count(f"/1/stats/user/*/{stats.group(2)}")
             return self.stats_api(request, unquote(stats.group(1)), stats.group(2))
+        if path.startswith("/release-group/"):
+            self.count("/release-group")
+            return self.release_group_cover(path) or (400, {"Content-Type": "text/plain"}, b"Bad Request\n")
         if path.startswith("/release/"):
             self.count("/release")
             return self.cover_art(path)

@@ -9,12 +9,14 @@
 - buckets.py: token buckets in DynamoDB shared by every process (`BucketSize`, `TokenBucket`),
   the AI model's quota (`before_model_call`).
 - pauses.py: a pause a source asked for, shared by every process (read once per fetch).
+- service_gates.py: the shared gate of a service that is not a listening source (MusicBrainz).
 - incidents.py: the circuit breaker per source and pass, and the incidents it records.
 - backoff.py: how long one profile waits after failures or a rate limit.
 """
 from anchor.limits.gate import CallBudget
 from anchor.limits.gates import ProfileCalls, gate_for, hold_persisted, hold_shared, pass_gates, shared_gates
+from anchor.limits.service_gates import service_gate
 from anchor.limits.spec import SourceLimits
 
 __all__ = ["CallBudget", "ProfileCalls", "SourceLimits", "gate_for", "hold_persisted", "hold_shared",
-           "pass_gates", "shared_gates"]
+           "pass_gates", "service_gate", "shared_gates"]

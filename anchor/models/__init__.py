@@ -57,6 +57,10 @@ class ProfileModel(_ProfilesTable):
     dataHash = UnicodeAttribute(null=True)
     bio = UnicodeAttribute(null=True)
     photo = JSONAttribute(null=True)           # {"stem": "photos/<handle>/<hash>", "sizes": [160, 480]}
+    musicArtist = JSONAttribute(null=True)     # the owner's MusicBrainz artist: {mbid, name, links} (profiles/music.py)
+    releases = JSONAttribute(null=True)        # that artist's albums and EPs, newest first
+    musicError = UnicodeAttribute(null=True)   # why the last read of the releases failed (dashboard only)
+    musicCheckedAt = UTCDateTimeAttribute(null=True)
     albumLines = JSONAttribute(null=True)      # {albumId: line}
     locked = JSONAttribute(null=True)          # {"bio": bool, "lines": [albumIds]} owner edits kept
     copyHash = UnicodeAttribute(null=True)

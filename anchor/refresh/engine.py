@@ -88,6 +88,7 @@ def run_locked(profile, lock_id, reason, gate, started, *, wait=True):
     try:
         profile.refresh(consistent_read=True)   # owner edits made before the lock decide the write
         result = steps.fetch_and_store(profile, lock_id, calls, reason)
+        steps.refresh_music(profile, lock_id, reason)
     except Exception:  # a bug or a DynamoDB outage must not kill the run or keep the lock
         log_event(log, "refresh crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
         result = RefreshResult(Outcome.FAILED, "The refresh stopped on an unexpected error; "

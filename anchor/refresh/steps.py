@@ -13,7 +13,7 @@ from anchor import clock
 from anchor.errors import BudgetExhausted, CredentialsRevoked, NotReady, RateLimited, SourceError
 from anchor.limits import incidents
 from anchor.logs import log_event
-from anchor.profiles import copyjobs, copywriting, index, listening, service
+from anchor.profiles import copyjobs, copywriting, index, listening, music, service
 from anchor.refresh import failures
 from anchor.refresh.lock import write_locked
 from anchor.refresh.outcomes import Outcome, RefreshResult, hhmm, nothing_to_show
@@ -120,6 +120,20 @@ def store(profile, lock_id, now, data, reason="scheduled"):
                                     "lastRefreshStatus": str(said["outcome"]),
                                     "lastRefreshMessage": message})
     return RefreshResult(said["outcome"], message, ai_called=ai_called)
+
+
+def refresh_music(profile, lock_id, reason):
+    """With a scheduled refresh, read the owner's releases again; a failure keeps the last ones.
+
+    Only the worker's refresh reads them: the owner's own clicks already wait on their source.
+    """
+    if reason != "scheduled" or music.chosen(profile) is None:
+        return None
+    try:
+        return music.refresh(profile, lambda changes: write_locked(profile, lock_id, changes))
+    except Exception:  # the listening data is stored; the releases are read again next time
+        log_event(log, "music refresh crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
+        return "failed"
 
 
 def _essence(data):

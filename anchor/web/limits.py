@@ -40,6 +40,7 @@ MESSAGES = {
     "refresh": "Refresh was asked for too often.",
     "switch": "Your page’s source was switched too often.",
     "upload": "Too many uploads.",
+    "music": "Too many MusicBrainz searches.",
 }
 
 
