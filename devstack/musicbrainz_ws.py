@@ -33,11 +33,11 @@ def ws_error(status: int, message: str) -> Reply:
 class MusicBrainzWS:
     """Mixin for the brainz stand-in: /ws/2/artist search and lookup, /ws/2/release-group browse."""
 
-    ws_rate = (10, 10)      # requests per fixed window (seconds) per address: MusicBrainz's own rule
+    WS_RATE = (10, 10)      # requests per fixed window (seconds) per address: MusicBrainz's own rule
 
     def reset_ws(self) -> None:
-        """Forget the /ws/2 rate windows."""
-        self._ws_windows: dict[str, tuple[int, int]] = {}
+        """Forget the /ws/2 rate windows and restore the default rate."""
+        self.ws_rate, self._ws_windows = self.WS_RATE, {}
 
     def set_ws_rate_limit(self, limit: int, window: int = 10) -> None:
         """Allow `limit` /ws/2 requests per `window` seconds per address."""
