@@ -47,6 +47,8 @@ class _Facts:
                             if (y := _year(a.get("year"))) is not None)
         counts = Counter(name for a in self.albums for name in set(self._album_artists(a)))
         self.repeats = [(n, k) for n, k in counts.most_common() if k >= 2 and self.quote(n, 40)]
+        own = [r for r in data.get("ownReleases") or [] if isinstance(r, dict)]
+        self.own_release = self.album_name({"name": own[0].get("title")}, 50) if own else None
 
     def quote(self, name, limit: int) -> str | None:
         """The name itself if it is safe and short enough to repeat, else None."""
@@ -103,6 +105,8 @@ def _bio_sentences(f: _Facts) -> list[str]:
             f"Most played of all the artists is {top}{tail}.",
             f"The artist heard most is {top}{tail}.",
         ]))
+    if f.own_release and f.top_artists:   # the owner is an artist too (MusicBrainz): one plain fact
+        out.insert(1, f"The artist who made {f.own_release} listens to {f.top_artists[0]} most of all.")
     if f.repeats:
         name, k = f.repeats[0]
         out.append(f.pick(2, [

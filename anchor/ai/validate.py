@@ -41,12 +41,17 @@ def cliches() -> tuple[tuple[str, re.Pattern], ...]:
 
 
 def data_names(profile_data: dict) -> list[str]:
-    """Every name the copy may mention: display name, handle, artists, albums, album artists."""
+    """Every name the copy may mention: display name, handle, artists, albums, album artists, and
+    the owner's own artist name, release titles and their services."""
     names = [profile_data.get("displayName"), profile_data.get("handle")]
     names += [a.get("name") for a in profile_data.get("artists") or []]
     for album in profile_data.get("albums") or []:
         names.append(album.get("name"))
         names += list(album.get("artists") or [])
+    names += [profile_data.get("artistName")] + list(profile_data.get("artistServices") or [])
+    for release in profile_data.get("ownReleases") or []:     # the owner's own music (MusicBrainz)
+        names.append(release.get("title"))
+        names += list(release.get("services") or [])
     return [n for n in names if isinstance(n, str) and n.strip()]
 
 

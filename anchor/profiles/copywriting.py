@@ -10,7 +10,7 @@ from anchor.ai.writers import write_copy
 from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import listening, service, writes
+from anchor.profiles import listening, music, service, writes
 
 log = logging.getLogger("anchor.copy")
 
@@ -71,7 +71,7 @@ def generate(profile, *, force=False, progress=None, fallback_offline=False):
     limit is reached or the model fails, so the page never keeps naming a hidden item for long.
     """
     progress = progress or (lambda _stage: None)
-    shown = service.visible(profile)
+    shown = {**service.visible(profile), **music.copy_facts(profile)}   # the owner's own releases too
     if not shown["albums"] and not shown["artists"]:
         return CopyOutcome("nodata", "There is no listening data to write about yet.")
     current_hash = service.current_hash(profile)
