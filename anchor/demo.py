@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 from flask import current_app
 
-from anchor.profiles import connection, demo_pages, editing, imports, service
+from anchor.profiles import connection, demo_pages, editing, imports, music, service
 from anchor.profiles.handles import HandleError
 from anchor.sources import lastfm, listenbrainz
 from anchor.refresh.first_fetch import claim_and_fetch
@@ -120,6 +120,24 @@ def seed_upload():
     return "published"
 
 
+ARTIST_DEMO = ("nadia", "Marlow Reed")   # the demo page that is also an artist's: their releases
+
+
+def seed_music():
+    """Give the artist demo page its MusicBrainz artist and releases, found as an owner finds them."""
+    handle, name = ARTIST_DEMO
+    profile = service.get(handle)
+    if profile is None:
+        return "no page"
+    if music.chosen(profile) is not None:
+        return "exists"
+    try:
+        music.pick(profile, music.search(name)[0]["mbid"])
+    except (music.MusicRefused, IndexError) as exc:
+        return f"no releases: {exc}"
+    return "releases"
+
+
 def _plan(count):
     """(source, listener, handle) for every demo page."""
     config = current_app.config
@@ -151,6 +169,8 @@ def seed(count=0, workers=4):
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = dict(pool.map(run, plan))
+    with app.app_context():
+        seed_music()     # not a page of its own: the summary's counts stay pages
     try:
         results[UPLOAD_DEMO[1]] = seed_upload()
         plan.append(("upload", UPLOAD_DEMO[0], UPLOAD_DEMO[1]))

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from anchor import demo
 from anchor.models import ProfileModel
 from anchor.refresh import engine
 from devstack.musicbrainz_ws_data import ARTIST_LIST
@@ -130,4 +131,11 @@ def test_musicbrainz_down_on_refresh_keeps_the_last_releases(app, owner, brainz_
     assert stored.releases == kept
     assert "your page keeps the releases it had" in stored.musicError
     assert "your page keeps the releases it had" in owner.get("/dashboard").get_data(as_text=True)
+    assert "Paper Boats" in app.test_client().get("/nadia").get_data(as_text=True)
+
+
+def test_seed_demo_gives_the_artist_demo_page_its_releases(app, owner):
+    with app.app_context():
+        assert demo.seed_music() == "releases"
+        assert demo.seed_music() == "exists"
     assert "Paper Boats" in app.test_client().get("/nadia").get_data(as_text=True)
