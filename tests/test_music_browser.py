@@ -4,15 +4,16 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_flows import sign_in
+from tests.test_accessibility import assert_no_blocking, run_axe
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 MAX_RELEASES_HEIGHT = 350
 
 
-def test_search_pick_then_the_releases_on_a_phone(live_server, new_context, brainz_standin, screenshot):
+def test_search_pick_then_the_releases_on_a_phone(live_server, new_context, brainz_standin, screenshot, axe_script):
     base = live_server.url
-    owner = new_context().new_page()
+    owner = new_context(bypass_csp=True).new_page()     # bypass: axe is injected
     sign_in(owner, base, "aiko")
     token = owner.locator('input[name="csrf_token"]').first.get_attribute("value")
     for path, form in (("/dashboard/claim", {"handle": "aiko"}), ("/dashboard/publish", {})):
@@ -22,11 +23,12 @@ def test_search_pick_then_the_releases_on_a_phone(live_server, new_context, brai
     owner.get_by_role("button", name="Search MusicBrainz").click()
     card = owner.locator("#music-card")
     expect(card).to_contain_text("US jazz drummer")
+    assert_no_blocking(run_axe(owner, axe_script, "music-results"), "music-results")
     card.get_by_role("button", name="This is me: Marlow Reed (Scottish singer-songwriter)").click()
     expect(owner.locator("#music-card")).to_contain_text("Saved Marlow Reed: 6 of their albums and EPs")
     screenshot(owner, "music-01-dashboard")
 
-    phone = new_context(viewport=PHONE).new_page()
+    phone = new_context(viewport=PHONE, bypass_csp=True).new_page()
     phone.goto(f"{base}/aiko")
     releases = phone.locator("section.releases")
     expect(releases.locator("li.release")).to_have_count(6)
@@ -40,3 +42,6 @@ def test_search_pick_then_the_releases_on_a_phone(live_server, new_context, brai
     expect(releases.get_by_role("link", name="Bandcamp")).to_have_attribute(
         "href", "https://marlowreed.bandcamp.com/album/harbour-lights")
     screenshot(phone, "music-02-phone")
+    for scheme in ("light", "dark"):
+        phone.emulate_media(color_scheme=scheme)
+        assert_no_blocking(run_axe(phone, axe_script, f"releases-{scheme}"), f"releases-{scheme}")

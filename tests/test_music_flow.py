@@ -139,3 +139,12 @@ def test_seed_demo_gives_the_artist_demo_page_its_releases(app, owner):
         assert demo.seed_music() == "releases"
         assert demo.seed_music() == "exists"
     assert "Paper Boats" in app.test_client().get("/nadia").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, path", [("get", "/dashboard/music?q=Marlow"), ("post", "/dashboard/music/pick"),
+                                          ("post", "/dashboard/music/remove")])
+def test_anonymous_visitors_cannot_search_or_pick(app, brainz_standin, method, path):
+    brainz_standin.reset_stats()
+    answer = getattr(app.test_client(), method)(path)
+    assert answer.status_code in (302, 400, 401)
+    assert "/ws/2/artist" not in brainz_standin.stats()["paths"]
