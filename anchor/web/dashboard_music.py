@@ -30,7 +30,8 @@ def music_search():
         found = music.search(query)
     except music.MusicRefused as exc:
         return render(TEMPLATE, BODY, **page_context(profile, error=str(exc), place=PLACE, music_query=query))
-    note = None if found else "MusicBrainz knows no artist of that name. Check the spelling, or add yourself there first."
+    note = None if found else ("MusicBrainz knows no artist of that name. Check the spelling, "
+                               "or add yourself there first.")
     return render(TEMPLATE, BODY, **page_context(profile, message=note, place=PLACE, music_query=query,
                                                  music_results=found))
 
