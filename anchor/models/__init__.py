@@ -57,6 +57,7 @@ class ProfileModel(_ProfilesTable):
     dataHash = UnicodeAttribute(null=True)
     bio = UnicodeAttribute(null=True)
     photo = JSONAttribute(null=True)           # {"stem": "photos/<handle>/<hash>", "sizes": [160, 480]}
+    shareImages = JSONAttribute(null=True)     # {"hash", "covers", "card": key, "story": key} (profiles/share_cards.py)
     albumLines = JSONAttribute(null=True)      # {albumId: line}
     locked = JSONAttribute(null=True)          # {"bio": bool, "lines": [albumIds]} owner edits kept
     copyHash = UnicodeAttribute(null=True)
