@@ -46,7 +46,9 @@ def update(profile):
     try:
         for kind, draw in KINDS.items():
             stored[kind] = f"{PREFIX}{profile.handle}-{wanted}-{kind}.png"
-            photos_store.put(stored[kind], draw(profile, fetched), "image/png")
+            # The story is for saving to a phone: opened from its link, it downloads.
+            photos_store.put(stored[kind], draw(profile, fetched), "image/png",
+                             download_as=f"anchor-{profile.handle}-story.png" if kind == "story" else None)
     except photos_store.StoreDown:
         _delete(keys(stored), profile.handle)
         return False
