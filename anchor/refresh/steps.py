@@ -1,9 +1,9 @@
 """The steps of one refresh under its lock: fetch, write the data and status, write the copy.
 
 Fetch → write data, status and a short "copy pending" retry time in one conditional update →
-write copy and the share images → schedule the next refresh a week out. A kill between the data write and the copy
-leaves the profile due again within minutes with `copyHash ≠ dataHash`, and the next pass
-finishes the copy.
+write copy and the share images → schedule the next refresh a week out. A kill between the data
+write and the copy leaves the profile due again within minutes with `copyHash ≠ dataHash`, and
+the next pass finishes the copy.
 """
 import logging
 import random
