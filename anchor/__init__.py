@@ -45,6 +45,7 @@ def create_app(config=None):
     from anchor.web import links  # noqa: F401  (its views register on dashboard.bp and public.bp)
     from anchor.web import dashboard_photo  # noqa: F401  (its views register on dashboard.bp)
     from anchor.web import dashboard_music  # noqa: F401  (its views register on dashboard.bp)
+    from anchor.web import dashboard_share  # noqa: F401  (its views register on dashboard.bp)
     # `/static//x` must not be answered with a redirect to whatever Host the client sent.
     app.url_map.merge_slashes = False
     assets.init_app(app)

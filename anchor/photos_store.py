@@ -49,12 +49,13 @@ def _checked(key):
     return key
 
 
-def put(key, body, content_type):
-    """Store one file; StoreDown when S3 refuses or cannot be reached."""
+def put(key, body, content_type, *, download_as=None):
+    """Store one file (saved as `download_as` when a browser opens it); StoreDown when S3 refuses."""
     bucket = current_app.config["PHOTO_BUCKET"]
+    extra = {"ContentDisposition": f'attachment; filename="{download_as}"'} if download_as else {}
     try:
         _client().put_object(Bucket=bucket, Key=_checked(key), Body=body, ContentType=content_type,
-                             CacheControl=CACHE_CONTROL)
+                             CacheControl=CACHE_CONTROL, **extra)
     except (BotoCoreError, ClientError) as exc:
         log_event(log, "photo put failed", level=logging.WARNING, key=key, error=type(exc).__name__)
         raise StoreDown(key) from exc

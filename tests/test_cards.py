@@ -6,6 +6,7 @@ from xml.etree import ElementTree
 
 from PIL import Image
 
+from anchor.pages import drawing
 from anchor.web import share_card, svg_card
 
 SCRIPTS = ["Björk Guðmundsdóttir", "坂本龍一", "아이유 (IU)", "فيروز", "ハイブリッド・レインボウ", "Кино"]
@@ -29,9 +30,9 @@ def _fuzzed(rng):
 
 def test_every_script_is_drawn_with_a_font_that_has_it():
     for name in SCRIPTS:
-        for path, piece in share_card.runs(name):
+        for path, piece in drawing.runs(name):
             if piece.strip():
-                assert all(ord(c) in share_card._coverage(path) for c in piece), (name, path)
+                assert all(ord(c) in drawing.coverage(path) for c in piece), (name, path)
 
 
 def test_fuzzed_names_never_break_either_card():

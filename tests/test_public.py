@@ -30,7 +30,9 @@ def test_page_shows_the_profile(published, visitor):
     response = visitor.get("/nadia")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<script" not in body
+    # One script only, the share button's (issue 29: a share sheet needs one), external and deferred.
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", body, re.S)
+    assert scripts == [""] and re.search(r'<script src="/static/share-button\.js\?v=\w+" defer>', body)
     assert published.bio.split(".")[0].replace("'", "&#39;") in body
     for album in items(published)["albums"][:3]:
         assert album["url"] in body

@@ -16,11 +16,14 @@ from anchor.config import DEFAULT_MODEL_ID
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = {"web": ROOT / "docs/iam/web-policy.json", "worker": ROOT / "docs/iam/worker-policy.json"}
 MIN_APP_CALLS = 20
-# Actions only the web role makes: the owner's dashboard takes pages down at the CDN and puts
-# and deletes the page photo's files.
-WEB_ONLY = {"cloudfront:CreateInvalidation", "s3:PutObject", "s3:DeleteObject"}
-# The one S3 resource: the photo bucket's `photos/` prefix (anchor/photos_store.py).
+# Actions only the web role makes: the owner's dashboard takes pages down at the CDN.
+WEB_ONLY = {"cloudfront:CreateInvalidation"}
+# The S3 resources: the web role puts and deletes under the photo bucket's `photos/` prefix
+# (anchor/photos_store.py); the worker only the share images under `photos/cards/`
+# (anchor/profiles/share_cards.py, composed by its refresh).
 PHOTOS_ARN = re.compile(r"arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/photos/\*")
+CARDS_ARN = re.compile(r"arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/photos/cards/\*")
+S3_ARNS = {"web": PHOTOS_ARN, "worker": CARDS_ARN}
 
 TRANSACT_ITEM_ACTIONS = {
     "TransactWriteItems.Put": "PutItem", "TransactWriteItems.Update": "UpdateItem",
@@ -156,7 +159,7 @@ def test_policy_resources_are_specific(role):
             assert leading == ["SIGNIN#*"] and statement["Action"] == ["dynamodb:DeleteItem"], statement
         for arn in as_list(statement["Resource"]):
             service = arn.split(":")[2]
-            assert "*" not in arn or (service == "s3" and PHOTOS_ARN.fullmatch(arn)), \
+            assert "*" not in arn or (service == "s3" and S3_ARNS[role].fullmatch(arn)), \
                 f"{role}: Resource must name the exact ARN (S3: the bucket's photos/*), not {arn}"
             assert all(a.startswith(service + ":") for a in actions), \
                 f"{role}: one statement per service ({arn} with {actions})"
@@ -169,7 +172,7 @@ def test_policy_resources_are_specific(role):
             elif service == "sqs":
                 assert re.fullmatch(r"arn:aws:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}", arn), arn
             elif service == "s3":
-                assert PHOTOS_ARN.fullmatch(arn) and role == "web", f"{role}: S3 only on photos/*: {arn}"
+                assert S3_ARNS[role].fullmatch(arn), f"{role}: S3 only on {S3_ARNS[role].pattern}: {arn}"
             elif service == "cloudfront":
                 assert re.fullmatch(r"arn:aws:cloudfront::\d{12}:distribution/[A-Z0-9]+", arn), arn
             elif service == "bedrock":

@@ -61,6 +61,7 @@ class ProfileModel(_ProfilesTable):
     releases = JSONAttribute(null=True)        # that artist's albums and EPs, newest first
     musicError = UnicodeAttribute(null=True)   # why the last read of the releases failed (dashboard only)
     musicCheckedAt = UTCDateTimeAttribute(null=True)
+    shareImages = JSONAttribute(null=True)     # {"hash", "covers", "card": key, "story": key} (profiles/share_cards.py)
     albumLines = JSONAttribute(null=True)      # {albumId: line}
     locked = JSONAttribute(null=True)          # {"bio": bool, "lines": [albumIds]} owner edits kept
     copyHash = UnicodeAttribute(null=True)

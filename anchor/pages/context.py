@@ -1,7 +1,7 @@
 """What the public template is given, built from the one profile item, and the visitor's page."""
 from flask import current_app, render_template, url_for
 
-from anchor.pages import identity, public_view
+from anchor.pages import identity, public_view, share_images
 from anchor.profiles import listening, service
 from anchor.sources.base import RANGE_LABELS
 
@@ -27,8 +27,8 @@ def public_context(profile, preview=False, range_name=None, owner=False):
         "profile": profile, "name": name, "bio": bio, "photo": identity.photo(profile, name), "lines": page.get("albumLines") or {},
         "artists": public_view.rows(shown["artists"]), "albums": public_view.rows(shown["albums"]),
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
-        "og_image": absolute_url("public.share_image", handle=profile.handle,
-                                 v=public_view.card_version(profile)),
+        "og_image": share_images.stored_urls(profile).get("card")
+        or absolute_url("public.share_image", handle=profile.handle, v=public_view.card_version(profile)),
         "og_image_alt": f"{name} on Anchor.band: " + ", ".join(a["name"] for a in shown["artists"][:3]),
         "feed_url": absolute_url("public.feed", handle=profile.handle),
         "updated": (service.listening(profile) or {}).get("fetchedAt"), "preview": preview,

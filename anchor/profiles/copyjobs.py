@@ -1,7 +1,8 @@
 """Copy generation off the request path: one job per profile at a time, progress in DynamoDB.
 
 "Write copy", the copy after a claim or a manual refresh, and the rewrite after the owner hides
-something all start a job here. The claim is a conditional put of `COPYJOB#<handle>` (no job,
+something all start a job here; once the copy is written, the job brings the page's share images
+up to date (profiles/share_cards.py). The claim is a conditional put of `COPYJOB#<handle>` (no job,
 or the last one finished, or its lease ran out), so a second click, in this process or any
 other, starts nothing. The job runs in a thread of the process that took the claim and writes
 its stage as it goes; the dashboard polls it. A process killed mid-job leaves a lease that runs
@@ -18,7 +19,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import CopyJobModel, conditional
-from anchor.profiles import copywriting, service
+from anchor.profiles import copywriting, service, share_cards
 
 log = logging.getLogger("anchor.copy")
 
@@ -116,4 +117,6 @@ def _run(handle, job, fallback_offline, profile=None):
                 condition=CopyJobModel.jobId == job.jobId)
     job.status, job.outcome, job.message = DONE, outcome.status, outcome.message
     log_event(log, "copy job done", handle=handle, outcome=outcome.status, ai_called=outcome.ai_called)
+    if profile is not None and profile.deletedAt is None:
+        share_cards.update_quietly(profile)      # after the job ends: the owner sees the copy first
     return outcome

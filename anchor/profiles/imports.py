@@ -23,7 +23,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
-from anchor.profiles import copywriting, index, service, writes
+from anchor.profiles import copywriting, index, service, share_cards, writes
 from anchor.sources import upload
 from anchor.text import clean_listening
 
@@ -206,6 +206,7 @@ def _import(item, path, own_file=False):
         copywriting.generate(service.get(item.handle))
     except Exception:  # the data is in; the copy can be written from the dashboard
         log_event(log, "copy after import crashed", level=logging.ERROR, exc_info=True, handle=item.handle)
+    share_cards.update_quietly(service.get(item.handle))     # off the request, like the copy
     _finish(item, DONE, describe(summary), summary)
     log_event(log, "import done", handle=item.handle, plays=summary.get("plays"))
 

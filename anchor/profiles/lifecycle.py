@@ -1,7 +1,7 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
 from anchor.models import AccountModel, ProfileModel, conditional
-from anchor.profiles import index, listening, photos, service, tokens, writes
+from anchor.profiles import index, listening, photos, service, share_cards, tokens, writes
 from anchor.profiles.accounts import account_item, split_id
 from anchor.rules import RESTORE_PERIOD
 
@@ -10,7 +10,8 @@ class LifecycleRefused(Exception):
 
 
 def soft_delete(profile, typed_handle):
-    """Hide the page at once, leave the index, delete the tokens and the photo; restorable for 30 days."""
+    """Hide the page at once, leave the index, delete the tokens, the photo and the share images;
+    restorable for 30 days."""
     if (typed_handle or "").strip().lower() != profile.handle:
         raise LifecycleRefused("Type your handle exactly to confirm deletion.")
     now = clock.now()
@@ -18,10 +19,11 @@ def soft_delete(profile, typed_handle):
     # Tokens go at once (the tokens table has no TTL: its expiresAt is the access token's).
     for source in linked_sources(profile):
         tokens.delete(listening.account_id(profile, source))
-    photo = profile.photo
+    photo, images = profile.photo, profile.shareImages
     deleted = writes.write(profile, {"isPublic": False, "deletedAt": now, **index.connected_fields(False),
-                                     "expiresAt": expires, "photo": None}, bump=True)
+                                     "expiresAt": expires, "photo": None, "shareImages": None}, bump=True)
     photos.discard(photo, profile.handle)      # a deleted page's face is not left readable for 30 days
+    share_cards.discard(images, profile.handle)
     _expire_accounts(profile, expires)
     return deleted
 

@@ -1,9 +1,9 @@
 """The steps of one refresh under its lock: fetch, write the data and status, write the copy.
 
 Fetch → write data, status and a short "copy pending" retry time in one conditional update →
-write copy → schedule the next refresh a week out. A kill between the data write and the copy
-leaves the profile due again within minutes with `copyHash ≠ dataHash`, and the next pass
-finishes the copy.
+write copy and the share images → schedule the next refresh a week out. A kill between the data
+write and the copy leaves the profile due again within minutes with `copyHash ≠ dataHash`, and
+the next pass finishes the copy.
 """
 import logging
 import random
@@ -13,7 +13,7 @@ from anchor import clock
 from anchor.errors import BudgetExhausted, CredentialsRevoked, NotReady, RateLimited, SourceError
 from anchor.limits import incidents
 from anchor.logs import log_event
-from anchor.profiles import copyjobs, copywriting, index, listening, music, service
+from anchor.profiles import copyjobs, copywriting, index, listening, music, service, share_cards
 from anchor.refresh import failures
 from anchor.refresh.lock import write_locked
 from anchor.refresh.outcomes import Outcome, RefreshResult, hhmm, nothing_to_show
@@ -113,6 +113,7 @@ def store(profile, lock_id, now, data, reason="scheduled"):
             ai_called = copy.ai_called
             if copy.status in ("failed", "limited", "unavailable"):
                 message = f"{message} {copy.message}"
+            share_cards.update_quietly(profile)     # an owner's refresh leaves this to its copy job
     except Exception:  # the data is stored; the copy is retried when the profile is next due
         log_event(log, "copy generation crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
         message = f"{message} The AI copy could not be written this time."

@@ -26,6 +26,8 @@ SOURCE = "ListenBrainz"
 RANGE_PARAMS = {"month": "month", "half_year": "half_yearly", "all_time": "all_time"}
 MUSICBRAINZ_HOSTS = ("musicbrainz.org",)
 COVERART_HOSTS = ("coverartarchive.org",)
+# The Cover Art Archive answers an image request with a redirect to the Internet Archive's servers.
+COVERART_REDIRECT_HOSTS = ("archive.org", ".archive.org")
 DEFAULT_WINDOW = 10.0  # ListenBrainz's rate-limit window, when a 429 comes without its headers
 _MBID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import lastfm, listenbrainz, spotify
+from . import lastfm, listenbrainz, spotify, spotify_albums
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Source:
     sandbox_flag: str | None = None
     ai_by_default: bool = False           # its terms let its data reach the AI writer
     limits_from: Callable[[Mapping], dict] | None = None
+    # Hosts its cover and artist image URLs live on (safe_url's form): what the share images fetch.
+    image_hosts: tuple[str, ...] = ()
 
     def limits(self, config: Mapping) -> dict | None:
         """{"run_budget", "rate_per_second", "window", "max_wait", "per_address"}, or None: unlimited."""
@@ -73,7 +75,7 @@ _records: dict[str, Source] = {source.name: source for source in (
                       Endpoint("SPOTIFY_API_URL", "https://api.spotify.com")),
            stand_in_env="ANCHOR_SPOTIFY_SANDBOX_URL", stand_in_url="http://127.0.0.1:5055",
            credential="SPOTIFY_CLIENT_ID", secret="SPOTIFY_CLIENT_SECRET", sandbox_flag="SPOTIFY_SANDBOX",
-           limits_from=_spotify_limits),
+           limits_from=_spotify_limits, image_hosts=spotify_albums.HOSTS),
     Source("listenbrainz", "ListenBrainz", 7, client=listenbrainz.client_from,
            fetch=listenbrainz.ListenBrainzClient.fetch,
            endpoints=(Endpoint("MUSICBRAINZ_URL", "https://musicbrainz.org"),
@@ -81,13 +83,14 @@ _records: dict[str, Source] = {source.name: source for source in (
                       Endpoint("COVERART_URL", "https://coverartarchive.org")),
            stand_in_env="ANCHOR_BRAINZ_SANDBOX_URL", stand_in_url="http://127.0.0.1:5056",
            credential="MUSICBRAINZ_CLIENT_ID", secret="MUSICBRAINZ_CLIENT_SECRET", sandbox_flag="BRAINZ_SANDBOX",
-           ai_by_default=True, limits_from=_listenbrainz_limits),
+           ai_by_default=True, limits_from=_listenbrainz_limits,
+           image_hosts=listenbrainz.COVERART_HOSTS + listenbrainz.COVERART_REDIRECT_HOSTS),
     Source("lastfm", "Last.fm", 7, client=lastfm.client_from, fetch=lastfm.LastfmClient.fetch,
            endpoints=(Endpoint("LASTFM_API_URL", "https://ws.audioscrobbler.com"),
                       Endpoint("LASTFM_AUTH_URL", "https://www.last.fm/api/auth/", "/api/auth/")),
            stand_in_env="ANCHOR_LASTFM_SANDBOX_URL", stand_in_url="http://127.0.0.1:5057",
            credential="LASTFM_API_KEY", secret="LASTFM_SHARED_SECRET", sandbox_flag="LASTFM_SANDBOX",
-           limits_from=_lastfm_limits),
+           limits_from=_lastfm_limits, image_hosts=lastfm.IMAGE_HOSTS),
     Source("upload", "your Spotify data download", 0, ai_by_default=True),
 )}
 
