@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 from flask import current_app
 
-from anchor.profiles import connection, demo_pages, editing, imports, music, service
+from anchor.profiles import connection, copywriting, demo_history, demo_pages, editing, imports, music, service
 from anchor.profiles.handles import HandleError
 from anchor.sources import lastfm, listenbrainz
 from anchor.refresh.first_fetch import claim_and_fetch
@@ -87,11 +87,7 @@ def seed_one(source, listener, handle=None):
         profile = claim_and_fetch(account_id, handle, display_name=display_name)
     except HandleError as exc:
         return exc.code
-    try:
-        editing.publish(service.get(profile.handle))
-    except editing.EditRefused as exc:
-        return f"not published: {exc}"
-    return "published"
+    return _publish(profile.handle)
 
 
 UPLOAD_DEMO = ("quiet-room", "streaming-history")   # a MusicBrainz sign-in with no listens, then a file
@@ -113,6 +109,14 @@ def seed_upload():
         outcome = imports.import_now(account_id, profile.handle, Path(download.name))
     if outcome != imports.DONE:
         return f"not imported: {outcome}"
+    return _publish(handle)
+
+
+def _publish(handle):
+    """Give the page a week of history (rewriting offline copy to tell of it), then publish."""
+    profile = demo_history.seed(service.get(handle))
+    if copywriting.writer_for(profile) == "offline":
+        copywriting.generate(profile, force=True)
     try:
         editing.publish(service.get(handle))
     except editing.EditRefused as exc:

@@ -10,8 +10,8 @@ Speaks the wire format boto3 uses (`POST /model/{modelId}/converse`, restJson er
 until `release()`, so a test can look at a generation while it runs.
 
 Behaviours: good, invented_album, cliche, too_long, markup, text, missing_album, throttle,
-unavailable, invalid_request. "good" copy is the offline writer's output for the data found in
-the user message (see prompt.extract_data). Run alone: `python -m devstack.bedrock --port 8123`.
+unavailable, invalid_request. "good" copy is devstack/model_copy.py's full copy for the data found
+in the user message (see prompt.extract_data). Run alone: `python -m devstack.bedrock --port 8123`.
 """
 import argparse
 import json
@@ -22,8 +22,9 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from anchor.ai.offline import write_offline
 from anchor.ai.prompt import TOOL_NAME, extract_data
+
+from devstack.model_copy import write_full
 
 BEHAVIOURS = ("good", "invented_album", "cliche", "too_long", "markup", "text", "missing_album",
               "throttle", "unavailable", "invalid_request")
@@ -44,7 +45,7 @@ def _fit(first: str, bio: str, limit: int = 600) -> str:
 
 
 def _copy_for(behaviour: str, data: dict) -> dict:
-    bio, lines = write_offline(data)
+    bio, lines = write_full(data)
     if behaviour == "invented_album":
         bio = _fit("The record that anchors it all is “Velvet Harbour Sessions” by Mara Quell.", bio)
     elif behaviour == "cliche":

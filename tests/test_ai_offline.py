@@ -4,7 +4,7 @@ import json
 import pytest
 
 from anchor.ai import Copy, CopyFailed, data_for_prompt, validate_copy, write_copy
-from anchor.ai.offline import write_offline
+from anchor.ai.offline import offline_copy, write_offline
 from tests.ai_fixtures import random_profile_data, sample_profile_data
 
 
@@ -62,35 +62,37 @@ SHAPES = {
 def test_offline_copy_passes_validation(name):
     data = SHAPES[name]
     bio, lines = write_offline(data)
-    assert validate_copy(data, bio, lines) == []
-    assert set(lines) == {a["id"] for a in data["albums"]}
+    assert validate_copy(data, bio, lines, sparse=True) == []
+    assert set(lines) <= {a["id"] for a in data["albums"]}
+    assert offline_copy(data).bio == bio
 
 
 @pytest.mark.parametrize("seed", range(30))
 def test_offline_copy_passes_validation_for_random_data(seed):
     data = random_profile_data(seed)
     bio, lines = write_offline(data)
-    assert validate_copy(data, bio, lines) == []
+    assert validate_copy(data, bio, lines, sparse=True) == []
 
 
-def test_markup_names_are_referred_to_generically():
-    bio, lines = write_offline(SHAPES["markup names"])
+def test_markup_names_are_never_written():
+    data = dict(SHAPES["markup names"], changes={"new": [
+        {"kind": "album", "id": "al0", "name": "<img src=x onerror=alert(1)>", "to": 1},
+        {"kind": "artist", "id": "a1", "name": "Fela Kuti", "to": 2}]})
+    bio, lines = write_offline(data)
     text = bio + " ".join(lines.values())
     assert "<" not in text and "javascript" not in text and "www." not in text
-    assert "Fela Kuti" in text
+    assert "Fela Kuti" in bio
 
 
 def test_sample_copy_reads_from_the_data():
     bio, lines = write_offline(sample_profile_data())
-    assert "Fela Kuti" in bio and "1971" in bio and "2014" in bio
-    assert "“Zombie”" in lines["al1"]
+    assert "1971" in bio and "2014" in bio       # the span of release years, oldest to newest
+    assert lines == {}                            # Spotify rows show the year; tracks never appear
 
 
-def test_offline_is_deterministic_and_varies_across_listeners():
+def test_offline_is_deterministic():
     assert write_offline(sample_profile_data()) == write_offline(sample_profile_data())
-    openings = {" ".join(write_offline(random_profile_data(seed))[0].split()[:3])
-                for seed in range(20)}
-    assert len(openings) > 3
+    assert write_offline(random_profile_data(3)) == write_offline(random_profile_data(3))
 
 
 def test_write_copy_offline_returns_labelled_copy():
@@ -124,14 +126,3 @@ def test_data_for_prompt_keeps_only_what_the_model_needs():
     assert prompt_data["albums"][0] == {"id": "al1", "name": "Zombie", "artists": ["Fela Kuti"],
                                         "year": 1976, "trackCount": 3, "bestRank": 1}
     assert prompt_data["artists"][0] == {"id": "a1", "name": "Fela Kuti", "rank": 1}
-
-
-def test_same_lists_read_differently_for_each_listener_and_alike_for_one():
-    def bio(handle):
-        return write_offline(dict(sample_profile_data(), handle=handle, displayName=None))[0]
-    bios = [bio(f"listener{i}") for i in range(12)]
-    assert bio("listener3") == bios[3]
-    # Names aside, the sentences themselves differ: few are shared by most pages.
-    sentences = [{s.replace(f"listener{i}", "NAME") for s in b.split(". ")} for i, b in enumerate(bios)]
-    common = [s for s in set().union(*sentences) if sum(s in page for page in sentences) > 6]
-    assert len({frozenset(page) for page in sentences}) >= 10 and len(common) <= 2, common

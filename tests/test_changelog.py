@@ -62,3 +62,25 @@ def test_a_refresh_that_moved_items_stores_the_diff(refresh_app, spotify_sandbox
     stored = service.get("nadia")
     assert stored.changeLog and stored.changeLog[0]["changes"]
     assert stored.changeLog[0]["changes"] == changelog.diff(before, service.items(stored))[:changelog.MAX_CHANGES]
+
+
+def test_copy_hears_only_changes_still_true_of_the_data():
+    before = {"artists": _items("a", "b", "c", "d", "e"), "albums": _items("x")}
+    after = {"artists": _items("e", "a", "b", "c", "f"), "albums": _items("x")}
+    log = [{"at": "2026-11-26T00:00:00Z", "changes": changelog.diff(before, after)},
+           changelog.live_entry(before, "2026-11-19T00:00:00Z")]
+    assert changelog.current(log, after, set()) == {
+        "new": [{"kind": "artist", "id": "f", "name": "F", "change": "new", "to": 5}],
+        "up": [{"kind": "artist", "id": "e", "name": "E", "change": "up", "was": 5, "to": 1}]}
+    assert changelog.current(log, after, {"f"})["new"] == []                  # hidden: not told
+    moved_on = {"artists": _items("a", "e", "b", "c", "f"), "albums": _items("x")}
+    assert changelog.current(log, moved_on, set())["up"] == []                # no longer where it rose to
+    assert changelog.current(log[1:], after, set()) == {"new": [], "up": []}  # going live is no change
+
+
+def test_a_demo_page_gets_a_week_of_changes():
+    from anchor.profiles import demo_history
+    now = {"artists": _items(*"abcdefghij"), "albums": _items("x", "y")}
+    found = changelog.diff({k: demo_history.earlier(v) for k, v in now.items()}, now)
+    kinds = {(c["id"], c["change"]) for c in found}
+    assert {("a", "up"), ("d", "down"), ("j", "new"), ("y", "new")} <= kinds

@@ -168,7 +168,8 @@ def test_publish_puts_profile_in_due_index(app, client):
 def test_publish_needs_copy(app, client):
     claim(client, "nadia")
     profile = _profile()
-    profile.update(actions=[ProfileModel.bio.remove()])
+    # No copy written yet (a written copy may have no bio: the offline writer had nothing to say).
+    profile.update(actions=[ProfileModel.bio.remove(), ProfileModel.copyMeta.remove()])
     response = post(client, "/dashboard/publish", {}, htmx=True)
     assert "Write the copy first" in response.get_data(as_text=True)
     assert not _profile().isPublic

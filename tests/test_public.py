@@ -249,7 +249,9 @@ def test_what_changed_and_its_feed(published, visitor, app):
     assert answer.status_code == 200 and answer.mimetype == "application/atom+xml"
     feed = feedparser.parse(answer.data)
     assert not feed.bozo and feed.version == "atom10"
-    assert len(feed.entries) == 1 and before["albums"][0]["name"] in feed.entries[0].content[0].value
+    # Newest first: this refresh's changes, then the entry written when the page went live.
+    assert len(feed.entries) == 2 and before["albums"][0]["name"] in feed.entries[0].content[0].value
+    assert feed.entries[1].title.endswith("page is live")
     assert feed.feed.link.endswith("/nadia")
 
 

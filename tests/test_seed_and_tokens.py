@@ -1,4 +1,5 @@
 """Demo seeding through the sandbox, and the token lifecycle at the app level."""
+import re
 import time
 from datetime import timedelta
 
@@ -34,6 +35,18 @@ def test_seed_demo_publishes_pages_from_every_source(app, runner, client):
     imported = ProfileModel.get("USER#streaming-history")
     assert (imported.source, imported.isPublic, imported.gsi1pk) == ("upload", True, None)
     assert imported.listening["ranges"]["all_time"]["artists"][0]["plays"] > 0
+    # Every seeded page shows what changed from the start, and its feed has those changes and
+    # the entry written when the page went live.
+    import feedparser
+    for handle in ("nadia", "tomas", "aiko", "marcus", "lena", "ifeoma", "ella_bluenote", "grimnir-fm",
+                   "streaming-history"):
+        page = client.get(f"/{handle}").get_data(as_text=True)
+        changed = re.search(r'<section class="changes[^"]*".*?</section>', page, re.S)
+        assert changed and re.search(r"<li><strong>(New this week|Up|Down):</strong> \S", changed.group()), handle
+        feed = feedparser.parse(client.get(f"/{handle}/feed.xml").data)
+        # Newest first: going live today, then the seeded changes of a week ago.
+        assert len(feed.entries) == 2 and feed.entries[0].title.endswith("page is live"), handle
+        assert feed.entries[1].title.startswith("What changed"), handle
 
 
 def _connect(app, sandbox, listener, expired=False):

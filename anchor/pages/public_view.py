@@ -69,8 +69,9 @@ def rows(items):
 
 
 def latest_changes(profile):
-    """The newest stored change entry, without hidden items; None when there is nothing to say."""
-    log = profile.changeLog or []
+    """The newest stored change entry, without hidden items; None when there is nothing to say.
+    The entry written when the page went live holds no changes and is not a change."""
+    log = [entry for entry in profile.changeLog or [] if not entry.get("live")]
     if not log:
         return None
     groups = changelog.visible(log[0], set(service.layout(profile)["hidden"]))

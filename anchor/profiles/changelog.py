@@ -4,6 +4,8 @@ A refresh that moves the page's data stores one entry on the profile (`changeLog
 first): artists and albums that are new in the top, those that rose or fell by at least
 `MIN_MOVE` places, and albums that left the top. The page shows the newest entry and the
 Atom feed has one entry per stored refresh. At most `MAX_CHANGES` changes are kept in all.
+The first publish adds a "live" entry (`live_entry`: the top artist and album, no changes), so a
+new page's feed is not empty; the page's "what changed" list skips it.
 """
 from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
 
@@ -78,6 +80,27 @@ def visible(entry, hidden):
         if change["id"] not in hidden:
             groups[change["change"]].append(change)
     return groups
+
+
+def current(log, data, hidden):
+    """The newest entry's new and climbed items that still sit where it put them in `data`
+    (the page's range, in the source's order): what the copy may call a change since the last
+    refresh. An entry an earlier refresh left stays out once the lists have moved on."""
+    entries = [entry for entry in log or [] if not entry.get("live")]
+    if not entries:
+        return {"new": [], "up": []}
+    groups = visible(entries[0], hidden)
+    places = {kind: _places((data or {}).get(key) or []) for kind, key, _top in KINDS}
+    return {change: [c for c in groups[change] if places[c["kind"]].get(c["id"]) == c.get("to")]
+            for change in ("new", "up")}
+
+
+def live_entry(data, at):
+    """The first entry of a page's log, written when it is first published: its top artist and
+    album, so the feed has an entry from the first day. It holds no changes."""
+    tops = {kind: items[0] for kind, key, _top in KINDS if (items := (data or {}).get(key) or [])}
+    return {"at": at, "changes": [], "live": {kind: {"id": item["id"], "name": item["name"]}
+                                              for kind, item in tops.items()}}
 
 
 def _has_items(data):

@@ -10,7 +10,7 @@ from anchor.ai.writers import write_copy
 from anchor.logs import log_event
 from anchor.metrics import emf
 from anchor.models import ProfileModel, conditional
-from anchor.profiles import listening, music, service, writes
+from anchor.profiles import changelog, listening, music, service, writes
 
 log = logging.getLogger("anchor.copy")
 
@@ -63,6 +63,17 @@ def writer_for(profile):
     return current_app.config["AI_PROVIDER"] if allowed else "offline"
 
 
+def writer_data(profile):
+    """What the writers get: the page's data and the owner's own releases, plus (for the offline
+    writer; the model's prompt leaves them out) the range's name and the changes since the last
+    refresh still true of it."""
+    data = service.listening(profile)
+    hidden = set(service.layout(profile)["hidden"])
+    return {**service.visible(profile), **music.copy_facts(profile),     # the owner's own releases too
+            "range": service.page_range(data),
+            "changes": changelog.current(profile.changeLog, service.items(profile), hidden)}
+
+
 def generate(profile, *, force=False, progress=None, fallback_offline=False):
     """Write new copy if the visible data changed since the last copy, or if forced.
 
@@ -71,11 +82,11 @@ def generate(profile, *, force=False, progress=None, fallback_offline=False):
     limit is reached or the model fails, so the page never keeps naming a hidden item for long.
     """
     progress = progress or (lambda _stage: None)
-    shown = {**service.visible(profile), **music.copy_facts(profile)}   # the owner's own releases too
+    shown = writer_data(profile)
     if not shown["albums"] and not shown["artists"]:
         return CopyOutcome("nodata", "There is no listening data to write about yet.")
     current_hash = service.current_hash(profile)
-    if not force and profile.bio and profile.copyHash == current_hash:
+    if not force and (profile.bio or profile.copyMeta) and profile.copyHash == current_hash:
         return CopyOutcome("unchanged", "The copy is already up to date.")
     config = current_app.config
     provider = writer_for(profile)
@@ -133,9 +144,9 @@ def _store(profile, shown, copy, current_hash, note):
     lines = {album["id"]: (old_lines[album["id"]] if album["id"] in kept["lines"]
                            and album["id"] in old_lines else copy.album_lines.get(album["id"], ""))
              for album in shown["albums"]}
-    bio = profile.bio if kept["bio"] and profile.bio else copy.bio
+    bio = profile.bio if kept["bio"] and profile.bio else copy.bio or None   # None: no bio on the page
     ai_called = copy.provider != "offline"
-    if bio == profile.bio and all(old_lines.get(k) == v for k, v in lines.items()):
+    if profile.copyMeta and bio == profile.bio and all(old_lines.get(k) == v for k, v in lines.items()):
         writes.write(profile, {"copyHash": current_hash, "copyError": None})
         return CopyOutcome("unchanged", note or "Copy written: it came out unchanged, word for "
                                                 "word, so your page stays as it is.",

@@ -4,7 +4,7 @@ from anchor.rules import BIO_MAX, LINE_MAX, NAME_MAX
 from anchor.sources.base import RANGES
 from anchor.text import clean_name
 from anchor.ai.validate import safety_problems
-from anchor.profiles import pagecopy, service, writes
+from anchor.profiles import changelog, pagecopy, service, writes
 from anchor.profiles.service import locks
 
 
@@ -148,13 +148,23 @@ def publish(profile):
     def decide(fresh):
         if not service.has_data(fresh):
             raise EditRefused("There is no listening data yet. Refresh it first.")
-        if not fresh.bio:
+        if not (fresh.bio or fresh.copyMeta):     # the offline writer may have found nothing to say
             raise EditRefused("Write the copy first (press “Write copy”), then publish.")
         changes = {"isPublic": True, "publishedAt": now}
+        if fresh.publishedAt is None:
+            changes["changeLog"] = [_live_entry(fresh, now)] + list(fresh.changeLog or [])
         if fresh.nextRefreshAt is None or fresh.nextRefreshAt > now + service.refresh_interval():
             changes["nextRefreshAt"] = now + service.refresh_interval()
         return changes
     return writes.update(profile, decide, bump=True)
+
+
+def _live_entry(profile, now):
+    """The feed's first entry: the page's top artist and album when it goes live (hidden ones
+    left out). Together with the stored listening, the baseline the next refresh is diffed from."""
+    hidden = set(service.layout(profile)["hidden"])
+    shown = {kind: [i for i in items if i["id"] not in hidden] for kind, items in service.items(profile).items()}
+    return changelog.live_entry(shown, clock.iso(now))
 
 
 def unpublish(profile):

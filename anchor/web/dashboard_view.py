@@ -33,7 +33,7 @@ def dashboard_view(profile):
         "provider_label": PROVIDER_LABELS.get(meta.get("provider"), "no copy yet"),
         "next_writer_label": PROVIDER_LABELS[copywriting.writer_for(profile)],
         "copy_model": meta.get("modelId"), "copy_written_at": meta.get("createdAt"),
-        "copy_stale": bool(profile.bio) and profile.copyHash != profile.dataHash,
+        "copy_stale": bool(profile.bio or profile.copyMeta) and profile.copyHash != profile.dataHash,
         "restore_until": lifecycle.restore_deadline(profile),
         "refresh_state": manual.manual_refresh_status(profile),
         "next_refresh": next_refresh(profile), "source_connected": index.is_connected(profile),

@@ -24,16 +24,26 @@ def atom(profile):
     feed.link(href=page, rel="alternate", type="text/html")
     feed.link(href=absolute_url("public.feed", handle=profile.handle), rel="self")
     feed.language("en")
-    entries = [(entry, changelog.visible(entry, hidden)) for entry in profile.changeLog or []]
-    entries = [(entry, groups) for entry, groups in entries if any(groups.values())]
+    entries = [(entry, _text(entry, hidden)) for entry in profile.changeLog or []]
+    entries = [(entry, text) for entry, text in entries if text]
     feed.updated(_when(entries[0][0]["at"]) if entries else (profile.publishedAt or profile.updatedAt))
-    for entry, groups in reversed(entries):         # feedgen lists the last added first
+    for entry, text in reversed(entries):         # feedgen lists the last added first
         item = feed.add_entry()
         moment = _when(entry["at"])
-        item.id(f"{page}#changes-{entry['at']}")
-        item.title(f"What changed in {name}'s listening, {moment:%-d %B %Y}")
+        item.id(f"{page}#{'live' if entry.get('live') is not None else 'changes'}-{entry['at']}")
+        item.title(f"{name}'s page is live" if entry.get("live") is not None
+                   else f"What changed in {name}'s listening, {moment:%-d %B %Y}")
         item.link(href=page, rel="alternate", type="text/html")
         item.updated(moment)
         item.published(moment)
-        item.content(public_view.summary(groups), type="text")
+        item.content(text, type="text")
     return feed.atom_str(pretty=False)
+
+
+def _text(entry, hidden):
+    """An entry's text without hidden items ("" leaves the entry out of the feed)."""
+    live = entry.get("live")
+    if live is None:
+        return public_view.summary(changelog.visible(entry, hidden))
+    tops = [f"top {kind} {item['name']}" for kind, item in live.items() if item["id"] not in hidden]
+    return f"The page went live: {', '.join(tops)}." if tops else "The page went live."
