@@ -43,7 +43,7 @@ def test_the_validator_knows_the_releases_and_refuses_an_invented_one():
 def test_the_offline_writer_says_one_fact_when_releases_exist():
     copy = write_copy(listener(**OWN), provider="offline")
     assert "The artist who made “Paper Boats” listens to Fela Kuti most of all." in copy.bio
-    assert validate_copy(listener(**OWN), copy.bio, copy.album_lines) == []
+    assert validate_copy(listener(**OWN), copy.bio, copy.album_lines, sparse=True) == []
     assert "made" not in write_copy(listener(), provider="offline").bio
 
 
