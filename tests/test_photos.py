@@ -110,9 +110,14 @@ def test_bad_input_is_refused_with_a_message(data, message):
         photos.prepare(data)
 
 
-def test_upload_replace_and_remove_keep_the_bucket_and_page_in_step(owner, s3, moto_server):
+def spotify_picture(sandbox):
+    """The header showing Nadia's own Spotify picture (issue 28: the source's picture without a photo)."""
+    return f'<img class="head-photo" src="{sandbox.url}/images/u-nadia.png" alt="Nadia Haddad"'
+
+
+def test_upload_replace_and_remove_keep_the_bucket_and_page_in_step(owner, s3, moto_server, spotify_sandbox):
     app, browser = owner
-    assert 'class="head-photo monogram" role="img" aria-label="Nadia Haddad">NH<' in browser.get("/nadia").get_data(as_text=True)
+    assert spotify_picture(spotify_sandbox) in browser.get("/nadia").get_data(as_text=True)
 
     assert "Photo saved" in upload(browser, with_gps())
     first = photo_of(app)
@@ -133,7 +138,7 @@ def test_upload_replace_and_remove_keep_the_bucket_and_page_in_step(owner, s3, m
 
     assert "Photo removed." in post(browser, "/dashboard/photo/remove", htmx=True).get_data(as_text=True)
     assert photo_of(app) is None and stored(s3) == []
-    assert "head-photo monogram" in browser.get("/nadia").get_data(as_text=True)
+    assert spotify_picture(spotify_sandbox) in browser.get("/nadia").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("data, name, declared", [
@@ -184,7 +189,7 @@ def test_bucket_and_base_url_go_together():
     config.TestConfig(PHOTO_BUCKET="b", PHOTO_BASE_URL="https://photos.example").validate()
 
 
-def test_deleting_the_profile_deletes_the_photo_files(owner, s3):
+def test_deleting_the_profile_deletes_the_photo_files(owner, s3, spotify_sandbox):
     app, browser = owner
     upload(browser, picture())
     assert len(stored(s3)) == 2
@@ -192,8 +197,8 @@ def test_deleting_the_profile_deletes_the_photo_files(owner, s3):
     with app.app_context():
         gone = ProfileModel.get("USER#nadia")
     assert gone.deletedAt is not None and gone.photo is None and stored(s3) == []
-    post(browser, "/dashboard/restore")                   # restored with a monogram, not a broken image
-    assert "head-photo monogram" in browser.get("/dashboard/preview").get_data(as_text=True)
+    post(browser, "/dashboard/restore")          # restored with the source's picture, not a broken image
+    assert spotify_picture(spotify_sandbox) in browser.get("/dashboard/preview").get_data(as_text=True)
 
 
 def test_the_make_run_stand_in_starts_with_the_bucket():

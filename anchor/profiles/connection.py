@@ -31,7 +31,7 @@ def complete_sign_in(token):
         client.close()
     account_id = f"spotify:{me['id']}"
     tokens.save(account_id, token_set)
-    handle = _signed_in(account_id, "spotify")
+    handle = _signed_in(account_id, "spotify", picture=me["image"])
     return account_id, clean_name(me["display_name"], NAME_MAX) or me["id"], handle
 
 
@@ -41,15 +41,24 @@ def sign_in(source, user, display_name=None):
     return account_id, clean_name(display_name or user, NAME_MAX) or user, _signed_in(account_id, source)
 
 
-def _signed_in(account_id, source):
-    """The account's handle; a profile showing this source that had lost it is reconnected."""
+NOT_SENT = object()      # a sign-in that did not ask the source for the user's picture
+
+
+def _signed_in(account_id, source, picture=NOT_SENT):
+    """The account's handle; a profile showing this source that had lost it is reconnected, and
+    takes the user's `picture` (given when the sign-in itself sent one) if it changed."""
     profile = owned_profile(account_id)
     handle = profile.handle if profile is not None else None
-    if handle:
-        if (profile.deletedAt is None and not index.is_connected(profile)
-                and service.source_of(profile) == source):
-            writes.write(profile, {**index.connected_fields(True), "failureCount": 0,
-                                   "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
+    if handle and profile.deletedAt is None and service.source_of(profile) == source:
+        changes = {}
+        if not index.is_connected(profile):
+            changes = {**index.connected_fields(True), "failureCount": 0,
+                       "lastRefreshStatus": "reconnected", "lastRefreshMessage": None}
+        data = profile.listening or {}
+        if picture is not NOT_SENT and data.get("source") == source and data.get("picture") != picture:
+            changes["listening"] = {**data, "picture": picture}
+        if changes:
+            writes.write(profile, changes)
     log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle),
               **emf({"SignIns": 1}, dimensions={"Source": source}))
     return handle
