@@ -44,6 +44,7 @@ RATE_LIMITS = {
     "refresh": {"account": Limit(12, 3600)},
     "switch": {"account": Limit(10, 3600)},                               # showing another source
     "upload": {"ip": Limit(20, 3600), "account": Limit(6, 3600)},
+    "click": {"ip": Limit(3, 3600)},        # counted clicks per address per link (more still redirect)
 }
 
 
