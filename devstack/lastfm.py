@@ -176,7 +176,7 @@ class LastfmStandIn(StandIn):
         """GET|POST /2.0/?method=…: faults, api key, signature, then the method."""
         params = request.params
         as_json = params.get("format") == "json"
-        fault = self.take_fault(self.fault_kinds)
+        fault = self.take_fault(self.fault_kinds, params.get("method", "").lower())
         if fault and fault["kind"] == "slow":
             time.sleep(float(fault.get("delay", 1.0)))
         elif fault:

@@ -11,7 +11,7 @@ from anchor.pages import identity
 from anchor.profiles import writes
 from anchor.sources.base import UnknownUser
 from anchor.sources.lastfm import LastfmClient, PLACEHOLDER_HASH
-from tests.source_web_helpers import claim_with, publish
+from tests.source_web_helpers import claim_with, publish, sign_in_lastfm
 from tests.web_helpers import claim, post, sign_in
 
 FASTLY = "https://lastfm.freetls.fastly.net/i/u"
@@ -154,3 +154,24 @@ def test_csp_allows_the_sources_image_hosts(app, client):
     for host in ("https://*.scdn.co", "https://*.spotifycdn.com", "https://lastfm.freetls.fastly.net",
                  "https://lastfm-img2.akamaized.net"):
         assert host in img.split()
+
+
+def test_lastfm_sign_in_reads_the_picture_and_keeps_it_when_lastfm_fails(source_app, source_client, lastfm_standin):
+    claim_with(source_client, "lastfm", "sofia_cumbia")
+    current = f"{lastfm_standin.url}/i/u/300x300/{fm_hash('sofia_cumbia')}.png"
+
+    def stored(picture=None):
+        with source_app.app_context():
+            profile = ProfileModel.get("USER#sofia-cumbia")
+            if picture:
+                writes.write(profile, {"listening": {**profile.listening, "picture": picture}})
+            return ProfileModel.get("USER#sofia-cumbia").listening["picture"]
+
+    stored(REAL_PICTURE)
+    calls = lastfm_standin.stats()["paths"].get("/2.0/user.getinfo", 0)
+    assert sign_in_lastfm(source_app.test_client(), "sofia_cumbia").status_code == 302
+    assert stored() == current and lastfm_standin.stats()["paths"]["/2.0/user.getinfo"] == calls + 1
+    stored(REAL_PICTURE)
+    lastfm_standin.fail_next("error", code=8, count=3, method="user.getinfo")   # with its retries
+    assert sign_in_lastfm(source_app.test_client(), "sofia_cumbia").status_code == 302
+    assert stored() == REAL_PICTURE                           # the sign-in still worked; the picture stays

@@ -9,10 +9,14 @@ from anchor.models import AccountModel, SourceDataModel, account_key, conditiona
 from anchor.profiles import index, listening, service, tokens, writes
 from anchor.profiles.accounts import owned_handle, owned_profile
 from anchor.rules import MANUAL_COOLDOWN, NAME_MAX
+from anchor.sources.base import SourceError
 from anchor.sources.spotify import TokenSet
 from anchor.text import clean_name
 
 log = logging.getLogger("anchor.connection")
+
+
+NOT_SENT = object()      # a sign-in that did not ask the source for the user's picture
 
 
 class LinkRefused(Exception):
@@ -35,13 +39,21 @@ def complete_sign_in(token):
     return account_id, clean_name(me["display_name"], NAME_MAX) or me["id"], handle
 
 
-def sign_in(source, user, display_name=None):
-    """A source without stored credentials (ListenBrainz, Last.fm): (account_id, name, handle)."""
+def read_picture(client, user):
+    """The user's picture from a source client at sign-in (None: they have none), or NOT_SENT
+    when the source could not say: the stored one then stays until the next refresh."""
+    try:
+        return client.picture(user)
+    except SourceError as exc:
+        log_event(log, "sign-in picture not read", level=logging.INFO, user=user, error=type(exc).__name__)
+        return NOT_SENT
+
+
+def sign_in(source, user, display_name=None, picture=NOT_SENT):
+    """A source without stored credentials (ListenBrainz, Last.fm): (account_id, name, handle);
+    `picture` is the user's picture (None: they have none) when the sign-in read it."""
     account_id = f"{source}:{user}"
-    return account_id, clean_name(display_name or user, NAME_MAX) or user, _signed_in(account_id, source)
-
-
-NOT_SENT = object()      # a sign-in that did not ask the source for the user's picture
+    return account_id, clean_name(display_name or user, NAME_MAX) or user, _signed_in(account_id, source, picture)
 
 
 def _signed_in(account_id, source, picture=NOT_SENT):
