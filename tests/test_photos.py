@@ -5,6 +5,7 @@ import re
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 from PIL import ExifTags, Image
 
@@ -208,5 +209,10 @@ def test_the_make_run_stand_in_starts_with_the_bucket():
         assert base_url == f"{standin.endpoint}/{LOCAL_BUCKET}"
         client = boto3.client("s3", endpoint_url=standin.endpoint, region_name="us-east-1")
         client.head_bucket(Bucket=LOCAL_BUCKET)
+        for key in ("photos/nadia/x-160.webp", "private/x.webp"):
+            client.put_object(Bucket=LOCAL_BUCKET, Key=key, Body=b"RIFF")
+        # A browser (no credentials) reads photos/ only, as the deployed bucket policy allows.
+        assert requests.get(f"{base_url}/photos/nadia/x-160.webp", timeout=5).status_code == 200
+        assert requests.get(f"{base_url}/private/x.webp", timeout=5).status_code == 403
     finally:
         standin.stop()
