@@ -12,6 +12,7 @@ from anchor import clock, create_app, migrate
 from devstack.s3 import public_photos
 from tests.browser_fixtures import LiveServer, free_port
 from tests.browser_flows import settled, sign_in
+from tests.conftest import drop_tables
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -49,7 +50,6 @@ def s3(moto_server, monkeypatch):
 @pytest.fixture
 def photo_server(make_config, moto_server, s3):
     """The live app with photos stored in the moto bucket."""
-    from tests.conftest import drop_tables
     port = free_port()
     application = create_app(make_config(BASE_URL=f"http://127.0.0.1:{port}", PHOTO_BUCKET=BUCKET,
                                          PHOTO_BASE_URL=f"{moto_server}/{BUCKET}"))

@@ -62,15 +62,17 @@ def _signed_in(account_id, source, picture=NOT_SENT):
     profile = owned_profile(account_id)
     handle = profile.handle if profile is not None else None
     if handle and profile.deletedAt is None and service.source_of(profile) == source:
-        changes = {}
-        if not index.is_connected(profile):
-            changes = {**index.connected_fields(True), "failureCount": 0,
-                       "lastRefreshStatus": "reconnected", "lastRefreshMessage": None}
-        data = profile.listening or {}
-        if picture is not NOT_SENT and data.get("source") == source and data.get("picture") != picture:
-            changes["listening"] = {**data, "picture": picture}
-        if changes:
-            writes.write(profile, changes)
+        def decide(fresh):
+            # Decided on the state it writes: a refresh's new data written meanwhile is kept.
+            changes = {}
+            if not index.is_connected(fresh):
+                changes = {**index.connected_fields(True), "failureCount": 0,
+                           "lastRefreshStatus": "reconnected", "lastRefreshMessage": None}
+            data = fresh.listening or {}
+            if picture is not NOT_SENT and data.get("source") == source and data.get("picture") != picture:
+                changes["listening"] = {**data, "picture": picture}
+            return changes or None
+        writes.update(profile, decide)
     log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle),
               **emf({"SignIns": 1}, dimensions={"Source": source}))
     return handle
