@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 from flask import current_app
 
+from anchor import demo_artist
 from anchor.profiles import connection, copywriting, demo_history, demo_pages, editing, imports, music, service
 from anchor.profiles.handles import HandleError
 from anchor.sources import lastfm, listenbrainz
@@ -180,6 +181,11 @@ def seed(count=0, workers=4):
         plan.append(("upload", UPLOAD_DEMO[0], UPLOAD_DEMO[1]))
     except (requests.RequestException, SourceError, DemoUnavailable) as exc:
         results[UPLOAD_DEMO[1]] = f"import failed: {type(exc).__name__}"
+    try:
+        results[demo_artist.ARTIST_DEMO[1]] = demo_artist.seed_artist(_listenbrainz_sign_in)
+        plan.insert(0, ("artist", *demo_artist.ARTIST_DEMO))
+    except (requests.RequestException, SourceError, DemoUnavailable) as exc:
+        results[demo_artist.ARTIST_DEMO[1]] = f"artist page failed: {type(exc).__name__}"
     shown = [h for (_source, _listener, h) in plan
              if results.get(h) in ("published", "exists") and not h.startswith("listener-")]
     demo_pages.record(shown)

@@ -45,6 +45,7 @@ RATE_LIMITS = {
     "switch": {"account": Limit(10, 3600)},                               # showing another source
     "upload": {"ip": Limit(20, 3600), "account": Limit(6, 3600)},
     "music": {"account": Limit(30, 3600)},                                # MusicBrainz searches and picks
+    "click": {"ip": Limit(3, 3600)},        # counted clicks per address per link (more still redirect)
 }
 
 

@@ -55,6 +55,17 @@ SCENES: dict[str, tuple[str, str, list]] = {
         (("Ibeyi", "Kamasi Washington"), "Ash"), ("Lido Pimienta", "Miss Colombia"),
     ]),
 }
+# Artists' own demo pages: known to the stand-ins like any listener, but not listed with the
+# scenes; `flask seed-demo` seeds each as an artist page (anchor/demo_artist.py).
+ARTISTS: dict[str, tuple[str, str, list]] = {
+    "juno_static": ("Juno Static", "Europe/London", [
+        ("Cocteau Twins", "Heaven or Las Vegas"), ("Kate Bush", "Hounds of Love"), ("Beach House", "Bloom"),
+        ("Broadcast", "Tender Buttons"), ("Stereolab", "Dots and Loops"), ("Grimes", "Visions"),
+        ("Björk", "Homogenic"), ("Slowdive", "Souvlaki"), ("Portishead", "Dummy"), ("Robyn", "Body Talk"),
+        ("Caroline Polachek", "Desire, I Want to Turn Into You"),
+        ("Boards of Canada", "Music Has the Right to Children"), ("Japanese Breakfast", "Jubilee"),
+    ]),
+}
 NOT_COMPUTED = "fresh-start"   # ListenBrainz: statistics not computed yet in any range (204)
 PARTIAL = "new-this-month"     # ListenBrainz: only all_time is computed, other ranges answer 204
 EMPTY = "quiet-room"           # no listening history at all: empty lists
@@ -161,8 +172,8 @@ def _generated(name: str, seed: int) -> Listener:
 
 @lru_cache(maxsize=4096)
 def _listener(key: str, seed: int) -> Listener | None:
-    if key in SCENES:
-        return _build(key, *SCENES[key])
+    if key in SCENES or key in ARTISTS:
+        return _build(key, *(SCENES.get(key) or ARTISTS[key]))
     if key in (NOT_COMPUTED, PARTIAL, PRIVATE):
         return _build(key, key.replace("-", " ").title(), "UTC", SCENES["sofia_cumbia"][2][:8])
     if key == EMPTY:

@@ -16,7 +16,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from devstack.spotify_images import cover_png
 
 from .demo_music import PRIVATE, get_listener, listener_names
-from .lastfm_data import ERRORS, PERIODS, PIXELS, PLACEHOLDER_HASH, error_xml, star_png, to_xml, top_list
+from .lastfm_data import (ERRORS, PERIODS, PIXELS, PLACEHOLDER_HASH, error_xml, star_png, to_xml, top_list,
+                          user_info)
 from .standin import Reply, Request, StandIn, hidden_inputs, html_reply, json_reply, redirect
 
 __all__ = ["LastfmStandIn", "api_signature", "main"]
@@ -175,7 +176,7 @@ class LastfmStandIn(StandIn):
         """GET|POST /2.0/?method=…: faults, api key, signature, then the method."""
         params = request.params
         as_json = params.get("format") == "json"
-        fault = self.take_fault(self.fault_kinds)
+        fault = self.take_fault(self.fault_kinds, params.get("method", "").lower())
         if fault and fault["kind"] == "slow":
             time.sleep(float(fault.get("delay", 1.0)))
         elif fault:
@@ -195,6 +196,9 @@ class LastfmStandIn(StandIn):
                 return self._ok(self.get_session(params.get("token", "")), as_json)
             except _ApiError as exc:
                 return self._error(exc.code, as_json)
+        if method == "user.getinfo":
+            listener = get_listener(params.get("user", ""), self.generated, self.seed)
+            return self._ok(user_info(self.url, listener), as_json) if listener else self._error(6, as_json)
         if method in ("user.gettopartists", "user.gettopalbums"):
             return self.top(params, method, as_json, signed)
         return self._error(3, as_json)

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from devstack import spotify_data as sandbox_data
 
-from .demo_music import Album, Artist, Listener, ranked
+from .demo_music import EMPTY, Album, Artist, Listener, ranked
 
 PLACEHOLDER_HASH = "2a96cbd8b46e442fc41c2b86b821562f"  # Last.fm's grey star, sent for every artist image
 PERIODS = {"overall": "all_time", "7day": "week", "1month": "month", "3month": "quarter", "6month": "half_yearly",
@@ -75,6 +75,32 @@ def album_item(base: str, album: Album, plays: int, rank: int) -> dict:
             "image": images(base, album_hash(album)), "mbid": album.release_mbid or "",
             "url": music_url(album.credit, album.name), "playcount": str(plays), "@attr": {"rank": str(rank)},
             "name": album.name}
+
+
+STAR_PICTURE = "grimnir"   # an old account whose picture is Last.fm's grey star (the same as none)
+
+
+def picture_hash(listener: Listener) -> str | None:
+    """The user's own image file: none for the empty account and every third generated listener,
+    Last.fm's placeholder star for STAR_PICTURE, else a hash of the name."""
+    number = listener.name.rsplit("-", 1)[-1]
+    if listener.name == EMPTY or (number.isdigit() and int(number) % 3 == 0):
+        return None
+    if listener.name == STAR_PICTURE:
+        return PLACEHOLDER_HASH
+    digest = hashlib.md5(f"user|{listener.name}".encode()).hexdigest()
+    sandbox_data.IMAGE_LABELS[f"lfm-{digest}"] = listener.display_name
+    return digest
+
+
+def user_info(base: str, listener: Listener) -> dict:
+    """The JSON answer of user.getInfo (numbers as strings, image[] without "mega", as Last.fm sends)."""
+    return {"user": {"name": listener.name, "age": "0", "subscriber": "0", "realname": listener.display_name,
+                     "bootstrap": "0", "playcount": str(900 * len(listener.albums)),
+                     "artist_count": str(len(listener.artists)), "playlists": "0", "track_count": "0",
+                     "album_count": str(len(listener.albums)), "image": images(base, picture_hash(listener)),
+                     "registered": {"unixtime": "1262304000", "#text": 1262304000}, "country": "None",
+                     "gender": "n", "url": f"https://www.last.fm/user/{quote_plus(listener.name)}", "type": "user"}}
 
 
 def top_list(base: str, listener: Listener, kind: str, period: str, limit: int, page: int, epoch: int = 0) -> dict:

@@ -113,7 +113,29 @@ _marlow_groups = [
     group(MARLOW, "Collected Shores", "2021-01-01", secondary=["Compilation"]),
 ]
 
+JUNO = "Juno Static"          # the demo artist page's own music (anchor/demo_artist.py)
+_juno_groups = [
+    group(JUNO, "Borrowed Keys", "2019-02-15", "EP", urls=[
+        ("purchase for download", "https://junostatic.bandcamp.com/album/borrowed-keys")]),
+    group(JUNO, "Night Bus Hymns", "2020-10-09", urls=[
+        ("purchase for download", "https://junostatic.bandcamp.com/album/night-bus-hymns"),
+        ("streaming", "https://open.spotify.com/album/5NightBusHymnsDemo")]),
+    group(JUNO, "Sodium Light", "2021-06-18", "EP", urls=[
+        ("streaming", "https://open.spotify.com/album/5SodiumLightDemo0")]),
+    group(JUNO, "Aire Valley Static", "2022-09-30", urls=[
+        ("purchase for download", "https://junostatic.bandcamp.com/album/aire-valley-static"),
+        ("streaming", "https://tidal.com/browse/album/5522")]),
+    group(JUNO, "Headland", "2024-03-08", "EP", urls=[
+        ("free streaming", "https://www.youtube.com/playlist?list=OLAK5uy_headland")]),
+    group(JUNO, "Small Hours Radio", "2025-11-14", urls=[
+        ("purchase for download", "https://junostatic.bandcamp.com/album/small-hours-radio"),
+        ("streaming", "https://music.apple.com/album/small-hours-radio/55")]),
+    group(JUNO, "Winter Demo", "2018-12-01", "Single"),
+]
+
 ARTIST_LIST = [
+    WSArtist(JUNO, "Leeds synth-pop", "GB", "United Kingdom", "2018", urls=[
+        ("bandcamp", "https://junostatic.bandcamp.com/")], groups=_browse_order(_juno_groups)),
     WSArtist(MARLOW, "Scottish singer-songwriter", "GB", "United Kingdom", "2009", urls=[
         ("bandcamp", "https://marlowreed.bandcamp.com/"),
         ("free streaming", "https://open.spotify.com/artist/5MarlowReedXYZ"),

@@ -111,11 +111,12 @@ class StandIn:
         with self._lock:
             self._faults.append({"kind": kind, "count": int(count), **options})
 
-    def take_fault(self, kinds: tuple[str, ...]) -> dict | None:
-        """The first queued fault of one of `kinds` (consuming one of its count), or None."""
+    def take_fault(self, kinds: tuple[str, ...], method: str | None = None) -> dict | None:
+        """The first queued fault of one of `kinds` (consuming one of its count), or None; a fault
+        queued with a `method` option only meets requests for that API method."""
         with self._lock:
             for fault in self._faults:
-                if fault["kind"] in kinds:
+                if fault["kind"] in kinds and fault.get("method") in (None, method):
                     fault["count"] -= 1
                     if fault["count"] <= 0:
                         self._faults.remove(fault)

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from anchor import clock
-from anchor.models import ClickCountModel, ProfileModel
+from anchor.models import ClickCountModel, LimitCounterModel, ProfileModel
 from anchor.profiles import clicks
 from tests.call_guards import dynamodb_calls  # noqa: F401  (fixture)
 from tests.web_helpers import anonymous_csrf_token, claim, post, sign_in
@@ -118,10 +118,11 @@ def test_go_counts_one_click_and_redirects_to_the_stored_address_only(owner, app
     answer = visitor.get("/nadia/go/2")
     assert answer.status_code == 302 and answer.headers["Location"] == MASTODON
     assert answer.headers["Cache-Control"] == "no-store"
-    assert dynamodb_calls == [("DynamoDB", "GetItem"), ("DynamoDB", "UpdateItem"), ("DynamoDB", "UpdateItem")]
+    # The read, the click limiter's count, then the counter (created by a second update the first time).
+    assert dynamodb_calls == [("DynamoDB", "GetItem")] + [("DynamoDB", "UpdateItem")] * 3
     dynamodb_calls.clear()
     visitor.get("/nadia/go/2")                               # the counter exists now: one update
-    assert dynamodb_calls == [("DynamoDB", "GetItem"), ("DynamoDB", "UpdateItem")]
+    assert dynamodb_calls == [("DynamoDB", "GetItem"), ("DynamoDB", "UpdateItem"), ("DynamoDB", "UpdateItem")]
     assert visitor.head("/nadia/go/1").status_code == 302   # a HEAD is not a click
     for path in ("/nadia/go/0", "/nadia/go/3", "/nadia/go/-1", "/nadia/go/x", "/nobody/go/1",
                  "/nadia/go/1?to=https://evil.example/"):
@@ -190,3 +191,30 @@ def test_only_the_owner_changes_the_links(owner, app, who):
             answer = owner.post(path, data=data)
             assert answer.status_code == 400 and b"did not come from this site" in answer.data
     assert _profile().rev == before and len(_profile().ownerLinks) == 1
+
+
+def test_one_address_counts_at_most_three_clicks_a_link_an_hour(owner, app, frozen):
+    _add(owner, BANDCAMP)
+    _add(owner, MASTODON)
+    ids = [link["id"] for link in _profile().ownerLinks]
+    visitor = app.test_client()
+    for _ in range(5):                                   # every click still redirects
+        assert visitor.get("/nadia/go/1").headers["Location"] == BANDCAMP
+    visitor.get("/nadia/go/2")                           # another link has its own allowance
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    other.get("/nadia/go/1")                             # and another address
+    assert clicks.last_days("nadia") == {ids[0]: 4, ids[1]: 1}
+    clock.freeze(datetime(2026, 12, 4, 0, 50, tzinfo=timezone.utc))    # the next hour counts again
+    visitor.get("/nadia/go/1")
+    assert clicks.last_days("nadia") == {ids[0]: 5, ids[1]: 1}
+    limiter_items = [item.pk for item in LimitCounterModel.scan(LimitCounterModel.pk.startswith("LIMIT#click#"))]
+    assert len(limiter_items) == 4                       # two links, two addresses, two hours (no raw address)
+    assert all("198.51.100.7" not in key and "127.0.0.1" not in key for key in limiter_items)
+
+
+def test_the_owner_clicking_their_own_page_is_not_counted(owner, app):
+    _add(owner, BANDCAMP)
+    assert owner.get("/nadia/go/1").headers["Location"] == BANDCAMP
+    with pytest.raises(ClickCountModel.DoesNotExist):
+        ClickCountModel.get("CLICKS#nadia")

@@ -5,6 +5,7 @@ import re
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 from PIL import ExifTags, Image
 
@@ -112,9 +113,14 @@ def test_bad_input_is_refused_with_a_message(data, message):
         photos.prepare(data)
 
 
-def test_upload_replace_and_remove_keep_the_bucket_and_page_in_step(owner, s3, moto_server):
+def spotify_picture(sandbox):
+    """The header showing Nadia's own Spotify picture (issue 28: the source's picture without a photo)."""
+    return f'<img class="head-photo" src="{sandbox.url}/images/u-nadia.png" alt="Nadia Haddad"'
+
+
+def test_upload_replace_and_remove_keep_the_bucket_and_page_in_step(owner, s3, moto_server, spotify_sandbox):
     app, browser = owner
-    assert 'class="head-photo monogram" role="img" aria-label="Nadia Haddad">NH<' in browser.get("/nadia").get_data(as_text=True)
+    assert spotify_picture(spotify_sandbox) in browser.get("/nadia").get_data(as_text=True)
 
     assert "Photo saved" in upload(browser, with_gps())
     first = photo_of(app)
@@ -135,7 +141,7 @@ def test_upload_replace_and_remove_keep_the_bucket_and_page_in_step(owner, s3, m
 
     assert "Photo removed." in post(browser, "/dashboard/photo/remove", htmx=True).get_data(as_text=True)
     assert photo_of(app) is None and stored(s3) == []
-    assert "head-photo monogram" in browser.get("/nadia").get_data(as_text=True)
+    assert spotify_picture(spotify_sandbox) in browser.get("/nadia").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("data, name, declared", [
@@ -186,7 +192,7 @@ def test_bucket_and_base_url_go_together():
     config.TestConfig(PHOTO_BUCKET="b", PHOTO_BASE_URL="https://photos.example").validate()
 
 
-def test_deleting_the_profile_deletes_the_photo_files(owner, s3):
+def test_deleting_the_profile_deletes_the_photo_files(owner, s3, spotify_sandbox):
     app, browser = owner
     upload(browser, picture())
     assert len(stored(s3)) == 2
@@ -194,8 +200,8 @@ def test_deleting_the_profile_deletes_the_photo_files(owner, s3):
     with app.app_context():
         gone = ProfileModel.get("USER#nadia")
     assert gone.deletedAt is not None and gone.photo is None and stored(s3) == []
-    post(browser, "/dashboard/restore")                   # restored with a monogram, not a broken image
-    assert "head-photo monogram" in browser.get("/dashboard/preview").get_data(as_text=True)
+    post(browser, "/dashboard/restore")          # restored with the source's picture, not a broken image
+    assert spotify_picture(spotify_sandbox) in browser.get("/dashboard/preview").get_data(as_text=True)
 
 
 def test_the_make_run_stand_in_starts_with_the_bucket():
@@ -205,5 +211,10 @@ def test_the_make_run_stand_in_starts_with_the_bucket():
         assert base_url == f"{standin.endpoint}/{LOCAL_BUCKET}"
         client = boto3.client("s3", endpoint_url=standin.endpoint, region_name="us-east-1")
         client.head_bucket(Bucket=LOCAL_BUCKET)
+        for key in ("photos/nadia/x-160.webp", "private/x.webp"):
+            client.put_object(Bucket=LOCAL_BUCKET, Key=key, Body=b"RIFF")
+        # A browser (no credentials) reads photos/ only, as the deployed bucket policy allows.
+        assert requests.get(f"{base_url}/photos/nadia/x-160.webp", timeout=5).status_code == 200
+        assert requests.get(f"{base_url}/private/x.webp", timeout=5).status_code == 403
     finally:
         standin.stop()

@@ -22,7 +22,7 @@ def test_refresh_stores_data_and_schedules_a_week_later(refresh_app, spotify_san
     clock.freeze(T0)
     connect(spotify_sandbox, "nadia", "nadia")
     result = engine.refresh_profile("nadia", "scheduled")
-    assert result.outcome == "refreshed" and result.source_calls == 6   # two calls a range
+    assert result.outcome == "refreshed" and result.source_calls == 7   # two calls a range, the picture
     profile = service.get("nadia")
     assert items(profile)["albums"] and profile.dataHash == service.current_hash(profile)
     assert profile.lastRefreshStatus == "refreshed" and profile.lastRefreshAt == T0

@@ -16,7 +16,8 @@ from anchor.sources.spotify import TokenSet
 def test_seed_demo_publishes_pages_from_every_source(app, runner, client):
     result = runner.invoke(args=["seed-demo", "--count", "2"])
     assert result.exit_code == 0, result.output
-    assert "seed-demo: 19 published" in result.output   # 6 + 2 Spotify, 5 ListenBrainz, 5 Last.fm, 1 import
+    # 6 + 2 Spotify, 5 ListenBrainz, 5 Last.fm, 1 import, 1 artist page (tests/test_demo_artist.py)
+    assert "seed-demo: 20 published" in result.output
     for handle in ("nadia", "tomas", "aiko", "marcus", "lena", "ifeoma", "listener-00001", "listener-00002"):
         profile = ProfileModel.get(f"USER#{handle}")
         assert profile.isPublic and profile.bio and profile.gsi1pk == "AUTO#1"
@@ -30,8 +31,9 @@ def test_seed_demo_publishes_pages_from_every_source(app, runner, client):
     assert client.get("/marcus").status_code == 200
     landing = client.get("/").get_data(as_text=True)
     assert 'href="/nadia"' in landing and 'href="/ella_bluenote"' in landing and "xss-probe" not in landing
+    assert 'href="/juno-static"' in landing
     again = runner.invoke(args=["seed-demo"])
-    assert "seed-demo: 17 exists" in again.output
+    assert "seed-demo: 18 exists" in again.output
     imported = ProfileModel.get("USER#streaming-history")
     assert (imported.source, imported.isPublic, imported.gsi1pk) == ("upload", True, None)
     assert imported.listening["ranges"]["all_time"]["artists"][0]["plays"] > 0

@@ -1,4 +1,5 @@
-"""The page header's picture: the owner's photo from the bucket, else a monogram of the name."""
+"""The page header's picture: the owner's photo from the bucket, else the source's own picture of
+the user (Spotify, Last.fm), else a monogram of the name."""
 from flask import current_app
 
 from anchor.pages.public_view import initials
@@ -7,7 +8,7 @@ DISPLAY = 96           # CSS pixels the header shows; the 160 and 480 files cove
 
 
 def photo(profile, name):
-    """{"src", "srcset", "size", "alt"} for a stored photo, else {"initials", "alt"}."""
+    """{"src", "srcset", "size", "alt"} for a stored photo or the source's picture, else {"initials", "alt"}."""
     stored = profile.photo
     base = current_app.config.get("PHOTO_BASE_URL")
     if stored and stored.get("stem") and base:
@@ -15,4 +16,13 @@ def photo(profile, name):
         sizes = stored.get("sizes") or [160, 480]
         return {"src": f"{stem}-{min(sizes)}.webp", "size": DISPLAY, "alt": name,
                 "srcset": ", ".join(f"{stem}-{size}.webp {size}w" for size in sizes)}
+    picture = source_picture(profile)
+    if picture:
+        return {"src": picture, "size": DISPLAY, "alt": name, "srcset": None}
     return {"initials": initials(name), "alt": name}
+
+
+def source_picture(profile):
+    """The user's picture the page's source gave at its last fetch (the adapter checked its host), or None."""
+    picture = (profile.listening or {}).get("picture")
+    return picture if isinstance(picture, str) and picture else None

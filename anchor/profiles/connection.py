@@ -9,10 +9,14 @@ from anchor.models import AccountModel, SourceDataModel, account_key, conditiona
 from anchor.profiles import index, listening, service, tokens, writes
 from anchor.profiles.accounts import owned_handle, owned_profile
 from anchor.rules import MANUAL_COOLDOWN, NAME_MAX
+from anchor.sources.base import SourceError
 from anchor.sources.spotify import TokenSet
 from anchor.text import clean_name
 
 log = logging.getLogger("anchor.connection")
+
+
+NOT_SENT = object()      # a sign-in that did not ask the source for the user's picture
 
 
 class LinkRefused(Exception):
@@ -31,25 +35,44 @@ def complete_sign_in(token):
         client.close()
     account_id = f"spotify:{me['id']}"
     tokens.save(account_id, token_set)
-    handle = _signed_in(account_id, "spotify")
+    handle = _signed_in(account_id, "spotify", picture=me["image"])
     return account_id, clean_name(me["display_name"], NAME_MAX) or me["id"], handle
 
 
-def sign_in(source, user, display_name=None):
-    """A source without stored credentials (ListenBrainz, Last.fm): (account_id, name, handle)."""
+def read_picture(client, user):
+    """The user's picture from a source client at sign-in (None: they have none), or NOT_SENT
+    when the source could not say: the stored one then stays until the next refresh."""
+    try:
+        return client.picture(user)
+    except SourceError as exc:
+        log_event(log, "sign-in picture not read", level=logging.INFO, user=user, error=type(exc).__name__)
+        return NOT_SENT
+
+
+def sign_in(source, user, display_name=None, picture=NOT_SENT):
+    """A source without stored credentials (ListenBrainz, Last.fm): (account_id, name, handle);
+    `picture` is the user's picture (None: they have none) when the sign-in read it."""
     account_id = f"{source}:{user}"
-    return account_id, clean_name(display_name or user, NAME_MAX) or user, _signed_in(account_id, source)
+    return account_id, clean_name(display_name or user, NAME_MAX) or user, _signed_in(account_id, source, picture)
 
 
-def _signed_in(account_id, source):
-    """The account's handle; a profile showing this source that had lost it is reconnected."""
+def _signed_in(account_id, source, picture=NOT_SENT):
+    """The account's handle; a profile showing this source that had lost it is reconnected, and
+    takes the user's `picture` (given when the sign-in itself sent one) if it changed."""
     profile = owned_profile(account_id)
     handle = profile.handle if profile is not None else None
-    if handle:
-        if (profile.deletedAt is None and not index.is_connected(profile)
-                and service.source_of(profile) == source):
-            writes.write(profile, {**index.connected_fields(True), "failureCount": 0,
-                                   "lastRefreshStatus": "reconnected", "lastRefreshMessage": None})
+    if handle and profile.deletedAt is None and service.source_of(profile) == source:
+        def decide(fresh):
+            # Decided on the state it writes: a refresh's new data written meanwhile is kept.
+            changes = {}
+            if not index.is_connected(fresh):
+                changes = {**index.connected_fields(True), "failureCount": 0,
+                           "lastRefreshStatus": "reconnected", "lastRefreshMessage": None}
+            data = fresh.listening or {}
+            if picture is not NOT_SENT and data.get("source") == source and data.get("picture") != picture:
+                changes["listening"] = {**data, "picture": picture}
+            return changes or None
+        writes.update(profile, decide)
     log_event(log, "signed in", account=account_id, source=source, has_handle=bool(handle),
               **emf({"SignIns": 1}, dimensions={"Source": source}))
     return handle

@@ -15,7 +15,7 @@ from .base import (BadResponse, CredentialsRevoked, SourceError, SourceUnavailab
                    safe_url)
 from .http import Retry, Transport, TransportClient, name_id, seconds
 
-__all__ = ["LastfmClient", "auth_url", "client_from", "PERIODS", "PLACEHOLDER_HASH"]
+__all__ = ["LastfmClient", "auth_url", "client_from", "PERIODS", "PLACEHOLDER_HASH", "CALLS_PER_FETCH"]
 
 SOURCE = "Last.fm"
 PERIODS = {"month": "1month", "half_year": "6month", "all_time": "overall"}
@@ -23,6 +23,7 @@ PLACEHOLDER_HASH = "2a96cbd8b46e442fc41c2b86b821562f"  # Last.fm's grey star: se
 IMAGE_HOSTS = ("lastfm.freetls.fastly.net", "lastfm-img2.akamaized.net", "userserve-ak.last.fm")
 LINK_HOSTS = ("www.last.fm", "last.fm")
 IMAGE_PREFERENCE = ("extralarge", "large", "mega", "medium", "small")
+CALLS_PER_FETCH = 2 * len(PERIODS) + 1 + 1   # two lists a range, the user's picture, one retry
 DEFAULT_RATE_WAIT = 60.0  # error 29 usually comes without Retry-After
 
 
@@ -154,6 +155,15 @@ class LastfmClient(TransportClient):
                 return safe_url(url, IMAGE_HOSTS, allow_loopback=self.allow_loopback)
         return None
 
+    def picture(self, user: str) -> str | None:
+        """user.getInfo: the user's own image (https on Last.fm's image hosts), or None.
+
+        Last.fm sends empty URLs or its grey star when the user has none; a malformed answer is
+        no picture rather than a failed refresh (the lists are what the page needs)."""
+        data = self._call({"method": "user.getInfo", "user": user}, "your profile picture", user)
+        info = data.get("user")
+        return self._image(info) if isinstance(info, dict) and isinstance(info.get("image"), list) else None
+
     def top(self, user: str, kind: str, period: str, limit: int, session_key: str | None = None) -> list[dict]:
         """Raw items of user.getTopArtists (kind "artists") or user.getTopAlbums ("albums")."""
         method, key, item_key = (("user.getTopArtists", "topartists", "artist") if kind == "artists"
@@ -190,13 +200,14 @@ class LastfmClient(TransportClient):
         return albums
 
     def fetch(self, user: str, session_key: str | None = None) -> dict:
-        """Normalised top artists and albums for the three ranges (1month, 6month, overall)."""
+        """Normalised top artists and albums for the three ranges (1month, 6month, overall), and the
+        user's picture (one call after the lists)."""
         ranges = {}
         for ours, period in PERIODS.items():
             artists = self.top(user, "artists", period, self.artist_count, session_key)
             albums = self.top(user, "albums", period, self.album_count, session_key)
             ranges[ours] = {"artists": self._artists(artists), "albums": self._albums(albums)}
-        return {"source": "lastfm", "fetchedAt": now_iso(), "ranges": ranges}
+        return {"source": "lastfm", "fetchedAt": now_iso(), "picture": self.picture(user), "ranges": ranges}
 
 
 def client_from(config: Mapping, budget: CallBudget | None = None, **kwargs: Any) -> LastfmClient:

@@ -85,7 +85,7 @@ _records: dict[str, Source] = {source.name: source for source in (
            credential="MUSICBRAINZ_CLIENT_ID", secret="MUSICBRAINZ_CLIENT_SECRET", sandbox_flag="BRAINZ_SANDBOX",
            ai_by_default=True, limits_from=_listenbrainz_limits,
            image_hosts=listenbrainz.COVERART_HOSTS + listenbrainz.COVERART_REDIRECT_HOSTS),
-    Source("lastfm", "Last.fm", 7, client=lastfm.client_from, fetch=lastfm.LastfmClient.fetch,
+    Source("lastfm", "Last.fm", lastfm.CALLS_PER_FETCH, client=lastfm.client_from, fetch=lastfm.LastfmClient.fetch,
            endpoints=(Endpoint("LASTFM_API_URL", "https://ws.audioscrobbler.com"),
                       Endpoint("LASTFM_AUTH_URL", "https://www.last.fm/api/auth/", "/api/auth/")),
            stand_in_env="ANCHOR_LASTFM_SANDBOX_URL", stand_in_url="http://127.0.0.1:5057",

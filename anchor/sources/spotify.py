@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 SOURCE = "Spotify"
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 RANGE_PARAMS = {"month": "short_term", "half_year": "medium_term", "all_time": "long_term"}
-CALLS_PER_FETCH = 1 + 2 * len(RANGE_PARAMS) + 1   # token refresh, two calls a range, one retry
+# Token refresh, two calls a range, the user's picture (/v1/me), one retry.
+CALLS_PER_FETCH = 1 + 2 * len(RANGE_PARAMS) + 1 + 1
 MAX_TOP_TRACKS = 200
 QUOTA_MIN_PAUSE = 3600.0   # a quota answer without Retry-After holds Spotify for an hour
 
@@ -248,7 +249,7 @@ def client_from(config: Mapping, budget: CallBudget | None = None, **kwargs: Any
 
 
 def fetch(client: SpotifyClient, access_token: str) -> dict:
-    """Normalised listening data; Spotify gives no play counts (`plays` stays None)."""
+    """Normalised listening data and the user's picture; Spotify gives no play counts (`plays` stays None)."""
     ranges = {}
     for ours, theirs in RANGE_PARAMS.items():
         data = client.fetch_profile_data(access_token, time_range=theirs)
@@ -257,4 +258,6 @@ def fetch(client: SpotifyClient, access_token: str) -> dict:
             "albums": [dict(album, rank=rank, plays=None)
                        for rank, album in enumerate(data["albums"], start=1)],
         }
-    return {"source": "spotify", "fetchedAt": now_iso(), "ranges": ranges}
+    # The user's own picture follows the lists at each refresh, so a removed one leaves the page.
+    picture = client.me(access_token)["image"]
+    return {"source": "spotify", "fetchedAt": now_iso(), "picture": picture, "ranges": ranges}

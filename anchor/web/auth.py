@@ -263,12 +263,13 @@ def lastfm_callback():
     try:
         with _lastfm_client() as client:
             user, _session_key = client.get_session(token)   # the key is not kept: lists are public
+            picture = connection.read_picture(client, user)
     except SourceError as exc:
         log_event(log, "sign-in session failed", level=logging.WARNING, source="lastfm",
                   error=type(exc).__name__)
         return failure("Last.fm refused sign-in", "Last.fm did not accept the sign-in (it may have "
                        "been used already). Please start again.")
-    account_id, display_name, _handle = connection.sign_in("lastfm", user)
+    account_id, display_name, _handle = connection.sign_in("lastfm", user, picture=picture)
     return _finish("lastfm", account_id, display_name)
 
 

@@ -41,6 +41,7 @@ MESSAGES = {
     "switch": "Your page’s source was switched too often.",
     "upload": "Too many uploads.",
     "music": "Too many MusicBrainz searches.",
+    "click": "Too many clicks on this link.",
 }
 
 
@@ -85,15 +86,16 @@ def _who(scope):
     return None
 
 
-def hit(name, now=None):
-    """Count one request against every scope of `name`; raise RateLimited when one is full."""
+def hit(name, now=None, subject=None):
+    """Count one request against every scope of `name` (per `subject` too, when given: one link);
+    raise RateLimited when one is full."""
     now = time.time() if now is None else now
     for scope, limit in limits_for(name).items():
         who = _who(scope)
         if who is None:
             continue
         window = int(now // limit.seconds)
-        counter = LimitCounterModel(f"LIMIT#{name}#{who}#{window}")
+        counter = LimitCounterModel(f"LIMIT#{name}#{who}#{window}" + (f"#{subject}" if subject else ""))
         ends = (window + 1) * limit.seconds
         try:
             counted = conditional(counter.update, actions=[

@@ -9,10 +9,12 @@ from botocore.exceptions import BotoCoreError
 from flask import abort, redirect, request
 from pynamodb.exceptions import PynamoDBException
 
+from anchor import clock
 from anchor.logs import log_event
 from anchor.profiles import clicks, links, service
 from anchor.profiles.handles import HANDLE_RE
-from anchor.web import dashboard, public
+from anchor.web import dashboard, limits, public
+from anchor.web.public_page import is_owner
 
 LINK_BLOCKS = ["links", "versions", "flash"]
 log = logging.getLogger("anchor.links")
@@ -48,12 +50,22 @@ def go_link(handle, n):
     link = links.nth(found, n) if found is not None else None
     if link is None:
         abort(404)
-    if request.method == "GET":          # a HEAD from a link checker is not a click
-        try:
-            clicks.record(handle, link["id"], [each["id"] for each in links.stored(found)])
-        except (PynamoDBException, BotoCoreError) as exc:
-            # The visitor still gets where they were going; only the count is lost.
-            log_event(log, "link click not counted", level=logging.WARNING, handle=handle, error=type(exc).__name__)
+    if request.method == "GET" and not is_owner(found.ownerId):   # not a link checker's HEAD, not the owner
+        _count(found, link)
     response = redirect(link["url"], code=302)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _count(found, link):
+    """Count the click unless this address already clicked this link often this hour."""
+    handle = found.handle
+    try:
+        limits.hit("click", now=clock.now().timestamp(), subject=f"{handle}/{link['id']}")
+    except limits.RateLimited:
+        return                           # the visitor still goes where they were going, uncounted
+    try:
+        clicks.record(handle, link["id"], [each["id"] for each in links.stored(found)])
+    except (PynamoDBException, BotoCoreError) as exc:
+        # The visitor still gets where they were going; only the count is lost.
+        log_event(log, "link click not counted", level=logging.WARNING, handle=handle, error=type(exc).__name__)

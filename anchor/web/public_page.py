@@ -109,7 +109,7 @@ def init_app(app):
     app.extensions["anchor.page_cache"] = PageCache(ttl=app.config["PAGE_CACHE_SECONDS"])
 
 
-def _is_owner(owner_id):
+def is_owner(owner_id):
     """True when the signed-in owner is looking; a visitor without a session costs nothing."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return False
@@ -145,7 +145,7 @@ def _current(handle, variant, stamp_of):
     """A cached entry a visitor may be given now, or None (nothing cached, the owner is looking,
     or the stored item no longer names the copy). Costs one small GetItem when cached."""
     entry = cache().get((handle, variant))
-    if entry is None or _is_owner(entry["owner"]):
+    if entry is None or is_owner(entry["owner"]):
         return None
     try:
         item = stored_page.get_stamp(handle)
@@ -167,7 +167,7 @@ def render_public(profile, preview=False, range_name=None):
     The owner gets a variant with an "Edit your page" link: `private, no-cache`, `Vary: Cookie`,
     never in the page cache, so no visitor can be given it.
     """
-    owner = not preview and _is_owner(profile.ownerId)
+    owner = not preview and is_owner(profile.ownerId)
     body = render_template("public/profile.html",
                            **public_context(profile, preview, range_name, owner)).encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
@@ -202,7 +202,7 @@ def serve_public(handle):
     item = stored_page.get_stored(handle)
     if item is None:
         return None
-    if _is_owner(item.ownerId):
+    if is_owner(item.ownerId):
         profile = service.get_public(handle)
         return render_public(profile) if profile is not None else None
     if render.is_current(item):

@@ -15,9 +15,11 @@ def init_app(app):
     """Attach CSP, nosniff, referrer and framing headers."""
     config = app.config
     # Spotify's image CDN; the Cover Art Archive, which redirects to archive.org's file hosts;
-    # Last.fm's image CDN. The local stand-ins serve their own images.
-    images = ["https://i.scdn.co", "https://*.scdn.co", "https://coverartarchive.org",
-              "https://archive.org", "https://*.archive.org", "https://lastfm.freetls.fastly.net"]
+    # Last.fm's image CDNs (sources/lastfm.py IMAGE_HOSTS, which also serve users' pictures).
+    # The local stand-ins serve their own images.
+    images = ["https://i.scdn.co", "https://*.scdn.co", "https://*.spotifycdn.com", "https://coverartarchive.org",
+              "https://archive.org", "https://*.archive.org", "https://lastfm.freetls.fastly.net",
+              "https://lastfm-img2.akamaized.net", "https://userserve-ak.last.fm"]
     for flag, url in (("SPOTIFY_SANDBOX", "SPOTIFY_API_URL"), ("BRAINZ_SANDBOX", "COVERART_URL"),
                       ("LASTFM_SANDBOX", "LASTFM_API_URL")):
         if config[flag]:
