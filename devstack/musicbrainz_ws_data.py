@@ -1,4 +1,5 @@
-"""The MusicBrainz stand-in's artists: two of one name, one with 400 albums and EPs, one with none.
+"""The MusicBrainz stand-in's artists: two of one name, one with 400 albums and EPs, one with none,
+and the demo artist page's own.
 
 Ids are fixed (uuid5), so tests, `flask seed-demo` and the page's cover URLs agree across restarts.
 Release groups are served in MusicBrainz's browse order: primary type, secondary types, date, name.
@@ -134,8 +135,6 @@ _juno_groups = [
 ]
 
 ARTIST_LIST = [
-    WSArtist(JUNO, "Leeds synth-pop", "GB", "United Kingdom", "2018", urls=[
-        ("bandcamp", "https://junostatic.bandcamp.com/")], groups=_browse_order(_juno_groups)),
     WSArtist(MARLOW, "Scottish singer-songwriter", "GB", "United Kingdom", "2009", urls=[
         ("bandcamp", "https://marlowreed.bandcamp.com/"),
         ("free streaming", "https://open.spotify.com/artist/5MarlowReedXYZ"),
@@ -149,6 +148,8 @@ ARTIST_LIST = [
         group("The Archive Choir", f"Volume {n}", f"{1700 + n:04d}-01-01", "Album" if n % 4 else "EP")
         for n in range(1, 401)])),
     WSArtist("Quiet Newcomer", "no releases yet", "NZ", "New Zealand", "2025"),
+    WSArtist(JUNO, "Leeds synth-pop", "GB", "United Kingdom", "2018", urls=[
+        ("bandcamp", "https://junostatic.bandcamp.com/")], groups=_browse_order(_juno_groups)),
 ]
 ARTISTS = {artist.id: artist for artist in ARTIST_LIST}
 COVERED = {g["id"]: g["title"] for artist in ARTIST_LIST for g in artist.groups}   # every group has a cover

@@ -62,7 +62,9 @@ def photo_server(make_config, moto_server, s3):
 
 
 def stored(s3):
-    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+    """The photo's objects (the page's share images live beside them under photos/cards/)."""
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+                  if not o["Key"].startswith("photos/cards/"))
 
 
 def test_new_artist_adds_photo_and_links_and_the_phone_page_shows_them(photo_server, new_context, s3):

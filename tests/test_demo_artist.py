@@ -38,10 +38,13 @@ def test_the_artist_page_has_a_photo_a_line_and_five_links(make_app, moto_server
     assert [link["service"] for link in profile.ownerLinks] == ["bandcamp", "spotify", "youtube", "instagram",
                                                                 "tickets"]
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
-    assert keys == [f"{profile.photo['stem']}-160.webp", f"{profile.photo['stem']}-480.webp"]
+    photo_keys = [k for k in keys if not k.startswith("photos/cards/")]      # share images live beside it
+    assert photo_keys == [f"{profile.photo['stem']}-160.webp", f"{profile.photo['stem']}-480.webp"]
+    assert [r["title"] for r in profile.releases][:2] == ["Small Hours Radio", "Headland"]
+    assert len(profile.releases) == 6 and profile.musicArtist["name"] == "Juno Static"
     page = app.test_client().get(f"/{HANDLE}").get_data(as_text=True)
     assert f'<img class="head-photo" src="{moto_server}/{BUCKET}/{profile.photo["stem"]}-160.webp"' in page
-    assert page.count('rel="me"') == 5 and LINE in page
+    assert page.count('rel="me"') == 5 and LINE in page and "Small Hours Radio" in page
     assert seeded(app)[0] == "exists"
 
 
