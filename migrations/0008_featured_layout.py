@@ -22,7 +22,7 @@ def featured_layout(raw):
         layout = json.loads(raw)
     except ValueError:
         return None
-    if not isinstance(layout, dict) or "featured" in layout:
+    if not isinstance(layout, dict) or "featured" in layout or not layout.get("pinned"):
         return None
     hidden = [i for i in layout.get("hidden") or [] if isinstance(i, str)]
     picks = [i for i in layout.get("pinned") or [] if isinstance(i, str) and i not in hidden][:FEATURED_MAX]
