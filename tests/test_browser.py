@@ -136,7 +136,7 @@ def test_hostile_names_stay_text(live_server, new_context, screenshot):
     published_profile(page, base, "xss-probe")
     screenshot(page, "01-dashboard")
     assert page.evaluate("typeof window.__pwned") == "undefined"
-    expect(page.locator("#items h3", has_text="<script>window.__pwned=1</script>").first).to_be_visible()
+    expect(page.locator("#items .row-name", has_text="<script>window.__pwned=1</script>").first).to_be_visible()
 
     page.reload()
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -243,7 +243,8 @@ def test_feedback_next_to_the_control_and_unsaved_text_survives(live_server, new
     screenshot(page, "01-moved")
 
     page.get_by_role("button", name="Write copy").click()
-    expect(page.locator("#feedback-copy")).to_contain_text("New copy written.")
+    # Featuring leaves the ranked data as it was, so the copy may come out the same.
+    expect(page.locator("#feedback-copy")).to_contain_text(re.compile(r"New copy written\.|came out unchanged"))
     settled(page)
     expect(page.locator(f"[id='{second_id}'] textarea")).to_have_value(unsaved)
     expect(page.locator(f"[id='{first_id}'] textarea")).not_to_have_value("")
