@@ -16,7 +16,7 @@ def _counted(field, counts, prefix="al"):
 
 def test_order_never_moves_a_featured_item_and_arrange_drops_hidden_ones():
     layout = {"hidden": ["ar2"], "featured": [{"id": "ar5", "note": "Live in 2019"}]}
-    listed = service.order(DATA, layout)
+    listed = service.order(DATA)
     assert ids(listed["artists"]) == [f"ar{n}" for n in range(1, 13)]     # the source's order
     shown = service.arrange(DATA, layout)
     assert ids(shown["artists"]) == [i for i in ids(listed["artists"]) if i != "ar2"][:10]

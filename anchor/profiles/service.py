@@ -82,7 +82,7 @@ def ranked(items):
     return sorted(items, key=lambda i: -i[field]) if field else list(items)
 
 
-def order(data, layout=None):
+def order(data):
     """Every item of `data` ranked by count, hidden ones kept in their place (the owner's layout
     never reorders a ranked list; it only hides)."""
     data = data or {}
