@@ -181,3 +181,27 @@ def test_the_dashboard_switches_range_with_plain_links(app, tmp_path):
         assert f'<input type="hidden" name="range" value="{PARAM_OF[range_name]}">' in shown
     fallback = client.get("/dashboard?range=decade").get_data(as_text=True)
     assert fallback.count('<input type="hidden" name="range"') == 0 and "Top albums" in fallback
+
+
+def test_every_answer_is_of_the_range_on_screen(app, tmp_path):
+    client, handle = _owner(app, "lastfm", tmp_path)
+    profile = _profile(handle)
+    month = [a["id"] for a in service.items(profile, "month")["albums"]]
+    half = [a["id"] for a in service.items(profile, "half_year")["albums"]]
+    only_half = [i for i in half if i not in month]
+    assert only_half, "the stand-in's ranges hold the same albums"
+    page = client.get("/dashboard?range=month").get_data(as_text=True)
+    assert """hx-vals='{"range": "month"}'""" in page
+    # A name edit from the month view (HTMX sends the range): its version stamps are for the
+    # forms on screen, so no out-of-band swap names a form that is not there.
+    answer = post(client, "/dashboard/name", {"display_name": "Ella B.", "version": profile.version,
+                                              "range": "month"}, htmx=True).get_data(as_text=True)
+    stamped = set(re.findall(r'id="version-line-([^"]+)" value="\d+" hx-swap-oob', answer))
+    assert stamped == set(month)
+    # A plain line form in the month view comes back to the month view, at the form.
+    album = month[-1]
+    plain = post(client, f"/dashboard/albums/{album}/line",
+                 {"line": "Bought it twice.", "version": _profile(handle).version, "range": "month"})
+    assert plain.status_code == 303 and plain.headers["Location"].endswith(f"/dashboard?range=month#line-{album}")
+    shown = client.get("/dashboard?range=month").get_data(as_text=True)
+    assert re.search(rf'<details class="line-edit" open>(?:(?!</details>).)*id="line-{re.escape(album)}"', shown, re.S)

@@ -124,7 +124,7 @@ def _edit(action, block, *args, album_id=None, place=None):
     except (EditRefused, ProfileGone) as exc:
         error = str(exc)
     return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, album_id=album_id, **kw),
-                      message=message, error=error, place=place or block)
+                      message=message, error=error, place=place or block, values=_range_values())
 
 
 @bp.post("/name")
@@ -166,12 +166,17 @@ def body_action(action, message, *args, allow_deleted=False, place="status", blo
 ITEM_BLOCKS = ["items", "versions", "flash"]
 
 
+def _range_values():
+    """The query a plain form's redirect carries: the range its lists were shown in."""
+    shown = request.form.get("range")
+    return {"range": shown} if shown in RANGE_PARAMS else None
+
+
 def _item_action(action, message, item_id, *args):
     """An action on one artist or album: the lists are swapped, the message shown on the item's
     row (or on the Featured block, for a control there: the row may be in another range); a plain
     form goes back to the range it was posted from."""
-    shown = request.form.get("range")
-    values = {"range": shown} if shown in RANGE_PARAMS else None
+    values = _range_values()
     place = "featured" if request.form.get("at") == "featured" else f"item-{item_id}"
     return body_action(action, message, item_id, *args, place=place, blocks=ITEM_BLOCKS, values=values)
 
