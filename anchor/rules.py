@@ -7,6 +7,8 @@ BIO_MIN, BIO_MAX = 200, 600       # written bio, characters (an owner's own bio 
 LINE_MIN, LINE_MAX = 16, 120      # one album line, characters (an owner's own may be shorter)
 MAX_ARTISTS = 10                  # artists a page shows
 MAX_ALBUMS = 12                   # albums a page shows
+MAX_FEATURED = 3                  # the owner's picks above the ranked lists (artists or albums)
+NOTE_MAX = 80                     # the owner's note on one featured item, characters
 
 RESTORE_PERIOD = timedelta(days=30)       # a deleted profile can be restored, then it is purged
 MANUAL_COOLDOWN = timedelta(hours=1)      # between two refreshes started by the owner
@@ -52,4 +54,5 @@ RATE_LIMITS = {
 def template_rules():
     """The limits templates show (maxlength attributes, help texts)."""
     return {"name_max": NAME_MAX, "bio_max": BIO_MAX, "line_max": LINE_MAX,
-            "restore_days": RESTORE_PERIOD.days, "max_artists": MAX_ARTISTS, "max_albums": MAX_ALBUMS}
+            "restore_days": RESTORE_PERIOD.days, "max_artists": MAX_ARTISTS, "max_albums": MAX_ALBUMS,
+            "max_featured": MAX_FEATURED, "note_max": NOTE_MAX}

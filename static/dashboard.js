@@ -48,6 +48,8 @@
       var el = document.getElementById(kept.id);
       if (!el || el.value === kept.value) { return; }
       el.value = kept.value;
+      var box = el.closest("details");      // a line being written stays open to be seen
+      if (box) { box.open = true; }
       if (kept.focused) {
         el.focus();
         el.setSelectionRange(kept.start, kept.end);

@@ -43,8 +43,11 @@ def publish(page):
 
 
 def first_line_form(page):
-    """The inline form of the first album line on the dashboard."""
-    return page.locator("#items form[id^='line-']").first
+    """The inline form of the first album line on the dashboard, its section opened."""
+    section = page.locator("#items details.line-edit").first
+    if section.get_attribute("open") is None:
+        section.locator("summary").click()
+    return section.locator("form[id^='line-']")
 
 
 def published_profile(page, base, listener="nadia", handle=None):

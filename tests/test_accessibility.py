@@ -36,12 +36,12 @@ def assert_no_blocking(violations, name):
 
 @pytest.fixture
 def published_page(live_server, new_context):
-    """(base URL, signed-in page, handle): a published profile with one album hidden and one pinned."""
+    """(base URL, signed-in page, handle): a published profile with one album hidden and one featured."""
     page = new_context(bypass_csp=True).new_page()
     handle = published_profile(page, live_server.url, "lena")
     albums = page.locator("#items ol.albums > li")
-    albums.nth(1).get_by_role("button", name=re.compile("^Pin first")).click()
-    expect(page.locator("#flash")).to_contain_text("Updated what your page shows first.")
+    albums.nth(1).get_by_role("button", name=re.compile("^Feature")).click()
+    expect(page.locator("#flash")).to_contain_text("Updated what your page features.")
     settled(page)
     albums.nth(2).get_by_role("button", name=re.compile("^Hide")).click()
     expect(page.locator("#items .hidden-item")).to_have_count(1)

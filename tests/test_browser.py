@@ -136,7 +136,7 @@ def test_hostile_names_stay_text(live_server, new_context, screenshot):
     published_profile(page, base, "xss-probe")
     screenshot(page, "01-dashboard")
     assert page.evaluate("typeof window.__pwned") == "undefined"
-    expect(page.locator("#items h3", has_text="<script>window.__pwned=1</script>").first).to_be_visible()
+    expect(page.locator("#items .row-name", has_text="<script>window.__pwned=1</script>").first).to_be_visible()
 
     page.reload()
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -224,23 +224,27 @@ def test_feedback_next_to_the_control_and_unsaved_text_survives(live_server, new
     albums = page.locator("#items ol.albums > li")
     first_id, second_id = albums.nth(0).get_attribute("id"), albums.nth(1).get_attribute("id")
     unsaved = "Words I have not saved yet, about the second record."
+    albums.nth(1).locator("summary").click()
     albums.nth(1).locator("textarea").fill(unsaved)
-    albums.nth(0).get_by_role("button", name=re.compile("^Move down")).click()
-    moved = page.locator(f"[id='{first_id}']")
+    albums.nth(0).get_by_role("button", name=re.compile("^Feature")).click()
+    featured = page.locator(f"[id='{first_id}']")
     feedback = page.locator(f"[id='feedback-{first_id}']")
-    expect(feedback).to_have_text("Moved down to place 2.")
-    expect(albums.nth(0)).to_have_id(second_id)
-    expect(moved).to_contain_text("On your page · #2")
-    item_box, feedback_box = moved.bounding_box(), feedback.bounding_box()
+    expect(feedback).to_have_text("Updated what your page features.")
+    expect(albums.nth(0)).to_have_id(first_id)                  # featuring never reorders
+    expect(featured).to_contain_text("#1")
+    expect(page.locator("#items ol.featured > li")).to_have_count(1)
+    item_box, feedback_box = featured.bounding_box(), feedback.bounding_box()
     assert item_box["y"] <= feedback_box["y"] <= item_box["y"] + item_box["height"]
     expect(page.locator("#flash p:not(.sr-only)")).to_have_count(0)   # not (only) at the top
-    expect(page.locator("#flash")).to_contain_text("Moved down to place 2.")   # read out once
+    expect(page.locator("#flash")).to_contain_text("Updated what your page features.")   # read out once
     settled(page)
     expect(page.locator(f"[id='{second_id}'] textarea")).to_have_value(unsaved)
+    expect(page.locator(f"[id='{second_id}'] textarea")).to_be_visible()     # its section kept open
     screenshot(page, "01-moved")
 
     page.get_by_role("button", name="Write copy").click()
-    expect(page.locator("#feedback-copy")).to_contain_text("New copy written.")
+    # Featuring leaves the ranked data as it was, so the copy may come out the same.
+    expect(page.locator("#feedback-copy")).to_contain_text(re.compile(r"New copy written\.|came out unchanged"))
     settled(page)
     expect(page.locator(f"[id='{second_id}'] textarea")).to_have_value(unsaved)
     expect(page.locator(f"[id='{first_id}'] textarea")).not_to_have_value("")

@@ -139,14 +139,14 @@ def test_edited_line_is_locked_and_survives_regeneration(app, client):
     assert _profile().albumLines[album] != "My own words."
 
 
-def test_hide_and_pin_change_the_visible_data(app, client):
+def test_hide_and_feature_change_the_layout(app, client):
     claim(client, "nadia")
     profile = _profile()
     first, second = items(profile)["albums"][0]["id"], items(profile)["albums"][1]["id"]
     post(client, f"/dashboard/items/{first}/hide", {})
-    post(client, f"/dashboard/items/{second}/pin", {})
+    post(client, f"/dashboard/items/{second}/feature", {})
     after = _profile()
-    assert after.layout == {"hidden": [first], "pinned": [second]}
+    assert after.layout == {"hidden": [first], "featured": [{"id": second, "note": ""}], "pinned": [second]}
     assert after.dataHash != profile.dataHash
     response = post(client, "/dashboard/items/not-mine/hide", {}, htmx=True)
     assert "not on this profile" in response.get_data(as_text=True)
@@ -296,35 +296,34 @@ def _listed_ids(page, kind):
     return re.findall(r'<li id="item-([^"]+)"', page[start:page.index("</ol>", start)])
 
 
-def test_move_up_and_down_and_the_dashboard_lists_the_page_order(app, client):
+def test_featuring_never_reorders_and_the_dashboard_lists_the_page_order(app, client):
     claim(client, "nadia")
     post(client, "/dashboard/copy", {})
     post(client, "/dashboard/publish", {})
     albums = [a["id"] for a in items(_profile())["albums"]]
-    answer = post(client, f"/dashboard/items/{albums[2]}/move", {"direction": "up"}, htmx=True)
+    answer = post(client, f"/dashboard/items/{albums[2]}/feature", {}, htmx=True)
     body = answer.get_data(as_text=True)
     assert body.lstrip().startswith('<section class="card" id="items"') and "<html" not in body
     assert f'<div class="feedback" id="feedback-item-{albums[2]}" hx-swap-oob="innerHTML">' in body
-    assert "Moved up to place 2." in body
-    assert _profile().layout["pinned"] == [albums[0], albums[2], albums[1]]
-    plain = post(client, f"/dashboard/items/{albums[0]}/move", {"direction": "down"})
+    assert "Updated what your page features." in body
+    assert [f["id"] for f in _profile().layout["featured"]] == [albums[2]]
+    plain = post(client, f"/dashboard/items/{albums[0]}/feature", {})
     assert plain.status_code == 303 and plain.headers["Location"].endswith(f"/dashboard#item-{albums[0]}")
-    assert (f'<div class="feedback" id="feedback-item-{albums[0]}"><p class="flash ok">Moved down to place 2.'
+    assert (f'<div class="feedback" id="feedback-item-{albums[0]}"><p class="flash ok">Updated what your page features.'
             in client.get("/dashboard").get_data(as_text=True))
     post(client, f"/dashboard/items/{albums[1]}/hide", {})
-    expected = [albums[2], albums[0], albums[1]] + albums[3:]
     page = client.get("/dashboard").get_data(as_text=True)
-    assert _listed_ids(page, "albums") == expected
-    # The public page shows the same order, without the hidden album; the dashboard marks it.
+    assert _listed_ids(page, "albums") == albums                 # the source's order, hidden one kept
+    # The public page ranks the same order without the hidden album; the dashboard marks it.
     public = client.get("/nadia").get_data(as_text=True)
+    ranked = public[public.index('<div class="columns">'):]
     names = {a["id"]: a["name"] for a in items(_profile())["albums"]}
-    positions = [public.find(f">{names[i]}<") for i in expected if i != albums[1]][:12]
+    positions = [ranked.find(f">{names[i]}<") for i in albums if i != albums[1]][:12]
     assert -1 not in positions and positions == sorted(positions)
-    assert page.count("On your page · #") == min(len(albums) - 1, 12) + min(len(items(_profile())["artists"]), 10)
-    refused = post(client, f"/dashboard/items/{albums[2]}/move", {"direction": "up"}, htmx=True)
-    assert "already at the top" in refused.get_data(as_text=True)
-    assert "Move an item up or down" in post(client, f"/dashboard/items/{albums[2]}/move",
-                                             {"direction": "sideways"}, htmx=True).get_data(as_text=True)
+    assert page.count("<span class=\"sr-only\"> on your page</span>") == (
+        min(len(albums) - 1, 12) + min(len(items(_profile())["artists"]), 10))
+    for gone in ("move", "pin"):
+        assert post(client, f"/dashboard/items/{albums[2]}/{gone}", {"direction": "up"}).status_code == 404
 
 
 def test_times_are_time_elements_and_the_deleted_screen_offers_export(app, client):

@@ -128,7 +128,7 @@ def test_visitor_gets_404_at_once_after_unpublish_or_delete(app, published, visi
     assert visitor.get("/nadia").status_code == 404
 
 
-def test_visitor_sees_hidden_and_pinned_items_at_once(app, published, visitor):
+def test_visitor_sees_hidden_and_featured_items_at_once(app, published, visitor):
     owner = app.test_client()
     sign_in(owner, "nadia")
     albums = [a for a in items(published)["albums"] if a.get("url")]
@@ -137,9 +137,11 @@ def test_visitor_sees_hidden_and_pinned_items_at_once(app, published, visitor):
     assert hidden["url"] in body and body.index(albums[1]["url"]) < body.index(pinned["url"])
     assert post(owner, f"/dashboard/items/{hidden['id']}/hide", {}).status_code == 303
     assert hidden["url"] not in visitor.get("/nadia").get_data(as_text=True)
-    assert post(owner, f"/dashboard/items/{pinned['id']}/pin", {}).status_code == 303
+    assert post(owner, f"/dashboard/items/{pinned['id']}/feature", {}).status_code == 303
     body = visitor.get("/nadia").get_data(as_text=True)
-    assert body.index(pinned["url"]) < body.index(albums[1]["url"])
+    assert body.index(pinned["url"]) < body.index(albums[1]["url"])    # in the Featured block above
+    ranked = body[body.index('<div class="columns">'):]
+    assert ranked.index(albums[1]["url"]) < ranked.index(pinned["url"])   # and in its place by rank
 
 
 def test_uppercase_handle_redirects_and_junk_404s(published, visitor):

@@ -53,7 +53,7 @@ class ProfileModel(_ProfilesTable):
     changeLog = JSONAttribute(null=True)       # newest first: [{"at", "changes": [...]}] (profiles/changes.py)
     uploaded = JSONAttribute(null=True)        # the last imported Spotify download's aggregates
     spotify = JSONAttribute(null=True)         # before sources: one range of Spotify data (read only)
-    layout = JSONAttribute(null=True)          # {"hidden": [ids], "pinned": [ids]}
+    layout = JSONAttribute(null=True)          # {"hidden": [ids], "featured": [{"id", "note"}], "pinned": [ids]}
     dataHash = UnicodeAttribute(null=True)
     bio = UnicodeAttribute(null=True)
     photo = JSONAttribute(null=True)           # {"stem": "photos/<handle>/<hash>", "sizes": [160, 480]}

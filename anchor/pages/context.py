@@ -26,6 +26,7 @@ def public_context(profile, preview=False, range_name=None, owner=False):
     return {
         "profile": profile, "name": name, "bio": bio, "photo": identity.photo(profile, name), "lines": page.get("albumLines") or {},
         "artists": public_view.rows(shown["artists"]), "albums": public_view.rows(shown["albums"]),
+        "featured": public_view.featured_rows(service.featured_of(profile, range_name)),
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
         "og_image": share_images.stored_urls(profile).get("card")
         or absolute_url("public.share_image", handle=profile.handle, v=public_view.card_version(profile)),

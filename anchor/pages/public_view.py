@@ -54,7 +54,8 @@ def _colour(item_id):
     return int(hashlib.sha256(str(item_id).encode()).hexdigest()[:4], 16) % PLACEHOLDER_COLOURS
 
 
-def _count(item):
+def count_text(item):
+    """The count a ranked row shows ("1,234 min" or "56 plays"), or None."""
     if item.get("minutes"):
         return f"{item['minutes']:,} min"
     if item.get("plays"):
@@ -65,7 +66,13 @@ def _count(item):
 def rows(items):
     """Ranked rows: the place on the page, the item, its placeholder and its count text."""
     return [dict(item, place=place, initials=initials(item.get("name")), colour=_colour(item["id"]),
-                 count=_count(item)) for place, item in enumerate(items, start=1)]
+                 count=count_text(item)) for place, item in enumerate(items, start=1)]
+
+
+def featured_rows(items):
+    """The Featured block's entries: the item, its placeholder and whether it is an album."""
+    return [dict(item, initials=initials(item.get("name")), colour=_colour(item["id"]),
+                 album=item["kind"] == "albums") for item in items]
 
 
 def latest_changes(profile):

@@ -1,7 +1,6 @@
 """Owner edits: names, bio and album lines (with optimistic concurrency), layout, publishing."""
 from anchor import clock
-from anchor.rules import BIO_MAX, LINE_MAX, NAME_MAX
-from anchor.sources.base import RANGES
+from anchor.rules import BIO_MAX, LINE_MAX, MAX_FEATURED, NAME_MAX, NOTE_MAX
 from anchor.text import clean_name
 from anchor.ai.validate import safety_problems
 from anchor.profiles import changelog, pagecopy, service, writes
@@ -52,7 +51,7 @@ def edit_bio(profile, raw, version):
 
 def edit_line(profile, album_id, raw, version):
     """Save one album line and lock it (empty = release it to the writer)."""
-    if album_id not in {a["id"] for a in service.items(profile)["albums"]}:
+    if album_id not in {a["id"] for a in albums_of(profile)}:
         raise EditRefused("That album is not on this profile.")
     line = _clean(raw, LINE_MAX, "album line", allow_empty=True)
     kept = locks(profile)
@@ -67,27 +66,38 @@ def edit_line(profile, album_id, raw, version):
     return writes.write(profile, changes, bump=True, expect_version=_version(version))
 
 
+def albums_of(profile):
+    """Every album of every range (an owner may write a line for any album a range shows)."""
+    return [item for kind, item in service.every_item(service.listening(profile)).values() if kind == "albums"]
+
+
 def _item_ids(profile):
-    data = service.listening(profile)
-    return {item["id"] for name in RANGES for part in service.range_data(data, name).values()
-            for item in part}
+    return set(service.every_item(service.listening(profile)))
+
+
+def _stored(arrangement, featured=None):
+    """The layout as stored: `pinned` mirrors the featured ids for a release that reads only it."""
+    featured = arrangement["featured"] if featured is None else featured
+    return {"hidden": arrangement["hidden"], "featured": featured, "pinned": [f["id"] for f in featured]}
 
 
 def _hide(arrangement, item_id):
+    """Hide an item in every range where it appears (by id), or show it again; a hidden item
+    leaves the Featured block."""
     hidden = arrangement["hidden"]
     arrangement["hidden"] = [i for i in hidden if i != item_id] if item_id in hidden else hidden + [item_id]
-    arrangement["pinned"] = [i for i in arrangement["pinned"] if i not in arrangement["hidden"]]
-    return arrangement
+    return _stored(arrangement, [f for f in arrangement["featured"] if f["id"] not in arrangement["hidden"]])
 
 
-def _pin(arrangement, item_id):
-    pinned = arrangement["pinned"]
-    if item_id in pinned:
-        arrangement["pinned"] = [i for i in pinned if i != item_id]
-    else:
-        arrangement["pinned"] = [item_id] + pinned
-        arrangement["hidden"] = [i for i in arrangement["hidden"] if i != item_id]
-    return arrangement
+def _feature(arrangement, item_id):
+    """Add an item to the end of the Featured block (shown again if it was hidden), or take it out."""
+    featured = arrangement["featured"]
+    if any(f["id"] == item_id for f in featured):
+        return _stored(arrangement, [f for f in featured if f["id"] != item_id])
+    if len(featured) >= MAX_FEATURED:
+        raise EditRefused(f"You can feature up to {MAX_FEATURED} artists or albums. Take one out first.")
+    arrangement["hidden"] = [i for i in arrangement["hidden"] if i != item_id]
+    return _stored(arrangement, featured + [{"id": item_id, "note": ""}])
 
 
 def _toggle(profile, item_id, change):
@@ -117,28 +127,20 @@ def copy_names_hidden(profile):
                if album_id not in kept["lines"])
 
 
-def toggle_pinned(profile, item_id):
-    """Pin an item to the top of its list, or unpin it."""
-    return _toggle(profile, item_id, _pin)
+def toggle_featured(profile, item_id):
+    """Feature an artist or album above the ranked lists (at most three), or take it out."""
+    return _toggle(profile, item_id, _feature)
 
 
-def move(profile, item_id, direction):
-    """Move an item one place up or down in its list, as the page lists it."""
-    if direction not in MOVES:
-        raise EditRefused("Move an item up or down.")
+def edit_note(profile, item_id, raw):
+    """Save the owner's note on one featured item (empty = no note)."""
+    note = _clean(raw, NOTE_MAX, "note", allow_empty=True)
 
-    def decide(fresh):
-        listed = service.items(fresh)
-        if item_id not in {i["id"] for part in listed.values() for i in part}:
-            raise EditRefused("That item is not on this profile.")
-        layout = service.moved(listed, fresh.layout, item_id, MOVES[direction])
-        if layout is None:
-            raise EditRefused(f"It is already at the {'top' if direction == 'up' else 'bottom'}.")
-        return {"layout": layout}
-    return writes.update(profile, decide, bump=True)
-
-
-MOVES = {"up": -1, "down": 1}
+    def change(arrangement, item):
+        if not any(f["id"] == item for f in arrangement["featured"]):
+            raise EditRefused("Feature it first, then write a note about it.")
+        return _stored(arrangement, [dict(f, note=note) if f["id"] == item else f for f in arrangement["featured"]])
+    return _toggle(profile, item_id, change)
 
 
 def publish(profile):

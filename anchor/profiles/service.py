@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 
 from anchor.models import ProfileModel, profile_key
-from anchor.rules import MAX_ALBUMS, MAX_ARTISTS
+from anchor.rules import MAX_ALBUMS, MAX_ARTISTS, MAX_FEATURED
 from anchor.sources.base import DEFAULT_RANGE, RANGES
 from anchor.text import clean_name
 
@@ -53,48 +53,69 @@ def get_public(handle):
 
 # -- pure functions over data -------------------------------------------------------------------
 def normal_layout(raw):
-    """{"hidden": [...], "pinned": [...]} with defaults, from a stored layout (or None)."""
+    """{"hidden": [ids], "featured": [{"id", "note"}], "pinned": [ids]} with defaults, from a
+    stored layout (or None). A layout from before the Featured block features its first three
+    pinned items; `pinned` mirrors the featured ids for a release that still reads only it."""
     raw = raw or {}
-    return {"hidden": list(raw.get("hidden", [])), "pinned": list(raw.get("pinned", []))}
+    hidden = list(raw.get("hidden", []))
+    if "featured" in raw:
+        featured = [{"id": f["id"], "note": f.get("note") or ""} for f in raw["featured"]
+                    if isinstance(f, dict) and f.get("id")]
+    else:
+        featured = [{"id": i, "note": ""} for i in raw.get("pinned", []) if i not in hidden]
+    featured = featured[:MAX_FEATURED]
+    return {"hidden": hidden, "featured": featured, "pinned": [f["id"] for f in featured]}
 
 
-def _in_order(items, pinned):
-    """Pinned items first (in the order pinned), then the rest in the source's order."""
-    placed = [i for p in pinned for i in items if i["id"] == p]
-    return placed + [i for i in items if i["id"] not in set(pinned)]
+def _measure(items):
+    """The count a ranked list is ordered by: minutes when every item has them, else plays when
+    every item has them, else None (the source's order is its only ranking, as on Spotify)."""
+    for field in ("minutes", "plays"):
+        if items and all(isinstance(i.get(field), int) and i.get(field) for i in items):
+            return field
+    return None
 
 
-def order(data, layout):
-    """Every item of `data` in the order its page lists them, hidden ones kept in their place."""
-    data, pinned = data or {}, normal_layout(layout)["pinned"]
-    return {kind: _in_order(data.get(kind, []), pinned) for kind in ("artists", "albums")}
+def ranked(items):
+    """Items in the source's order by plays or minutes: a page never shows #1 with fewer than #3."""
+    field = _measure(items)
+    return sorted(items, key=lambda i: -i[field]) if field else list(items)
+
+
+def order(data):
+    """Every item of `data` ranked by count, hidden ones kept in their place (the owner's layout
+    never reorders a ranked list; it only hides)."""
+    data = data or {}
+    return {kind: ranked(data.get(kind, [])) for kind in ("artists", "albums")}
 
 
 def arrange(data, layout):
-    """What a page shows of `data` under `layout`: hidden items out, pinned first, capped."""
+    """What a page shows of `data` under `layout`: ranked by count, hidden items out, capped.
+    Ranks are places in what is shown, so a hidden item gives its place to the next one."""
     hidden = set(normal_layout(layout)["hidden"])
-    listed = order(data, layout)
+    listed = order(data)
     return {kind: [i for i in listed[kind] if i["id"] not in hidden][:limit]
             for kind, limit in (("artists", MAX_ARTISTS), ("albums", MAX_ALBUMS))}
 
 
-def moved(data, layout, item_id, step):
-    """The layout after moving one item `step` places (-1 up, +1 down) in its list, or None
-    when it cannot move. The items down to its new place become pinned in that order, so the
-    arrangement holds across refreshes that reorder the source's list."""
-    arrangement, listed = normal_layout(layout), order(data, layout)
-    for kind, items in listed.items():
-        ids = [i["id"] for i in items]
-        if item_id not in ids:
-            continue
-        at, to = ids.index(item_id), ids.index(item_id) + step
-        if not 0 <= to < len(ids):
-            return None
-        ids[at], ids[to] = ids[to], ids[at]
-        prefix = ids[:max(at, to) + 1]
-        others = [i for i in arrangement["pinned"] if i not in set(ids)]
-        return {"hidden": arrangement["hidden"], "pinned": others + prefix}
-    return None
+def every_item(listening, first=None):
+    """{id: (kind, item)} over every range of normalised listening data (`first` range wins)."""
+    found = {}
+    for name in (first, *RANGES) if first else RANGES:
+        for kind, part in range_data(listening, name).items():
+            for item in part:
+                found.setdefault(item["id"], (kind, item))
+    return found
+
+
+def featured(listening, layout, name=None):
+    """The owner's picks as the page shows them, in their order: each item with its kind and the
+    owner's note, found in any range (the shown range first); one no range holds any more, or
+    one hidden, is left out."""
+    arrangement = normal_layout(layout)
+    found, hidden = every_item(listening, name or page_range(listening)), set(arrangement["hidden"])
+    return [dict(found[f["id"]][1], kind=found[f["id"]][0], note=f["note"])
+            for f in arrangement["featured"] if f["id"] in found and f["id"] not in hidden]
 
 
 def data_hash(data, layout):
@@ -184,6 +205,11 @@ def available_ranges_of(data):
 def available_ranges(profile):
     """The ranges that hold data, in the order the page offers them."""
     return available_ranges_of(listening(profile))
+
+
+def featured_of(profile, name=None):
+    """The owner's picks the page shows above its ranked lists (never sent to the AI writer)."""
+    return featured(listening(profile), profile.layout, name)
 
 
 def visible(profile, name=None):

@@ -6,6 +6,7 @@ the same blueprint from anchor/web/dashboard_account.py.
 from flask import Blueprint, abort, get_flashed_messages, request, session
 from flask_login import current_user, login_required
 
+from anchor.pages.public_view import RANGE_PARAMS
 from anchor.profiles import copyjobs, editing, handles, imports, listening, service
 from anchor.profiles.accounts import owns
 from anchor.profiles.editing import EditRefused
@@ -14,7 +15,7 @@ from anchor.profiles.lifecycle import LifecycleRefused
 from anchor.profiles.service import ProfileGone, StaleEdit
 from anchor.refresh import first_fetch
 from anchor.web import limits, public_page
-from anchor.web.dashboard_view import dashboard_view, refresh_note
+from anchor.web.dashboard_view import dashboard_view, pick_range, refresh_note
 from anchor.web.htmx import after_post, is_htmx, render
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -61,7 +62,8 @@ def page_context(profile=None, message=None, error=None, place=None, **extra):
                "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024),
                "gone_within": public_page.gone_within(), **extra}
     if profile is not None:
-        context.update(dashboard_view(profile))
+        # The range the item lists show rides on the link (GET) or the item form (POST).
+        context.update(dashboard_view(profile, pick_range(profile, request.values.get("range"))))
         context["copy_job"] = copyjobs.current(profile)
         context["refresh_note"] = refresh_note(profile, context["copy_job"])
         if extra.get("album_id"):
@@ -122,7 +124,7 @@ def _edit(action, block, *args, album_id=None, place=None):
     except (EditRefused, ProfileGone) as exc:
         error = str(exc)
     return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, album_id=album_id, **kw),
-                      message=message, error=error, place=place or block)
+                      message=message, error=error, place=place or block, values=_range_values())
 
 
 @bp.post("/name")
@@ -139,32 +141,44 @@ def edit_bio():
 @bp.post("/albums/<album_id>/line")
 def edit_line(album_id):
     profile = owner_profile()
-    album = next((a for a in service.items(profile)["albums"] if a["id"] == album_id), None)
+    album = next((a for a in editing.albums_of(profile) if a["id"] == album_id), None)
     if album is None:
         abort(404)
     return _edit(editing.edit_line, "line_form", album_id, request.form.get("line"),
                  request.form.get("version"), album_id=album_id, place=f"line-{album_id}")
 
 
-def body_action(action, message, *args, allow_deleted=False, place="status", blocks=BODY):
+def body_action(action, message, *args, allow_deleted=False, place="status", blocks=BODY, values=None):
     """Run an owner action; HTMX gets `blocks` back with the message shown at `place`."""
     profile = owner_profile(allow_deleted=allow_deleted)
     before = public_page.shown(profile)
     try:
         result = action(profile, *args)
     except (EditRefused, LifecycleRefused, ProfileGone, StaleEdit) as exc:
-        return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, **kw), error=str(exc), place=place)
+        return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, **kw), error=str(exc), place=place,
+                          values=values)
     public_page.changed(profile.handle, before)
     text = message(result) if callable(message) else message
-    return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, **kw), message=text, place=place)
+    return after_post(TEMPLATE, blocks, lambda **kw: page_context(profile, **kw), message=text, place=place,
+                      values=values)
 
 
 ITEM_BLOCKS = ["items", "versions", "flash"]
 
 
+def _range_values():
+    """The query a plain form's redirect carries: the range its lists were shown in."""
+    shown = request.form.get("range")
+    return {"range": shown} if shown in RANGE_PARAMS else None
+
+
 def _item_action(action, message, item_id, *args):
-    """An action on one artist or album: the list is swapped, the message shown on the item."""
-    return body_action(action, message, item_id, *args, place=f"item-{item_id}", blocks=ITEM_BLOCKS)
+    """An action on one artist or album: the lists are swapped, the message shown on the item's
+    row (or on the Featured block, for a control there: the row may be in another range); a plain
+    form goes back to the range it was posted from."""
+    values = _range_values()
+    place = "featured" if request.form.get("at") == "featured" else f"item-{item_id}"
+    return body_action(action, message, item_id, *args, place=place, blocks=ITEM_BLOCKS, values=values)
 
 
 @bp.post("/items/<item_id>/hide")
@@ -184,21 +198,16 @@ def toggle_hidden(item_id):
     return _item_action(act, message, item_id)
 
 
-@bp.post("/items/<item_id>/pin")
-def toggle_pinned(item_id):
-    return _item_action(editing.toggle_pinned, "Updated what your page shows first.", item_id)
+@bp.post("/items/<item_id>/feature")
+def toggle_featured(item_id):
+    """Feature an artist or album above the ranked lists, or take it out of the Featured block."""
+    return _item_action(editing.toggle_featured, "Updated what your page features.", item_id)
 
 
-@bp.post("/items/<item_id>/move")
-def move_item(item_id):
-    """Move an artist or album one place up or down in the page's order."""
-    direction = request.form.get("direction", "")
-
-    def said(profile):
-        listed = service.order(service.items(profile), profile.layout)
-        place = next((n for part in listed.values() for n, i in enumerate(part, 1) if i["id"] == item_id), None)
-        return f"Moved {direction} to place {place}." if place else f"Moved {direction}."
-    return _item_action(editing.move, said, item_id, direction)
+@bp.post("/items/<item_id>/note")
+def edit_note(item_id):
+    """The owner's note on a featured item, shown with it on the page."""
+    return _item_action(editing.edit_note, "Saved your note.", item_id, request.form.get("note"))
 
 
 @bp.post("/copy")

@@ -1,32 +1,38 @@
 """The dashboard's view of a profile: every item with its state, copy provenance, refresh state."""
-from flask import current_app
+from flask import current_app, url_for
 
+from anchor.pages import public_view
 from anchor.profiles import copyjobs, copywriting, index, lifecycle, links, listening, service
 from anchor.refresh import manual, steps
+from anchor.sources.base import RANGE_LABELS
 
 PROVIDER_LABELS = {"offline": "offline writer", "bedrock": "Amazon Bedrock"}
 
 
-def dashboard_view(profile):
-    """Everything the dashboard template shows about the owner's profile."""
-    data = service.items(profile)
+def dashboard_view(profile, range_name=None):
+    """Everything the dashboard template shows about the owner's profile (`range_name`: which
+    range's lists it shows; None: the page's own)."""
+    range_name = range_name or service.page_range(service.listening(profile))
+    data = service.items(profile, range_name)
     arrangement = service.layout(profile)
-    hidden, pinned = set(arrangement["hidden"]), set(arrangement["pinned"])
+    hidden, featured = set(arrangement["hidden"]), {f["id"] for f in arrangement["featured"]}
     kept = service.locks(profile)
     lines = profile.albumLines or {}
     meta = profile.copyMeta or {}
-    listed = service.order(data, profile.layout)          # the page's own order, hidden ones kept
+    listed = service.order(data)                          # ranked by count, hidden ones kept
     shown = service.arrange(data, profile.layout)         # exactly what the page shows
     rank = {kind: {i["id"]: n for n, i in enumerate(shown[kind], 1)} for kind in shown}
 
-    def entry(kind, item, at):
-        return dict(item, hidden=item["id"] in hidden, pinned=item["id"] in pinned,
-                    page_rank=rank[kind].get(item["id"]), first=at == 0, last=at == len(listed[kind]) - 1)
-    artists = [entry("artists", a, n) for n, a in enumerate(listed["artists"])]
-    albums = [dict(entry("albums", a, n), line=lines.get(a["id"], ""), locked=a["id"] in kept["lines"])
-              for n, a in enumerate(listed["albums"])]
+    def entry(kind, item):
+        return dict(item, hidden=item["id"] in hidden, featured=item["id"] in featured,
+                    page_rank=rank[kind].get(item["id"]), count=public_view.count_text(item))
+    artists = [entry("artists", a) for a in listed["artists"]]
+    albums = [dict(entry("albums", a), line=lines.get(a["id"], ""), locked=a["id"] in kept["lines"])
+              for a in listed["albums"]]
     return {
         "artists": artists, "albums": albums, "bio_locked": kept["bio"],
+        "featured": service.featured_of(profile, range_name), "range_param": public_view.PARAM_OF.get(range_name),
+        "dash_ranges": range_links(profile, range_name),
         "bio_held": bool((profile.pageCopy or {}).get("bioHeld")),
         "owner_links": links.dashboard_rows(profile), "link_max": links.LINK_MAX, "label_max": links.LABEL_MAX,
         "version_ids": ["name", "bio"] + [f"line-{a['id']}" for a in albums],
@@ -39,6 +45,27 @@ def dashboard_view(profile):
         "next_refresh": next_refresh(profile), "source_connected": index.is_connected(profile),
         **source_view(profile),
     }
+
+
+def pick_range(profile, param):
+    """The range a dashboard `?range=` asks for; the page's own for none or one it does not hold."""
+    try:
+        return public_view.pick_range(profile, param or None)
+    except public_view.UnknownRange:
+        return public_view.pick_range(profile, None)
+
+
+def range_links(profile, current):
+    """The dashboard's range switch: plain links (no JavaScript needed), one per range with data."""
+    default = service.page_range(service.listening(profile))
+    links = []
+    for name in service.available_ranges(profile):
+        if name != default and name not in public_view.PARAM_OF:
+            continue
+        values = {} if name == default else {"range": public_view.PARAM_OF[name]}
+        links.append({"label": RANGE_LABELS.get(name, name).capitalize(), "current": name == current,
+                      "href": url_for("dashboard.home", _anchor="items", **values)})
+    return links if len(links) > 1 else []
 
 
 def refresh_note(profile, copy_job):

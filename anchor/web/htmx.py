@@ -21,17 +21,18 @@ def render(template, blocks, **context):
 
 
 def after_post(template, blocks, context_fn, *, message=None, error=None, endpoint="dashboard.home",
-               place=None):
+               place=None, values=None):
     """HTMX: the updated fragment with the message; plain form: flash + redirect-after-post.
 
     `place` is the id of the element next to the control that was used: the message is shown
-    there, and a plain form's redirect carries it as the fragment so the browser scrolls back.
+    there, and a plain form's redirect carries it as the fragment so the browser scrolls back,
+    and `values` as its query (the range a list was shown in).
     """
     if is_htmx():
         return render(template, blocks, **context_fn(message=message, error=error, place=place))
     if error or message:
         category = "error" if error else "ok"
         flash(error or message, f"{category} {place}" if place else category)
-    response = redirect(url_for(endpoint, _anchor=place), code=303)
+    response = redirect(url_for(endpoint, _anchor=place, **(values or {})), code=303)
     response.headers["Vary"] = "HX-Request"
     return response
