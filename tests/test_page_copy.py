@@ -123,7 +123,7 @@ def test_hide_in_the_browser_and_the_public_page_no_longer_names_it(live_server,
     claim_in_browser(tab, "nadia")
     publish(tab)
     bio = tab.locator("#bio-text").input_value()
-    titles = tab.locator("#items ol.albums > li h3").all_inner_texts()
+    titles = [row.get_attribute("title") for row in tab.locator("#items ol.albums > li .row-name").all()]
     name = next(t for t in titles if t in bio)
     rewrites_held(live_server.app, bedrock_standin)
     tab.get_by_role("button", name=f"Hide {name}", exact=True).click()

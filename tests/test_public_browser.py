@@ -62,5 +62,5 @@ def test_publish_share_then_a_visitor_on_a_phone(live_server, new_context, spoti
     expect(phone.get_by_role("link", name="About a month")).to_have_attribute("aria-current", "page")
     expect(phone.locator(".changes")).to_have_count(0)     # changes are about the default range
     feed = feedparser.parse(phone.request.get(f"{base}/{handle}/feed.xml").body())
-    assert not feed.bozo and len(feed.entries) == 1
+    assert not feed.bozo and len(feed.entries) == 2        # the change, then the page going live
     assert phone.locator(f'link[rel="alternate"][type="application/atom+xml"][href$="/{handle}/feed.xml"]').count() == 1
