@@ -33,6 +33,7 @@ def claim(page, handle):
 
 def write_copy(page):
     """Press "Write copy" and wait until a bio is there (the claim may have written the same)."""
+    open_section(page, "about")
     page.get_by_role("button", name="Write copy").click()
     expect(page.locator("#flash")).to_contain_text(re.compile(r"New copy written\.|came out unchanged"))
     expect(page.locator("#bio-text")).not_to_have_value("")
@@ -61,3 +62,10 @@ def published_profile(page, base, listener="nadia", handle=None):
     write_copy(page)
     publish(page)
     return handle
+
+
+def open_section(page, key):
+    """Open the dashboard's `key` section (a <details id="fold-<key>">) if it is closed."""
+    fold = page.locator(f"details#fold-{key}")
+    if fold.get_attribute("open") is None:
+        fold.locator("> summary").click()

@@ -4,7 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_flows import CLAIM_WAIT_MS, claim, first_line_form, publish, published_profile, settled, sign_in, write_copy
+from tests.browser_flows import (CLAIM_WAIT_MS, claim, first_line_form, open_section, publish, published_profile,
+                                 settled, sign_in, write_copy)
 from tests.web_helpers import claim as claim_over_http
 from tests.web_helpers import post as http_post
 
@@ -107,6 +108,7 @@ def test_same_flow_without_javascript(live_server, new_context, screenshot):
     expect(page.locator("#flash")).to_contain_text("You are anchor.band/tomas-plain")
     screenshot(page, "01-claimed")
 
+    open_section(page, "about")
     page.get_by_role("button", name="Write copy").click()
     expect(page.locator("#bio-text")).not_to_have_value("")
     line_form = first_line_form(page)
@@ -163,10 +165,12 @@ def test_stale_edit_in_a_second_tab(live_server, new_context, screenshot):
     tab_b = context.new_page()
     tab_b.goto(base + "/dashboard")
 
+    open_section(tab_a, "about")
     tab_a.locator("#display_name").fill("Aiko from tab A")
     tab_a.get_by_role("button", name="Save name").click()
     expect(tab_a.locator("#flash")).to_contain_text("Saved.")
 
+    open_section(tab_b, "about")
     tab_b.locator("#display_name").fill("Aiko from tab B")
     tab_b.get_by_role("button", name="Save name").click()
     expect(tab_b.locator("#flash")).to_contain_text("changed elsewhere")
@@ -199,6 +203,7 @@ def test_upload_a_data_download_see_progress_then_publish(live_server, page, scr
     sign_in(page, base, "tomas")
     claim(page, "tomas-upload")
     export = write_export(tmp_path / "my_spotify_data.zip", plays=6000, years=2, seed=5)
+    open_section(page, "upload")
     page.locator("#upload-file").set_input_files(str(export))
     page.get_by_role("button", name="Upload", exact=True).click()
     # The request returns at once; the status polls until the import lands, then the page reloads.
@@ -243,6 +248,7 @@ def test_feedback_next_to_the_control_and_unsaved_text_survives(live_server, new
     expect(page.locator(f"[id='{second_id}'] textarea")).to_be_visible()     # its section kept open
     screenshot(page, "01-moved")
 
+    open_section(page, "about")
     page.get_by_role("button", name="Write copy").click()
     # Featuring leaves the ranked data as it was, so the copy may come out the same.
     expect(page.locator("#feedback-copy")).to_contain_text(re.compile(r"New copy written\.|came out unchanged"))

@@ -3,7 +3,7 @@ above the charts on a phone, counted through /<handle>/go/<n>."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_flows import settled, sign_in
+from tests.browser_flows import open_section, settled, sign_in
 from tests.test_accessibility import assert_no_blocking, run_axe
 
 pytestmark = pytest.mark.browser
@@ -24,6 +24,7 @@ def test_owner_adds_links_and_a_phone_visitor_taps_them(live_server, new_context
     for path, form in (("/dashboard/claim", {"handle": handle}), ("/dashboard/publish", {})):
         assert owner.request.post(base + path, form={**form, "csrf_token": token}, timeout=60_000).ok
     owner.goto(base + "/dashboard")
+    open_section(owner, "links")
     owner.locator("#link-url").fill("javascript:alert(1)")
     owner.get_by_role("button", name="Add link").click()
     expect(owner.locator("#feedback-links")).to_contain_text("Only https:// links can be added")

@@ -3,7 +3,7 @@ phone sees the releases as one row of small covers."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_flows import sign_in
+from tests.browser_flows import open_section, sign_in
 from tests.test_accessibility import assert_no_blocking, run_axe
 
 pytestmark = pytest.mark.browser
@@ -19,6 +19,7 @@ def test_search_pick_then_the_releases_on_a_phone(live_server, new_context, brai
     for path, form in (("/dashboard/claim", {"handle": "aiko"}), ("/dashboard/publish", {})):
         assert owner.request.post(base + path, form={**form, "csrf_token": token}, timeout=60_000).ok
     owner.goto(base + "/dashboard")
+    open_section(owner, "music")
     owner.locator("#music-q").fill("Marlow Reed")
     owner.get_by_role("button", name="Search MusicBrainz").click()
     card = owner.locator("#music-card")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from anchor.profiles import service
 from anchor.refresh import engine
-from tests.browser_flows import sign_in
+from tests.browser_flows import open_section, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -27,6 +27,7 @@ def test_publish_share_then_a_visitor_on_a_phone(live_server, new_context, spoti
         assert answer.ok
     owner.goto(base + "/dashboard")
 
+    open_section(owner, "share")                          # a closed section on the phone-sized dashboard
     share = owner.locator("#share")                       # the sharing panel, after publishing
     expect(share.locator('svg[role="img"][aria-label^="QR code for"]')).to_be_visible()
     expect(share.locator("#share-url")).to_have_value(f"{base}/{handle}")

@@ -11,7 +11,7 @@ from anchor.models import ImportModel
 from anchor.profiles import service
 from devstack.spotify_export import write_export
 from tests.browser_fixtures import LiveServer, free_port
-from tests.browser_flows import settled
+from tests.browser_flows import open_section, settled
 from tests.source_web_helpers import claim_with
 from tests.web_helpers import claim, csrf_token, post
 
@@ -130,6 +130,7 @@ def test_ranks_follow_counts_and_never_wrap_on_a_phone(served, source_app, new_c
             row = dashboard.locator("#items ol.artists > li").first
             row.get_by_role("button", name=re.compile("^Hide")).click()
             expect(row).to_have_class(re.compile("hidden-item"))
+            open_section(dashboard, "about")
             dashboard.get_by_role("button", name="Save name").click()
             expect(dashboard.locator("#flash")).to_contain_text("Saved.")
             settled(dashboard)

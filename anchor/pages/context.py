@@ -23,9 +23,12 @@ def public_context(profile, preview=False, range_name=None, owner=False):
     if not description:
         description = f"{name}'s top artists and albums on Anchor.band."
     source = service.source_of(profile)
+    albums = public_view.rows(shown["albums"])
+    changes = public_view.latest_changes(profile) if range_name == default_range else None
     return {
         "profile": profile, "name": name, "bio": bio, "photo": identity.photo(profile, name), "lines": page.get("albumLines") or {},
-        "artists": public_view.rows(shown["artists"]), "albums": public_view.rows(shown["albums"]),
+        "artists": public_view.with_album_art(public_view.rows(shown["artists"]), albums), "albums": albums,
+        "totals": public_view.totals(shown["artists"], range_name), "marks": public_view.marks(changes),
         "featured": public_view.featured_rows(service.featured_of(profile, range_name)),
         "description": description, "canonical": absolute_url("public.profile", handle=profile.handle),
         "og_image": share_images.stored_urls(profile).get("card")
@@ -37,7 +40,7 @@ def public_context(profile, preview=False, range_name=None, owner=False):
         "source_link": public_view.source_link(profile, source),
         "ranges": public_view.range_links(profile, range_name),
         "range_label": RANGE_LABELS.get(range_name, range_name),
-        "changes": public_view.latest_changes(profile) if range_name == default_range else None,
+        "changes": changes,
         "owner_links": profile.ownerLinks or [],
         "writers": public_view.writers(profile), "owner": owner and not preview,
     }

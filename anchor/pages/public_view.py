@@ -69,6 +69,63 @@ def rows(items):
                  count=count_text(item)) for place, item in enumerate(items, start=1)]
 
 
+def with_album_art(artists, albums):
+    """Artist rows where one without a picture takes the cover of its top album: the first album
+    of the same range whose artists include it (ListenBrainz and uploads give no artist art)."""
+    covers = {}
+    for album in albums:
+        for artist in album.get("artists") or []:
+            if album.get("image"):
+                covers.setdefault(artist.casefold(), album["image"])
+    return [row if row.get("image") else dict(row, image=covers.get((row.get("name") or "").casefold()))
+            for row in artists]
+
+
+# What the range's name says about the time it covers, for the totals line.
+RANGE_SPANS = {"month": "in about the last month", "half_year": "in about the last six months",
+               "all_time": "of all time"}
+
+
+def totals(artists, range_name):
+    """The range's total as a line ("1,234 plays among these 10 artists in about the last month"),
+    summed over the artists shown (no source sends a total); None where the source has no counts."""
+    if not artists:
+        return None
+    if all(a.get("minutes") for a in artists):
+        total, unit = sum(a["minutes"] for a in artists), "minutes"
+    elif all(a.get("plays") for a in artists):
+        total, unit = sum(a["plays"] for a in artists), "plays"
+    else:
+        return None
+    firsts = sorted(a["firstPlayed"] for a in artists if a.get("firstPlayed"))
+    if range_name == "all_time" and firsts:
+        span = "since " + _month_year(firsts[0])
+    else:
+        span = RANGE_SPANS.get(range_name, "")
+    count = f"these {len(artists)} artists" if len(artists) > 1 else "this artist"
+    return f"{total:,} {unit} among {count} {span}".rstrip()
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def _month_year(day):
+    year, month = day[:4], int(day[5:7])
+    return f"{MONTHS[month - 1]} {year}"
+
+
+def marks(changes):
+    """The "what changed" mark of each item on the rows, by id: new, or up/down by n places."""
+    found = {}
+    for change in (changes or {}).get("new", []):
+        found[change["id"]] = {"change": "new"}
+    for kind in ("up", "down"):
+        for change in (changes or {}).get(kind, []):
+            found[change["id"]] = {"change": kind, "by": abs(change["was"] - change["to"])}
+    return found
+
+
 def featured_rows(items):
     """The Featured block's entries: the item, its placeholder and whether it is an album."""
     return [dict(item, initials=initials(item.get("name")), colour=_colour(item["id"]),
