@@ -25,6 +25,7 @@ def test_a_passkey_makes_an_account_that_claims_a_handle_and_signs_in_again(app,
     assert "Claim your handle" in dashboard and "Passkey 1" in dashboard
     claimed = post(client, "/dashboard/claim", {"handle": "keyholder"})
     assert claimed.status_code == 303
+    assert "Upload your Spotify data download below" in client.get("/dashboard").get_data(as_text=True)
     with app.app_context():
         from anchor.profiles import service
         profile = service.get("keyholder")
@@ -195,3 +196,11 @@ def test_the_recovery_notice_shows_once_until_dismissed_or_a_second_way_in(app, 
     assert _account(app).noticeDismissed is True
     with app.app_context():
         assert not passkeys.needs_recovery_notice(_account(app).pk.removeprefix("PASSKEYS#"), False)
+
+
+def test_the_404_for_a_handle_offers_it_with_the_same_words_for_every_miss(app, client):
+    answer = client.get("/nobody-here")
+    assert answer.status_code == 404
+    text = answer.get_data(as_text=True)
+    assert "Is anchor.band/nobody-here free?" in text and 'href="/signin"' in text
+    assert "free?" not in client.get("/dashboard/nothing").get_data(as_text=True)   # only a page's 404

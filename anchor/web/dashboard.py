@@ -100,8 +100,12 @@ def claim():
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                           error=f"You are anchor.band/{profile.handle}, but {name} did not answer "
                                 f"yet ({profile.lastRefreshMessage}). Try “Refresh from {name} now”.")
-    landed = (f"Your {name} data is in." if service.available_ranges(profile)
-              else f"{name} has nothing to show for you yet.")
+    if service.available_ranges(profile):
+        landed = f"Your {name} data is in."
+    elif listening.nothing_to_fetch(service.source_of(profile)):
+        landed = "Upload your Spotify data download below to fill it."     # a passkey account's page
+    else:
+        landed = f"{name} has nothing to show for you yet."
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                       message=f"You are anchor.band/{profile.handle}. {landed}")
 
