@@ -46,6 +46,8 @@ def test_a_signed_out_dashboard_visit_and_a_failed_sign_in_land_on_the_one_choos
     for way in ("Sign in with a passkey", "Sign in with ListenBrainz", "Sign in with Last.fm",
                 "Sign in with Spotify", "Start with your Spotify data download", "Passkeys need JavaScript"):
         assert way in chooser, way
+    landing = client.get("/").get_data(as_text=True)
+    assert "Start with your Spotify data download" in landing and 'href="/signin#start-upload"' in landing
     failed = client.get("/auth/lastfm/callback?token=x").get_data(as_text=True)
     assert "Sign in with a passkey" in failed and "Start with your Spotify data download" in failed
 

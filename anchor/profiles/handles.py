@@ -85,6 +85,17 @@ def is_available(raw):
     return False, f"“{handle}” is taken."
 
 
+def suggest(account_id, display_name=None):
+    """A free handle made from the source's user name (else its display name), or None."""
+    source, user = split_id(current_id(account_id))
+    names = [display_name] if source == PASSKEY_SOURCE else [user, display_name]
+    for name in names:
+        candidate = re.sub(r"[^a-z0-9_-]+", "-", normalize(name)).strip("-_")[:30]
+        if candidate and is_available(candidate)[0]:
+            return candidate
+    return None
+
+
 def _stale_account_handle(account_id):
     """The handle a stale account item names (its profile is gone or someone else's), or None."""
     from anchor.profiles.accounts import owned_handle, owns

@@ -60,6 +60,8 @@ def page_context(profile=None, message=None, error=None, place=None, **extra):
                "display_name": session.get("display_name"), "upload": imports.current(current_user.id),
                "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024),
                "gone_within": public_page.gone_within(), **extra}
+    if profile is None and "typed_handle" not in extra:
+        context["typed_handle"] = handles.suggest(current_user.id, session.get("display_name"))
     if profile is not None:
         context.update(dashboard_view(profile))
         context["copy_job"] = copyjobs.current(profile)
@@ -79,8 +81,8 @@ def home():
 def handle_check():
     """Live availability while typing (debounced on the client)."""
     available, text = handles.is_available(request.args.get("handle", ""))
-    return render(TEMPLATE, ["handle_status"], **page_context(handle_available=available,
-                                                          handle_message=text))
+    return render(TEMPLATE, ["handle_status"], **page_context(handle_available=available, handle_message=text,
+                                                          typed_handle=request.args.get("handle", "")))
 
 
 @bp.post("/claim")
