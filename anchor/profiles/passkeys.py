@@ -156,17 +156,12 @@ def finish_sign_in(ceremony_id, response):
     item = _item(account_id)
     unknown = PasskeyRefused("This passkey is not registered here (it may have been removed). "
                              "Sign in another way.", "unknown")
-    if item is None:
-        raise unknown
+    if item is None or response.get("rawId") not in {r["id"] for r in item.credentials}:
+        raise unknown             # removed, or another account's credential under this user handle
     try:
         credential = _server().authenticate_complete(state, [_attested(r) for r in item.credentials], response)
         counter = AuthenticationResponse.from_dict(response).response.authenticator_data.counter
-    except ValueError as exc:
-        if str(exc) == "Unknown credential ID.":
-            raise unknown from None
-        log_event(log, "passkey sign-in refused", level=logging.WARNING, account=account_id, error=str(exc)[:80])
-        raise PasskeyRefused(UNREADABLE, "invalid") from None
-    except Exception as exc:      # malformed bytes from the client
+    except Exception as exc:      # a bad signature, origin or RP id, or malformed bytes from the client
         log_event(log, "passkey sign-in refused", level=logging.WARNING, account=account_id,
                   error=type(exc).__name__)
         raise PasskeyRefused(UNREADABLE, "invalid") from None
