@@ -34,7 +34,7 @@ def create_app(config=None):
     login_manager.init_app(app)
     from anchor.profiles.accounts import load_account
     login_manager.user_loader(load_account)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "signin.chooser"    # every way in, never one provider
     app.extensions["anchor.vault"] = make_vault(app.config)
     from anchor.profiles import imports
     imports.init_app(app)                 # uploads left by killed processes go, now and then
@@ -46,6 +46,8 @@ def create_app(config=None):
     from anchor.web import dashboard_photo  # noqa: F401  (its views register on dashboard.bp)
     from anchor.web import dashboard_music  # noqa: F401  (its views register on dashboard.bp)
     from anchor.web import dashboard_share  # noqa: F401  (its views register on dashboard.bp)
+    from anchor.web import dashboard_passkeys  # noqa: F401  (its views register on dashboard.bp)
+    from anchor.web import signin
     # `/static//x` must not be answered with a redirect to whatever Host the client sent.
     app.url_map.merge_slashes = False
     assets.init_app(app)
@@ -58,6 +60,7 @@ def create_app(config=None):
     auth.init_oauth(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(signin.bp)
     app.register_blueprint(dashboard.bp)
     if app.config["ROLE"] == "worker":      # the worker tier's daemon route exists only there
         from anchor.web import worker

@@ -33,6 +33,8 @@ def test_sign_in_claim_edit_publish_with_htmx(live_server, new_context, screensh
     page.evaluate("window.__marker = 'same page'")
 
     handle_input, status = page.locator("#handle"), page.locator("#handle-status")
+    expect(handle_input).to_have_value("nadia")          # suggested from the Spotify user name
+    handle_input.fill("")
     handle_input.press_sequentially("ad", delay=20)
     expect(status).to_have_class(re.compile(r"\berror-text\b"))
     handle_input.press_sequentially("-nadia", delay=20)

@@ -40,9 +40,9 @@ def test_anonymous_is_sent_to_sign_in(app, client, path, data):
     token = anonymous_csrf_token(app, client)
     response = client.post(path, data={**data, "csrf_token": token})
     assert response.status_code == 302
-    assert urlsplit(response.headers["Location"]).path == "/login"
+    assert urlsplit(response.headers["Location"]).path == "/signin"
     htmx = client.post(path, data=data, headers={"HX-Request": "true", "X-CSRFToken": token})
-    assert htmx.status_code == 302 and urlsplit(htmx.headers["Location"]).path == "/login"
+    assert htmx.status_code == 302 and urlsplit(htmx.headers["Location"]).path == "/signin"
     assert _snapshot() == before
 
 

@@ -183,7 +183,7 @@ def test_only_the_owner_changes_the_links(owner, app, who):
                        (f"/dashboard/links/{link}/move", {"direction": "down"})):
         if who == "anonymous":
             answer = someone.post(path, data={**data, "csrf_token": anonymous_csrf_token(app, someone)})
-            assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/login"
+            assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/signin"
         elif who == "other user":
             sign_in(someone, "tomas")
             assert post(someone, path, data).status_code == 404

@@ -54,7 +54,7 @@ def test_a_revoked_session_is_refused_at_once_by_the_other_process(app, two_proc
     assert done.status_code in (302, 303), done.status_code
     for _ in range(20):                                          # every replay, not only the first
         replay = processes.b.get("/dashboard", copied)
-        assert replay.status_code == 302 and "/login" in replay.headers["Location"]
+        assert replay.status_code == 302 and "/signin" in replay.headers["Location"]
     processes.b.post("/dashboard/auto-refresh", copied, data={"csrf_token": token_b})
     processes.b.post("/dashboard/restore", copied, data={"csrf_token": token_b})
     profile = ProfileModel.get("USER#nadia", consistent_read=True)

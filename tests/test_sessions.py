@@ -24,7 +24,7 @@ def test_sign_out_ends_every_copy_of_the_session(app, client):
     assert _replay(app, stolen).get("/dashboard").status_code == 200        # the copy works now
     post(client, "/logout", {}, token=csrf_token(client))
     answer = _replay(app, stolen).get("/dashboard")
-    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert answer.status_code == 302 and "/signin" in answer.headers["Location"]
     changed = _replay(app, stolen).post("/dashboard/unpublish", data={"csrf_token": "x"})
     assert changed.status_code in (302, 400) and ProfileModel.get("USER#nadia").handle == "nadia"
 

@@ -14,6 +14,7 @@ from anchor.profiles.accounts import current_id, split_id
 from anchor.rules import NAME_MAX
 from anchor.text import clean_name
 
+PASSKEY_SOURCE = "passkey"
 HANDLE_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 RESERVED = frozenset("""
     login logout auth dashboard static healthz admin api robots.txt favicon.ico about help
@@ -84,6 +85,17 @@ def is_available(raw):
     return False, f"“{handle}” is taken."
 
 
+def suggest(account_id, display_name=None):
+    """A free handle made from the source's user name (else its display name), or None."""
+    source, user = split_id(current_id(account_id))
+    names = [display_name] if source == PASSKEY_SOURCE else [user, display_name]
+    for name in names:
+        candidate = re.sub(r"[^a-z0-9_-]+", "-", normalize(name)).strip("-_")[:30]
+        if candidate and is_available(candidate)[0]:
+            return candidate
+    return None
+
+
 def _stale_account_handle(account_id):
     """The handle a stale account item names (its profile is gone or someone else's), or None."""
     from anchor.profiles.accounts import owned_handle, owns
@@ -102,11 +114,14 @@ def claim(account_id, raw_handle, display_name=None):
     handle = check(raw_handle)
     account_id = current_id(account_id)
     source, user = split_id(account_id)
+    links = {source: user}
+    if source == PASSKEY_SOURCE:      # a passkey is no listening source: the page waits for an upload
+        source, links = "upload", {}
     display_name = clean_name(display_name, NAME_MAX)
     moment = clock.now()
     profile = ProfileModel(
         profile_key(handle), handle=handle, ownerId=account_id, displayName=display_name or handle,
-        source=source, links={source: user}, isPublic=False, autoRefreshEnabled=True,
+        source=source, links=links, isPublic=False, autoRefreshEnabled=True,
         **index.connected_fields(True), createdAt=moment, updatedAt=moment, version=1)
     account = AccountModel(account_key(account_id), handle=handle,
                            spotifyDisplayName=display_name, createdAt=moment)

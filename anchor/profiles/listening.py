@@ -49,6 +49,12 @@ def uses_tokens(source):
     return record is not None and record.tokens
 
 
+def nothing_to_fetch(source):
+    """True for a source whose data only changes when the owner uploads a file."""
+    record = registry.get(source)
+    return record is not None and record.client is None
+
+
 def stand_in(source):
     """True when the source's local stand-in answers (no credential of its own is configured)."""
     record = registry.get(source)

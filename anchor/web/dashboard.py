@@ -61,6 +61,8 @@ def page_context(profile=None, message=None, error=None, place=None, **extra):
                "display_name": session.get("display_name"), "upload": imports.current(current_user.id),
                "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024),
                "gone_within": public_page.gone_within(), **extra}
+    if profile is None and "typed_handle" not in extra:
+        context["typed_handle"] = handles.suggest(current_user.id, session.get("display_name"))
     if profile is not None:
         # The range the item lists show rides on the link (GET) or the item form (POST).
         context.update(dashboard_view(profile, pick_range(profile, request.values.get("range"))))
@@ -81,8 +83,8 @@ def home():
 def handle_check():
     """Live availability while typing (debounced on the client)."""
     available, text = handles.is_available(request.args.get("handle", ""))
-    return render(TEMPLATE, ["handle_status"], **page_context(handle_available=available,
-                                                          handle_message=text))
+    return render(TEMPLATE, ["handle_status"], **page_context(handle_available=available, handle_message=text,
+                                                          typed_handle=request.args.get("handle", "")))
 
 
 @bp.post("/claim")
@@ -102,8 +104,12 @@ def claim():
         return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                           error=f"You are anchor.band/{profile.handle}, but {name} did not answer "
                                 f"yet ({profile.lastRefreshMessage}). Try “Refresh from {name} now”.")
-    landed = (f"Your {name} data is in." if service.available_ranges(profile)
-              else f"{name} has nothing to show for you yet.")
+    if service.available_ranges(profile):
+        landed = f"Your {name} data is in."
+    elif listening.nothing_to_fetch(service.source_of(profile)):
+        landed = "Upload your Spotify data download below to fill it."     # a passkey account's page
+    else:
+        landed = f"{name} has nothing to show for you yet."
     return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw),
                       message=f"You are anchor.band/{profile.handle}. {landed}")
 
