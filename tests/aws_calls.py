@@ -41,6 +41,7 @@ ADMIN_ONLY_OPERATIONS = {
 
 _lock = threading.Lock()
 _calls = Counter()  # (origin, service, operation, resource) -> count
+_deleted = Counter()  # (origin, partition-key kind) -> count of DeleteItem on the profiles table
 
 
 # Code that runs with operator credentials (laptop or CI), never with an instance role: any
@@ -96,11 +97,27 @@ def _resources(service, operation, params):
     return [(operation, resource)]
 
 
+def _deleted_prefix(params):
+    """The partition key's kind (`SIGNIN#`, `CEREMONY#`, ...) of one DeleteItem on the profiles table."""
+    pk = (params.get("Key") or {}).get("pk", {}).get("S", "")
+    return pk.split("#", 1)[0] + "#" if "#" in pk else pk
+
+
 def record(service, operation, params, origin):
     """Count one API call (exposed for tests of this plugin)."""
+    params = params or {}
     with _lock:
-        for op, resource in _resources(service, operation, params or {}):
+        for op, resource in _resources(service, operation, params):
             _calls[(origin, service, op, resource)] += 1
+        if service == "dynamodb" and operation == "DeleteItem" \
+                and _logical_table(params.get("TableName")) == "AnchorProfiles":
+            _deleted[(origin, _deleted_prefix(params))] += 1
+
+
+def deleted_profile_keys():
+    """{(origin, partition-key kind)} of every DeleteItem on the profiles table so far."""
+    with _lock:
+        return Counter(_deleted)
 
 
 def calls():

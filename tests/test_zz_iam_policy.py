@@ -154,9 +154,10 @@ def test_policy_resources_are_specific(role):
                                                                    "s3"}, \
             statement
         assert role == "web" or not set(actions) & WEB_ONLY, f"{role} must not grant {WEB_ONLY}"
-        if role == "web" and statement.get("Sid") == "SignInRecords":    # deletes only SIGNIN# items
+        if role == "web" and statement.get("Sid") == "SignInRecords":    # deletes only one-time records
             leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-            assert leading == ["SIGNIN#*"] and statement["Action"] == ["dynamodb:DeleteItem"], statement
+            assert sorted(leading) == ["CEREMONY#*", "SIGNIN#*"], statement
+            assert statement["Action"] == ["dynamodb:DeleteItem"], statement
         for arn in as_list(statement["Resource"]):
             service = arn.split(":")[2]
             assert "*" not in arn or (service == "s3" and S3_ARNS[role].fullmatch(arn)), \
@@ -196,3 +197,14 @@ def test_deploy_doc_shows_the_same_policies():
     blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", doc, re.S)]
     for role in sorted(POLICIES):
         assert load_policy(role) in blocks, f"docs/deploy.md must paste docs/iam/{role}-policy.json"
+
+
+def test_the_app_deletes_only_the_profile_items_the_policy_names(app_calls):
+    """DeleteItem on the profiles table is granted only for some partition keys (LeadingKeys): every
+    delete the app made during the run must fall under one of them, or production would be refused."""
+    from tests.aws_calls import deleted_profile_keys
+    statement = next(s for s in statements(load_policy("web")) if s.get("Sid") == "SignInRecords")
+    allowed = {k.rstrip("*") for k in statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]}
+    kinds = {kind for (origin, kind) in deleted_profile_keys() if origin == "app"}
+    assert kinds, "no app DeleteItem on the profiles table was recorded"
+    assert kinds <= allowed, f"the app deletes profile items the web policy does not allow: {sorted(kinds - allowed)}"
