@@ -56,14 +56,14 @@ def test_open_graph_and_twitter_tags(published, visitor, app):
 
 @pytest.fixture
 def read_attributes(monkeypatch):
-    """The attribute names each GetItem asked for, in order."""
+    """(key, strongly consistent) of each GetItem, in order."""
     from botocore.client import BaseClient
     asked = []
     original = BaseClient._make_api_call
 
     def recording(self, operation_name, api_params):
         if operation_name == "GetItem":
-            asked.append(set(api_params.get("ExpressionAttributeNames", {}).values()))
+            asked.append((api_params["Key"]["pk"]["S"], api_params.get("ConsistentRead", False)))
         return original(self, operation_name, api_params)
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     return asked
@@ -73,10 +73,11 @@ def test_one_read_and_no_outbound_call(published, visitor, dynamodb_calls, only_
     app.extensions["anchor.page_cache"].forget("nadia")
     dynamodb_calls.clear()
     assert visitor.get("/nadia").status_code == 200
-    assert dynamodb_calls == [("DynamoDB", "GetItem")] and "pageGz" in read_attributes[-1]
+    # Cold: the visitor's item alone, eventually consistent (half a read unit).
+    assert dynamodb_calls == [("DynamoDB", "GetItem")] and read_attributes[-1] == ("PAGE#nadia", False)
     dynamodb_calls.clear()
     assert visitor.get("/nadia").status_code == 200      # hot: the cached bytes, checked by one small read
-    assert dynamodb_calls == [("DynamoDB", "GetItem")] and "pageGz" not in read_attributes[-1]
+    assert dynamodb_calls == [("DynamoDB", "GetItem")] and read_attributes[-1] == ("PAGE#nadia", True)
 
 
 def test_outbound_guard_really_fails(only_dynamodb, spotify_sandbox):
