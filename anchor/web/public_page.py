@@ -120,7 +120,10 @@ def is_owner(owner_id):
 
 # Browsers and shared caches (a CDN) keep a visitor's page this long. The in-process cache adds to
 # it only while DynamoDB does not answer a hit's check (`_current`): `gone_within` counts both.
-PUBLIC = VISITOR_CACHE = f"public, max-age={PUBLIC_CACHE_SECONDS}, s-maxage={PUBLIC_CACHE_SECONDS}"
+# `stale-if-error`: the CDN keeps answering a page it holds for a day while the origin fails.
+STALE_IF_ERROR_SECONDS = 86400
+PUBLIC = VISITOR_CACHE = (f"public, max-age={PUBLIC_CACHE_SECONDS}, s-maxage={PUBLIC_CACHE_SECONDS}, "
+                          f"stale-if-error={STALE_IF_ERROR_SECONDS}")
 PRIVATE = stored_page.PRIVATE
 
 
