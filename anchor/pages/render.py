@@ -25,6 +25,7 @@ from flask import current_app, has_app_context
 from anchor.config import ROOT
 from anchor.models import ProfileModel
 from anchor.pages.context import visitor_html
+from anchor.pages.public_view import RANGE_PARAMS
 
 # What the profile item keeps of its page: which page its visitor's item holds, not the bytes.
 PAGE_ATTRIBUTES = ("pageEtag", "pageRender")
@@ -55,6 +56,12 @@ def render_version():
                      app.config["BASE_URL"]]
             _versions[app] = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
         return _versions[app]
+
+
+def page_paths(handle):
+    """Every URL of a handle's page a CDN may hold: the page, each range, the feed and the card."""
+    return [f"/{handle}", *(f"/{handle}?range={param}" for param in RANGE_PARAMS),
+            f"/{handle}/feed.xml", f"/{handle}/card.svg"]
 
 
 def forget_versions():

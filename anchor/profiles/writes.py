@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
-from anchor import clock
+from anchor import cdn, clock
 from anchor.models import ProfileModel, conditional
 from anchor.models.binding import transaction_connection
 from anchor.models.pages import page_item
@@ -49,6 +49,8 @@ def update(profile, decide, *, bump=False, expect_version=None, allow_deleted=Fa
             if conditional(profile.update, actions=actions, condition=_read_revision(profile)):
                 return profile
         elif _transact(profile, actions, _read_revision(profile), page):
+            if profile.pageEtag is not None:      # a page visitors saw changed: the CDN forgets it
+                cdn.queue(profile.handle, render.page_paths(profile.handle))
             _apply_locally(profile, written, bump)
             return profile
         try:
