@@ -146,3 +146,13 @@ def renders_counted(monkeypatch):
         return original(*args, **kwargs)
     monkeypatch.setattr(flask.templating, "_render", counting)
     return counted
+
+
+def test_the_bench_reports_units_per_view_and_per_page_write(app, published):
+    """bench/capacity.py's figures, run once here so `make bench`'s section cannot rot."""
+    from bench import capacity
+    found = capacity.figures(app, ["nadia"])
+    assert found["view_read_units"] == 0.5
+    assert found["write_units_per_page_write"] > 0 and found["read_units_per_page_write"] == 0
+    cost = capacity.cost_per_million_views(found["view_read_units"], found["wire_bytes"])
+    assert 0 < cost["dynamodb"] < cost["cloudfront"] and cost["hit_ratio"] == 0.95
