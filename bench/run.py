@@ -125,7 +125,7 @@ def main():
                       f"{run['p50']:.0f} / {run['p99']:.0f}", "report")
         table.add("1 cold page", "failed or non-2xx answers", str(errors), "0", errors == 0)
 
-        progress("in-process: page through the WSGI app vs bare ProfileModel.get")
+        progress("in-process: page through the WSGI app vs a bare GetItem of the visitor's item")
         inproc = stack.task("inprocess", PROFILES, 200, REPS,
                             env=stack.production_env(ANCHOR_PAGE_CACHE_SECONDS=0))
         results["inprocess"] = inproc
@@ -137,6 +137,16 @@ def main():
                   f"{inproc['view_read_ms']['median']:.2f} / {inproc['sentinel_ms']['median']:.2f} = "
                   f"{inproc['sentinel_ms']['median'] / inproc['view_read_ms']['median']:.2f}",
                   "report: the cold ratio's ceiling on this store")
+        units = stack.task("capacity", PROFILES, 20, env=stack.production_env(ANCHOR_PAGE_CACHE_SECONDS=0))
+        results["capacity"] = units
+        table.add("1 cold page", "read units per uncached view (DynamoDB's ConsumedCapacity)",
+                  f"{units['view_read_units']:.2f}", "≤ 0.5", units["view_read_units"] <= 0.5)
+        table.add("1 cold page", "write / read units per page write (one transaction)",
+                  f"{units['write_units_per_page_write']:.1f} / {units['read_units_per_page_write']:.1f}", "report")
+        table.add("1 cold page", f"$ per million views at a {units['cost']['hit_ratio']:.0%} CDN hit ratio "
+                  "(CloudFront + DynamoDB on-demand)",
+                  f"{units['cost']['total']:.2f} ({units['cost']['cloudfront']:.2f} + {units['cost']['dynamodb']:.4f})",
+                  "report")
         table.add("1 cold page", "in-process gzip bytes per page (100 pages)", fmt(inproc["wire_bytes"]),
                   "≤ 5 KB", inproc["wire_bytes"]["max"] <= 5 * 1024)
         table.add("1 cold page", "HTML bytes per page (100 pages)", fmt(inproc["html_bytes"]),

@@ -110,15 +110,16 @@ def fill(first, last, workers=4):
 
 # -- in-process: the page vs a bare GetItem ------------------------------------------------------
 def inprocess(count, iterations, reps, profile_out=""):
-    """GET /<handle> through the WSGI app, as gunicorn calls it, vs ProfileModel.get of the same
-    item, same handles. The request environs are built beforehand: Flask's test client spends
+    """GET /<handle> through the WSGI app, as gunicorn calls it, vs a bare GetItem of the item it
+    reads (the visitor's item, PAGE#<handle>), same handles. The request environs are built beforehand: Flask's test client spends
     about 0.4 ms a request on its own cookie jar, environ builder and response wrapper, which
     is no part of serving a page (sizes are still read through it)."""
     import io
 
     from werkzeug.test import EnvironBuilder
 
-    from anchor.models import ProfileModel, SentinelModel
+    from anchor.models import SentinelModel
+    from anchor.models.pages import PageModel, page_key
     from anchor.web import stored_page
     from anchor.web.site import SENTINEL_KEY
 
@@ -155,13 +156,14 @@ def inprocess(count, iterations, reps, profile_out=""):
         return (time.perf_counter() - started) / len(sample)
 
     def reads(sample):
+        """A bare GetItem of the item the view reads: the visitor's item (issue 32)."""
         started = time.perf_counter()
         for handle in sample:
-            ProfileModel.get(f"USER#{handle}", consistent_read=False)
+            PageModel.get(page_key(handle), consistent_read=False)
         return (time.perf_counter() - started) / len(sample)
 
     def view_reads(sample):
-        """The visitor view's own read: a projected GetItem of the same item."""
+        """The visitor view's own read, through stored_page."""
         started = time.perf_counter()
         for handle in sample:
             stored_page.get_stored(handle)
@@ -224,14 +226,18 @@ def heap(count, views):
 
 def rendered(count):
     """How many of listener-00001..COUNT carry a stored page of this process's render version."""
-    from anchor.models import ProfileModel
+    from anchor.models.pages import PageModel, page_key
     from anchor.pages import render
 
     app = _app()
     with app.app_context():
         version = render.render_version()
-        current = sum(ProfileModel.get(f"USER#listener-{n:05d}", attributes_to_get=["pageRender"]).pageRender
-                      == version for n in range(1, count + 1))
+        current = 0
+        for n in range(1, count + 1):
+            try:
+                current += PageModel.get(page_key(f"listener-{n:05d}")).pageRender == version
+            except PageModel.DoesNotExist:
+                pass
     emit({"current": current, "version": version})
 
 
@@ -354,7 +360,16 @@ def refresh_one(handle):
         emit({"outcome": str(engine.refresh_profile(handle, "manual").outcome)})
 
 
-TASKS = {"fill": fill, "inprocess": inprocess, "due": due, "prepare_refresh": prepare_refresh,
+def capacity(count, sample):
+    """Units DynamoDB bills per uncached view and per page write, and the cost of a million views."""
+    from bench import capacity as measure
+
+    handles = random.Random(7).sample([f"listener-{n:05d}" for n in range(1, count + 1)], sample)
+    found = measure.figures(_app(), handles)
+    emit({**found, "cost": measure.cost_per_million_views(found["view_read_units"], found["wire_bytes"])})
+
+
+TASKS = {"fill": fill, "capacity": capacity, "inprocess": inprocess, "due": due, "prepare_refresh": prepare_refresh,
          "refresh": refresh, "hashes": hashes, "rendered": rendered, "heap": heap,
          "refresh_one": refresh_one}
 

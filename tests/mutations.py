@@ -78,15 +78,15 @@ MUTATIONS = [
     Mutation(
         "unpublished profiles served publicly",
         "anchor/web/stored_page.py",
-        "    if not item.isPublic or item.deletedAt is not None:\n        return None\n",
-        "",
+        "    return bool(item.isPublic) and item.pageGz is not None\n",
+        "    return item.pageGz is not None\n",
         ("tests/test_stored_page.py::test_a_page_left_on_an_unpublished_item_is_never_served",),
     ),
     Mutation(
         "unpublishing leaves the stored page on the item",
         "anchor/pages/render.py",
-        "        return dict.fromkeys(PAGE_ATTRIBUTES) if stored else {}",
-        "        return {}",
+        "        return PageWrite(None, None, None) if stored else None",
+        "        return None",
         ("tests/test_stored_page.py::test_unpublishing_removes_the_stored_page",),
     ),
     Mutation(

@@ -82,3 +82,44 @@ def test_an_owner_edit_of_a_published_page_invalidates_it_and_a_private_change_d
     version = ProfileModel.get("USER#nadia", consistent_read=True).version
     post(browser, "/dashboard/name", {"display_name": "Nadia After", "version": version})
     assert _paths(client, distribution) == [["/nadia*"], ["/nadia*"]]
+
+
+def _publish(app, listener):
+    browser = app.test_client()
+    claim(browser, listener)
+    post(browser, "/dashboard/publish")
+    return browser
+
+
+def test_page_changing_writes_are_invalidated_in_one_batch(cdn_app, cloudfront):
+    """Refreshes and copy jobs (the worker's writes, through the same write path) change pages
+    too: each is queued, and one call sends them all."""
+    from anchor import cdn
+    from anchor.pages import render
+    from anchor.profiles import service, writes
+    client, distribution = cloudfront
+    app = cdn_app(distribution)
+    for listener in ("nadia", "tomas"):
+        _publish(app, listener)
+    with app.app_context():
+        writes.write(service.get("nadia"), {"lastRefreshMessage": "Checked."})     # private: no page change
+        assert cdn.pending() == {}
+        for n in range(3):                  # a busy minute: several writes to two pages
+            for handle in ("nadia", "tomas"):
+                writes.write(service.get(handle), {"displayName": f"{handle} take {n}"})
+        assert cdn.pending() == {distribution: ["nadia", "tomas"]} and cdn._timer["armed"] is not None
+        assert _paths(client, distribution) == []
+        assert cdn.flush() == 1
+    assert cdn.pending() == {} and cdn._timer["armed"] is None
+    sent, = _paths(client, distribution)
+    assert sorted(sent) == sorted(render.page_paths("nadia") + render.page_paths("tomas"))
+    assert "/nadia?range=month" in sent and "/tomas" in sent
+
+
+def test_an_owner_change_sent_at_once_leaves_nothing_queued(cdn_app, cloudfront):
+    from anchor import cdn
+    client, distribution = cloudfront
+    browser = _publish(cdn_app(distribution), "nadia")
+    version = ProfileModel.get("USER#nadia", consistent_read=True).version
+    post(browser, "/dashboard/name", {"display_name": "Nadia Now", "version": version})
+    assert _paths(client, distribution) == [["/nadia*"]] and cdn.pending() == {}

@@ -1,10 +1,12 @@
-"""Render on write: the visitor's page is stored on the item, served as it is, re-rendered once
-after a deploy changes the render version, and never used for the owner."""
+"""Render on write: the visitor's page is stored in the visitor's item (`PAGE#<handle>`) in the
+same transaction as the profile change, served as it is, re-rendered once after a deploy changes
+the render version, and never used for the owner."""
 import gzip
 
 import pytest
 
 from anchor.models import ProfileModel
+from anchor.models.pages import PageModel
 from anchor.pages import render
 from anchor.profiles import editing, service, writes
 from anchor.web import stored_page
@@ -23,6 +25,11 @@ def published(app):
     render.forget_versions()
 
 
+def page():
+    """The visitor's item of nadia's page."""
+    return PageModel.get("PAGE#nadia", consistent_read=True)
+
+
 @pytest.fixture
 def renders(monkeypatch):
     """Count every template render (stored or fresh)."""
@@ -39,8 +46,11 @@ def renders(monkeypatch):
 
 def test_publishing_stores_the_page_and_a_visitor_gets_its_bytes_with_one_read(
         app, published, dynamodb_calls, renders):
-    item = ProfileModel.get("USER#nadia")
-    assert item.pageGz and item.pageEtag
+    item = page()
+    profile = ProfileModel.get("USER#nadia")
+    assert item.pageGz and item.pageEtag and item.isPublic and item.ownerId == profile.ownerId
+    assert (profile.pageEtag, profile.pageRender) == (item.pageEtag, item.pageRender)   # no bytes
+    assert "pageGz" not in ProfileModel._get_connection().get_item("USER#nadia")["Item"]
     with app.app_context():
         assert item.pageRender == render.render_version()
     dynamodb_calls.clear()
@@ -68,31 +78,33 @@ def test_identity_and_gzip_answers_share_a_weak_etag(app, published):
 
 
 def test_an_edit_stores_a_new_render(app, published):
-    before = ProfileModel.get("USER#nadia")
+    before = page()
     with app.app_context():
         current = service.get("nadia")
         editing.edit_bio(current, "A new bio that the visitor must see right away, written by the "
                          "owner herself and long enough to be a bio for the page.", current.version)
-    after = ProfileModel.get("USER#nadia")
+    after = page()
     assert after.pageEtag != before.pageEtag
     assert b"must see right away" in gzip.decompress(after.pageGz)
+    assert ProfileModel.get("USER#nadia").pageEtag == after.pageEtag
 
 
 def test_unpublishing_removes_the_stored_page(app, published):
     post(published, "/dashboard/unpublish", {})
-    item = ProfileModel.get("USER#nadia")
-    assert item.pageGz is None and item.pageEtag is None
+    item = page()
+    assert item.pageGz is None and item.pageEtag is None and item.isPublic is False
+    assert ProfileModel.get("USER#nadia").pageEtag is None
     assert app.test_client().get("/nadia").status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/dashboard/unpublish", "/dashboard/delete"])
 def test_a_page_left_on_an_unpublished_item_is_never_served(app, published, path):
-    stored = ProfileModel.get("USER#nadia")
+    stored = page()
     post(published, path, {"confirm_handle": "nadia"} if path.endswith("delete") else {})
-    left = ProfileModel.get("USER#nadia")
+    left = page()
     assert left.pageGz is None and left.pageRender is None
-    left.update(actions=[ProfileModel.pageGz.set(stored.pageGz), ProfileModel.pageEtag.set(stored.pageEtag),
-                         ProfileModel.pageRender.set(stored.pageRender)])   # as if its removal had failed
+    left.update(actions=[PageModel.pageGz.set(stored.pageGz), PageModel.pageEtag.set(stored.pageEtag),
+                         PageModel.pageRender.set(stored.pageRender)])   # as if its removal had failed
     app.extensions["anchor.page_cache"].forget("nadia")
     assert app.test_client().get("/nadia", headers=GZIP).status_code == 404
 
@@ -105,9 +117,11 @@ def test_a_new_render_version_re_renders_once_and_writes_back(app, published, re
     first = app.test_client().get("/nadia", headers=GZIP)
     assert first.status_code == 200 and len(renders) == 1
     assert render.counters["write_backs"] == writes["write_backs"] + 1
-    stored = ProfileModel.get("USER#nadia")
+    stored = page()
     assert stored.pageRender != old.pageRender
-    assert stored.version == old.version and stored.rev == old.rev     # nothing an owner would see
+    after = ProfileModel.get("USER#nadia")
+    assert after.pageRender == stored.pageRender
+    assert after.version == old.version and after.rev == old.rev       # nothing an owner would see
     app.extensions["anchor.page_cache"].forget("nadia")
     second = app.test_client().get("/nadia", headers=GZIP)
     assert second.data == stored.pageGz and len(renders) == 1            # the stored one, no render
@@ -123,8 +137,7 @@ def test_a_write_back_loses_to_a_concurrent_edit(app, published, monkeypatch):
         editing.edit_bio(current, "Edited while a deploy's first view was rendering the page: the "
                          "edit must win and its render must stay on the item for visitors.", current.version)
         assert stored_page.write_back(stale, body, etag) is False
-    item = ProfileModel.get("USER#nadia")
-    assert b"the edit must win" in gzip.decompress(item.pageGz)
+    assert b"the edit must win" in gzip.decompress(page().pageGz)
 
 
 def test_the_owner_never_gets_the_stored_render(app, published, renders):
@@ -132,19 +145,23 @@ def test_the_owner_never_gets_the_stored_render(app, published, renders):
     assert answer.status_code == 200
     assert len(renders) == 1                                      # a fresh render
     assert answer.headers["Cache-Control"] == "private, no-cache"
-    assert answer.data != ProfileModel.get("USER#nadia").pageGz
+    assert answer.data != page().pageGz
 
 
 def test_a_failed_write_back_still_answers_the_page(app, published, monkeypatch):
-    from pynamodb.exceptions import UpdateError
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
     monkeypatch.setenv("ANCHOR_RELEASE", "next-release")
     render.forget_versions()
+    failed = []
 
     def unavailable(self, *args, **kwargs):
-        raise UpdateError("DynamoDB is not answering")
-    monkeypatch.setattr(ProfileModel, "update", unavailable)
+        failed.append(1)
+        raise TransactWriteError("DynamoDB is not answering")
+    monkeypatch.setattr(Connection, "transact_write_items", unavailable)
     answer = app.test_client().get("/nadia", headers=GZIP)
     assert answer.status_code == 200 and answer.headers["Content-Encoding"] == "gzip"
+    assert failed == [1]
 
 
 def test_a_write_of_private_fields_renders_nothing_and_keeps_the_page(app, published, renders):
@@ -161,7 +178,7 @@ def test_a_write_of_private_fields_renders_nothing_and_keeps_the_page(app, publi
         assert len(renders) == 1
     after = ProfileModel.get("USER#nadia")
     assert after.lastRefreshMessage == "Checked a minute ago." and after.rev > before.rev
-    assert b"Nadia Reyes" in gzip.decompress(after.pageGz)
+    assert b"Nadia Reyes" in gzip.decompress(page().pageGz)
 
 
 def test_a_private_write_after_a_deploy_still_stores_the_new_render(app, published, renders,
@@ -174,6 +191,7 @@ def test_a_private_write_after_a_deploy_still_stores_the_new_render(app, publish
         writes.write(service.get("nadia"), {"lastRefreshMessage": "Checked."})
         assert len(renders) == 1
         assert ProfileModel.get("USER#nadia").pageRender == render.render_version()
+        assert page().pageRender == render.render_version()
 
 
 def test_the_bulkhead_sheds_a_view_that_finds_no_dynamodb_slot_and_keeps_the_cached_ones(

@@ -16,8 +16,9 @@ from anchor.config import DEFAULT_MODEL_ID
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = {"web": ROOT / "docs/iam/web-policy.json", "worker": ROOT / "docs/iam/worker-policy.json"}
 MIN_APP_CALLS = 20
-# Actions only the web role makes: the owner's dashboard takes pages down at the CDN.
-WEB_ONLY = {"cloudfront:CreateInvalidation"}
+# Actions only the web role makes. None since issue 32: the worker's refreshes and copy jobs
+# change pages too, and every page-changing write invalidates them at the CDN (anchor/cdn.py).
+WEB_ONLY = set()
 # The S3 resources: the web role puts and deletes under the photo bucket's `photos/` prefix
 # (anchor/photos_store.py); the worker only the share images under `photos/cards/`
 # (anchor/profiles/share_cards.py, composed by its refresh).

@@ -1,5 +1,5 @@
 """PynamoDB models for the two tables (docs/architecture.md says which layers may import them)."""
-from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, JSONAttribute, MapAttribute, NumberAttribute,
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute, UTCDateTimeAttribute)
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
@@ -87,8 +87,7 @@ class ProfileModel(_ProfilesTable):
     updatedAt = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)       # content an owner's open form would see changed
     rev = NumberAttribute(null=True)           # every write; writes are conditioned on it
-    pageGz = BinaryAttribute(null=True, legacy_encoding=False)   # the visitor's page, gzip (web/stored_page.py)
-    pageEtag = UnicodeAttribute(null=True)
+    pageEtag = UnicodeAttribute(null=True)     # the page its PAGE# item holds (models/pages.py)
     pageRender = UnicodeAttribute(null=True)   # render version: templates, static files, release, base URL
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)

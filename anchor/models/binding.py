@@ -3,6 +3,7 @@ from pynamodb.connection import Connection
 
 from anchor.models import (ALL_MODELS, PROFILES_TABLE, TOKENS_TABLE, ProfileModel, SentinelModel, TokenModel,
                            _ProfilesTable)
+from anchor.models.pages import PageModel
 from anchor.models.passkeys import PASSKEY_MODELS
 
 # Bounded time per call, so a hung DynamoDB fails requests fast instead of holding every thread
@@ -27,7 +28,7 @@ def transaction_connection():
 
 def bind(prefix, host, region, timeouts=None):
     """Point every model at the prefixed tables on one endpoint (None = AWS itself)."""
-    for model in (_ProfilesTable,) + ALL_MODELS + PASSKEY_MODELS:
+    for model in (_ProfilesTable, PageModel) + ALL_MODELS + PASSKEY_MODELS:
         base = PROFILES_TABLE if model is not TokenModel else TOKENS_TABLE
         model.Meta.table_name = f"{prefix}{base}"
         model.Meta.host = host

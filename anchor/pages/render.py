@@ -2,10 +2,11 @@
 
 Every write through the one write path (`profiles/writes.update`) asks `page_changes` what the
 visitor's page of the resulting state is; when it differs from the stored one, the
-gzip-compressed bytes, their ETag and the render version are written in the same UpdateItem. A
-write of private fields only (locks, refresh status, the AI quota) renders nothing when the
-stored page is current. A visitor's cold view is then one GetItem of a few attributes and the
-bytes sent as they are (web/stored_page.py).
+gzip-compressed bytes, their ETag and the render version go to the visitor's item (`PAGE#`,
+models/pages.py) in the same transaction as the profile change, and the profile item records
+the ETag and render version only. A write of private fields only (locks, refresh status, the AI
+quota) renders nothing when the stored page is current. A visitor's cold view is then one
+GetItem of the visitor's item and the bytes sent as they are (web/stored_page.py).
 
 The render version names everything besides the item that shapes the bytes: the templates, the
 static files, the release (`ANCHOR_RELEASE`, else a hash of the application's code) and the
@@ -17,14 +18,17 @@ import hashlib
 import os
 import threading
 import weakref
+from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 
 from anchor.config import ROOT
 from anchor.models import ProfileModel
 from anchor.pages.context import visitor_html
+from anchor.pages.public_view import RANGE_PARAMS
 
-PAGE_ATTRIBUTES = ("pageGz", "pageEtag", "pageRender")
+# What the profile item keeps of its page: which page its visitor's item holds, not the bytes.
+PAGE_ATTRIBUTES = ("pageEtag", "pageRender")
 GZIP_LEVEL = 9                      # rendered once, sent many times: the smallest bytes win
 
 _versions = weakref.WeakKeyDictionary()       # app → render version
@@ -52,6 +56,12 @@ def render_version():
                      app.config["BASE_URL"]]
             _versions[app] = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
         return _versions[app]
+
+
+def page_paths(handle):
+    """Every URL of a handle's page a CDN may hold: the page, each range, the feed and the card."""
+    return [f"/{handle}", *(f"/{handle}?range={param}" for param in RANGE_PARAMS),
+            f"/{handle}/feed.xml", f"/{handle}/card.svg"]
 
 
 def forget_versions():
@@ -87,31 +97,45 @@ def state_after(profile, changes):
     return after
 
 
+@dataclass(frozen=True)
+class PageWrite:
+    """What a write stores in the visitor's item: the page's bytes (None: no public page)."""
+
+    body: bytes | None
+    etag: str | None
+    version: str | None
+
+    def profile_changes(self):
+        """The profile item's record of the page its visitor's item now holds."""
+        return {"pageEtag": self.etag, "pageRender": self.version}
+
+
 def page_changes(before, changes):
-    """Page attributes to store with a write of `changes` to `before` ({} outside an app)."""
+    """The visitor's item to store with a write of `changes` to `before`, or None when its bytes
+    stay the same (always None outside an app)."""
     if not has_app_context():
-        return {}
+        return None
     if changes.keys() <= PRIVATE_FIELDS and _stored_is_settled(before):
-        return {}
+        return None
     profile = state_after(before, changes)
     if not profile.isPublic or profile.deletedAt is not None:
         stored = any(getattr(profile, name, None) is not None for name in PAGE_ATTRIBUTES)
-        return dict.fromkeys(PAGE_ATTRIBUTES) if stored else {}
+        return PageWrite(None, None, None) if stored else None
     version = render_version()
     body, etag = render_visitor_page(profile)
     if profile.pageEtag == etag and profile.pageRender == version:
-        return {}
-    return {"pageGz": body, "pageEtag": etag, "pageRender": version}
+        return None
+    return PageWrite(body, etag, version)
 
 
 def _stored_is_settled(profile):
     """True when the item's stored page (or its absence) already fits its visibility and this
     render version, so a private write may leave it as it is."""
     if not profile.isPublic or profile.deletedAt is not None:
-        return profile.pageGz is None
-    return is_current(profile)
+        return profile.pageEtag is None
+    return profile.pageEtag is not None and profile.pageRender == render_version()
 
 
 def is_current(item):
-    """True when the item holds a stored page of this render version."""
+    """True when the visitor's item holds a stored page of this render version."""
     return item.pageGz is not None and item.pageRender == render_version()

@@ -10,8 +10,14 @@ so a view is one read of a page rendered when it was written.
 import random
 import time
 
-from anchor import clock
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.operand import Path
+from pynamodb.transactions import TransactWrite
+
+from anchor import cdn, clock
 from anchor.models import ProfileModel, conditional
+from anchor.models.binding import transaction_connection
+from anchor.models.pages import page_item
 from anchor.pages import render
 from anchor.profiles import changelog, index, pagecopy, service
 from anchor.profiles.service import ProfileGone, StaleEdit
@@ -38,8 +44,14 @@ def update(profile, decide, *, bump=False, expect_version=None, allow_deleted=Fa
         changes = decide(profile) if callable(decide) else dict(decide)
         if changes is None:
             return None
-        if conditional(profile.update, actions=_actions(profile, changes, bump),
-                       condition=_read_revision(profile)):
+        actions, page, written = _actions(profile, changes, bump)
+        if page is None:
+            if conditional(profile.update, actions=actions, condition=_read_revision(profile)):
+                return profile
+        elif _transact(profile, actions, _read_revision(profile), page):
+            if profile.pageEtag is not None:      # a page visitors saw changed: the CDN forgets it
+                cdn.queue(profile.handle, render.page_paths(profile.handle))
+            _apply_locally(profile, written, bump)
             return profile
         try:
             profile.refresh(consistent_read=True)
@@ -52,6 +64,40 @@ def write(profile, changes, *, bump=False, expect_version=None, allow_deleted=Fa
     """`update` with a fixed set of changes (re-applied as they are after a conflict)."""
     return update(profile, dict(changes), bump=bump, expect_version=expect_version,
                   allow_deleted=allow_deleted)
+
+
+def _transact(profile, actions, condition, page):
+    """The profile's UpdateItem and the put of its visitor's item as one transaction; False when
+    the profile's condition failed or another transaction held the item (decide again)."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.update(profile, actions=actions, condition=condition)
+            tx.save(page_item(profile, page.body, page.etag, page.version))
+    except TransactWriteError as exc:
+        reasons = {getattr(reason, "code", None) for reason in exc.cancellation_reasons or [] if reason}
+        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+            return False
+        raise
+    return True
+
+
+def store_page(profile, page, condition):
+    """Store a page rendered apart from any change (a new deploy's render, a page not yet in its
+    visitor's item): the visitor's item and the profile's record of it, conditioned on
+    `condition`, without bumping `rev` or `version`. False when the condition failed."""
+    actions = [ProfileModel.pageEtag.set(page.etag), ProfileModel.pageRender.set(page.version),
+               LEGACY_PAGE.remove()]
+    return _transact(profile, actions, condition, page)
+
+
+def _apply_locally(profile, written, bump):
+    """A transaction returns no item: give `profile` the state it wrote, as a read would."""
+    for name, value in written.items():
+        setattr(profile, name, value)
+    profile.rev = (profile.rev or 0) + 1
+    if bump:
+        profile.version = (profile.version or 0) + 1
+    profile.deserialize(profile.serialize(null_check=False))
 
 
 def _change_log(profile, new_listening):
@@ -73,6 +119,8 @@ def _read_revision(profile):
     return condition & (ProfileModel.rev == profile.rev)
 
 
+# Where the page's bytes were kept on the profile item before its visitor's item (0009 moves them).
+LEGACY_PAGE = Path("pageGz")
 PAGE_COPY_INPUTS = frozenset({"bio", "albumLines", "locked", "layout", "listening"})
 
 
@@ -86,7 +134,8 @@ def page_copy_of(profile, changes=None):
 
 
 def _actions(profile, changes, bump):
-    """UpdateItem actions for `changes` plus every field derived from the resulting state."""
+    """UpdateItem actions for `changes` plus every field derived from the resulting state, the
+    visitor's item to write with them (None: its bytes stay) and the fields written."""
     state = {name: getattr(profile, name) for name in index.INDEX_INPUTS + ("layout",)}
     state["listening"] = service.listening(profile)
     state.update({k: v for k, v in changes.items() if k in state})
@@ -103,10 +152,14 @@ def _actions(profile, changes, bump):
     keys = index.index_keys(profile.handle, state)
     changes["gsi1pk"], changes["gsi1sk"] = keys if keys else (None, None)
     changes["updatedAt"] = clock.now()
-    changes.update(render.page_changes(profile, changes))     # render on write
+    page = render.page_changes(profile, changes)     # render on write
+    if page is not None:
+        changes.update(page.profile_changes())
     actions = [getattr(ProfileModel, name).remove() if value is None
                else getattr(ProfileModel, name).set(value) for name, value in changes.items()]
     actions.append(ProfileModel.rev.add(1))
     if bump:
         actions.append(ProfileModel.version.add(1))
-    return actions
+    if page is not None:
+        actions.append(LEGACY_PAGE.remove())
+    return actions, page, changes

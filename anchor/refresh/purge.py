@@ -14,6 +14,7 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.models import AccountModel, ProfileModel, TokenModel
 from anchor.models.binding import transaction_connection
+from anchor.models.pages import PageModel, page_key
 from anchor.profiles import lifecycle, listening, tokens
 from anchor.profiles.accounts import account_item, owned_handle
 from anchor.rules import RESTORE_PERIOD
@@ -59,6 +60,7 @@ def _purge_one(profile, cutoff):
         with TransactWrite(connection=transaction_connection()) as tx:
             # Restored meanwhile (deletedAt removed): the condition fails and nothing is deleted.
             tx.delete(profile, condition=ProfileModel.deletedAt < cutoff)
+            tx.delete(PageModel(page_key(profile.handle)))      # its visitor's item, already empty
             for item in owned:
                 tx.delete(item, condition=AccountModel.handle == profile.handle)
     except TransactWriteError:

@@ -1,7 +1,8 @@
 """Rendering the public page, with its small in-process cache of rendered pages.
 
 The cache saves bytes and work, not reads: every hit is checked against the stored item with one
-small, strongly consistent GetItem (no page bytes; DynamoDB still bills the item's size) and
+small, strongly consistent GetItem (of the visitor's item for the page, one read unit; of the
+profile item's revision for range pages, feeds and cards, billed at the profile's size) and
 served only while that item names the cached copy, so a write made through any process is on
 every visitor's next view. What it saves: moving the page bytes out of DynamoDB, rendering range
 pages, feeds and cards again, and it answers a matching `If-None-Match` with a 304.
@@ -119,7 +120,10 @@ def is_owner(owner_id):
 
 # Browsers and shared caches (a CDN) keep a visitor's page this long. The in-process cache adds to
 # it only while DynamoDB does not answer a hit's check (`_current`): `gone_within` counts both.
-PUBLIC = VISITOR_CACHE = f"public, max-age={PUBLIC_CACHE_SECONDS}, s-maxage={PUBLIC_CACHE_SECONDS}"
+# `stale-if-error`: the CDN keeps answering a page it holds for a day while the origin fails.
+STALE_IF_ERROR_SECONDS = 86400
+PUBLIC = VISITOR_CACHE = (f"public, max-age={PUBLIC_CACHE_SECONDS}, s-maxage={PUBLIC_CACHE_SECONDS}, "
+                          f"stale-if-error={STALE_IF_ERROR_SECONDS}")
 PRIVATE = stored_page.PRIVATE
 
 
@@ -141,14 +145,14 @@ def _data_stamp(item):
     return ("rev", item.rev)
 
 
-def _current(handle, variant, stamp_of):
+def _current(handle, variant, stamp_of, read_stamp):
     """A cached entry a visitor may be given now, or None (nothing cached, the owner is looking,
     or the stored item no longer names the copy). Costs one small GetItem when cached."""
     entry = cache().get((handle, variant))
     if entry is None or is_owner(entry["owner"]):
         return None
     try:
-        item = stored_page.get_stamp(handle)
+        item = read_stamp(handle)
     except PynamoDBException as exc:
         # DynamoDB is busy or down: the copy is at most the cache's TTL old, better than a 503.
         log_event(log, "page cache served unchecked", level=logging.WARNING, handle=handle,
@@ -182,7 +186,7 @@ def render_public(profile, preview=False, range_name=None):
 def cached_public(handle, param):
     """A cached range page for a visitor, still current (one small GetItem), or None (the owner
     always gets a fresh render)."""
-    entry = _current(handle, param, _data_stamp)
+    entry = _current(handle, param, _data_stamp, stored_page.get_data_stamp)
     if entry is None:
         return None
     return stored_page.answer(entry["body"], entry["etag"], PUBLIC, gzipped=False)
@@ -191,30 +195,34 @@ def cached_public(handle, param):
 def serve_public(handle):
     """The public page for whoever asks: cached or stored bytes for visitors, a render otherwise.
 
-    A visitor costs one GetItem: of the stored page, or of its stamp when this process holds a
-    copy (a second, of the page, when the copy is no longer current). The owner gets a fresh
-    render of the full item; so does the first visitor after a deploy that changed the render
-    version, whose render is then written back for the next ones.
+    A visitor costs one GetItem of the visitor's item: eventually consistent for the page, or
+    strongly consistent for its stamp when this process holds a copy (a second, of the page,
+    when the copy is no longer current). The owner gets a fresh render of the full item; so does
+    the first visitor after a deploy that changed the render version, or of a profile whose page
+    is not in a visitor's item yet, whose render is then written back for the next ones.
     """
-    entry = _current(handle, None, _page_stamp)
+    entry = _current(handle, None, _page_stamp, stored_page.get_stamp)
     if entry is not None:
         return stored_page.answer(entry["body"], entry["etag"], VISITOR_CACHE)
     item = stored_page.get_stored(handle)
-    if item is None:
+    if item is not None and not stored_page.is_public(item):
         return None
-    if is_owner(item.ownerId):
+    if item is not None and is_owner(item.ownerId):
         profile = service.get_public(handle)
         return render_public(profile) if profile is not None else None
-    if render.is_current(item):
-        body, etag = item.pageGz, item.pageEtag
+    if item is not None and render.is_current(item):
+        body, etag, owner_id = item.pageGz, item.pageEtag, item.ownerId
     else:
         profile = service.get_public(handle)
         if profile is None:
             return None
+        if is_owner(profile.ownerId):
+            return render_public(profile)
         body, etag = render.render_visitor_page(profile)
+        owner_id = profile.ownerId
         stored_page.write_back(profile, body, etag)
     # A write-back that lost or failed leaves another stamp: the next view reads the page again.
-    cache().put((handle, None), item.ownerId, ("page", etag, render.render_version()), etag, body)
+    cache().put((handle, None), owner_id, ("page", etag, render.render_version()), etag, body)
     return stored_page.answer(body, etag, VISITOR_CACHE)
 
 
@@ -228,7 +236,7 @@ def cache_variant(profile, variant, body, mimetype):
 
 def cached_variant(handle, variant):
     """A cached feed or card still current (one small GetItem), or None."""
-    entry = _current(handle, variant, _data_stamp)
+    entry = _current(handle, variant, _data_stamp, stored_page.get_data_stamp)
     if entry is None:
         return None
     return stored_page.answer(entry["body"], entry["etag"], PUBLIC, gzipped=False,

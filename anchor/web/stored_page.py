@@ -1,14 +1,19 @@
 """Serving the stored visitor page: the one GetItem a visitor costs, the write-back after a deploy
 and the one answer (ETag, 304, gzip) for a page, a feed or a card. The page itself is rendered on
-write (anchor/pages/render.py).
+write (anchor/pages/render.py) into the visitor's item (`PAGE#<handle>`, models/pages.py).
 
-Both reads are strongly consistent: a page-changing write made through any process is on the
-next view in every process (eventually consistent reads may lag a write by about a second).
+A visitor's uncached view reads the visitor's item eventually consistently: a few KB, so half a
+read unit where the profile item with its listening data cost three, and it may lag a write by
+about a second (the CDN in front keeps a page a minute anyway). A page-cache hit checks its copy
+with a strongly consistent read of the same small item (one unit), so a cached copy is never
+served once a newer page is stored: that is the page cache's promise (web/public_page.py).
 
-After a deploy that changes the render version, the first view of each page renders it again
-and writes it back, conditioned on the item's revision being the one it rendered from and
-without bumping `rev` or `version`: owners never see "changed elsewhere" because of a deploy,
-and a write-back that races an edit loses (the edit stored its own, newer render).
+A profile with no visitor's item yet (stored before the item existed and not migrated, or
+written by the previous release during a rolling deploy) is rendered from the profile item and
+its page stored, as after a deploy that changes the render version: conditioned on the item's
+revision being the one it rendered from and without bumping `rev` or `version`, so owners never
+see "changed elsewhere" because of a deploy, and a write-back that races an edit loses (the edit
+stored its own, newer render).
 
 ETags are weak (`W/"…"`): the gzip and the identity answers are the same page in two encodings,
 and RFC 9110 reserves strong validators for byte-identical representations; `If-None-Match` uses
@@ -21,50 +26,60 @@ from flask import Response, request
 from pynamodb.exceptions import PynamoDBException
 
 from anchor.logs import log_event
-from anchor.models import ProfileModel, conditional, profile_key
-from anchor.pages.render import PAGE_ATTRIBUTES, counters, render_version
+from anchor.models import ProfileModel, profile_key
+from anchor.models.pages import PageModel, page_key
+from anchor.pages.render import PageWrite, counters, render_version
+from anchor.profiles import writes
 
 log = logging.getLogger("anchor.pages")
-# What the visitor view reads: the stored page and what decides whether it may be served.
-VIEW_ATTRIBUTES = ["pk", "handle", "ownerId", "isPublic", "deletedAt", "rev", *PAGE_ATTRIBUTES]
-# What a page-cache hit reads to check its copy is still the page: the same, without the bytes.
-STAMP_ATTRIBUTES = ["pk", "ownerId", "isPublic", "deletedAt", "rev", "pageEtag", "pageRender"]
+# What a range page, feed or card's cache hit reads to check its copy: the profile's revision.
+STAMP_ATTRIBUTES = ["pk", "ownerId", "isPublic", "deletedAt", "rev"]
 
 
-def _read(handle, attributes):
+def _read_page(handle, consistent):
     try:
-        return ProfileModel.get(profile_key(handle), attributes_to_get=attributes, consistent_read=True)
-    except ProfileModel.DoesNotExist:
+        return PageModel.get(page_key(handle), consistent_read=consistent)
+    except PageModel.DoesNotExist:
         return None
 
 
-def _if_public(item):
-    if item is None:
+def get_stored(handle):
+    """The visitor's item (one eventually consistent GetItem of a few KB), or None when the
+    profile has none yet. Whether it may be served: `is_public`."""
+    return _read_page(handle, consistent=False)
+
+
+def is_public(item):
+    """True when a visitor's item holds a public page."""
+    return bool(item.isPublic) and item.pageGz is not None
+
+
+def get_stamp(handle):
+    """What names the visitor's page now (one small, strongly consistent GetItem), or None for
+    no public page (or none stored yet): owner, stored page ETag and render version."""
+    item = _read_page(handle, consistent=True)
+    return item if item is not None and is_public(item) else None
+
+
+def get_data_stamp(handle):
+    """What names the profile a range page, feed or card is rendered from (one strongly
+    consistent GetItem of a few attributes), or None for no public page: owner and revision."""
+    try:
+        item = ProfileModel.get(profile_key(handle), attributes_to_get=STAMP_ATTRIBUTES, consistent_read=True)
+    except ProfileModel.DoesNotExist:
         return None
     if not item.isPublic or item.deletedAt is not None:
         return None
     return item
 
 
-def get_stored(handle):
-    """The few attributes the visitor view needs (one GetItem), or None for no public page."""
-    return _if_public(_read(handle, VIEW_ATTRIBUTES))
-
-
-def get_stamp(handle):
-    """What names the visitor's page now, without its bytes (one small GetItem), or None for no
-    public page: owner, revision, stored page ETag and render version."""
-    return _if_public(_read(handle, STAMP_ATTRIBUTES))
-
-
 def write_back(profile, body, etag):
-    """Store a render made for a new deploy; only if nobody wrote since it was read (rev)."""
+    """Store a render made for a new deploy (or for a profile without a visitor's item); only if
+    nobody wrote since it was read (rev)."""
     condition = ProfileModel.rev == profile.rev if profile.rev is not None else ProfileModel.rev.does_not_exist()
     condition = condition & (ProfileModel.isPublic == True)   # noqa: E712  (a DynamoDB condition)
     try:
-        stored = conditional(profile.update, actions=[
-            ProfileModel.pageGz.set(body), ProfileModel.pageEtag.set(etag),
-            ProfileModel.pageRender.set(render_version())], condition=condition)
+        stored = writes.store_page(profile, PageWrite(body, etag, render_version()), condition)
     except PynamoDBException as exc:
         # The visitor still gets the page just rendered; the next view tries again.
         log_event(log, "page write-back failed", level=logging.WARNING, handle=profile.handle,
