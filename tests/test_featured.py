@@ -29,7 +29,8 @@ def _profile(handle):
 def _upload(client, tmp_path, account):
     path = write_export(tmp_path / "my_spotify_data.zip", kind="extended", plays=3000, years=2, seed=5)
     with open(path, "rb") as handle:
-        answer = client.post("/dashboard/upload", data={"file": (handle, path.name), "csrf_token": csrf_token(client)},
+        answer = client.post("/dashboard/upload", data={"file": (handle, path.name), "csrf_token": csrf_token(client),
+                                                   "replace_source": "yes"},
                              content_type="multipart/form-data")
     assert answer.status_code == 303
     deadline = time.monotonic() + 60

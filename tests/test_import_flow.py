@@ -16,10 +16,12 @@ from tests.web_helpers import claim, csrf_token, post
 MARKER = "ZZ-UPLOAD-MARKER-41c7"
 
 
-def _upload(client, path, htmx=False, name=None):
+def _upload(client, path, htmx=False, name=None, confirm=True):
     token = csrf_token(client)
     with open(path, "rb") as handle:
         data = {"file": (handle, name or path.name)}
+        if confirm:                     # the owner ticked "show this download instead of <source>"
+            data["replace_source"] = "yes"
         if htmx:
             return client.post("/dashboard/upload", data=data, content_type="multipart/form-data",
                                headers={"HX-Request": "true", "X-CSRFToken": token})
@@ -165,3 +167,35 @@ def test_only_the_upload_route_takes_a_large_body(app, owner):
     response = owner.post("/dashboard/name", data={"display_name": big, "csrf_token": csrf_token(owner)})
     assert response.status_code == 413
     assert ProfileModel.get("USER#nadia").displayName != big
+
+
+# -- uploading onto a page that shows a live source asks first (issue 30, item 3) ------------------
+
+def test_the_upload_form_on_a_live_source_page_says_what_changes_and_asks(app, owner):
+    dashboard = owner.get("/dashboard").get_data(as_text=True)
+    assert "your page will show the download&#39;s lists instead of Spotify&#39;s" in dashboard
+    assert "Spotify stays linked and you can switch back under Sources" in dashboard
+    assert 'name="replace_source" value="yes"' in dashboard
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_unconfirmed_upload_onto_a_live_source_is_refused_and_changes_nothing(app, owner, tmp_path, htmx):
+    before = ProfileModel.get("USER#nadia", consistent_read=True)
+    path = write_export(tmp_path / "my_spotify_data.zip", plays=300, seed=6)
+    response = _upload(owner, path, htmx=htmx, confirm=False)
+    body = response.get_data(as_text=True) if htmx else owner.get("/dashboard").get_data(as_text=True)
+    assert "instead of Spotify&#39;s" in body and "Tick the box to confirm" in body
+    with pytest.raises(ImportModel.DoesNotExist):
+        ImportModel.get("IMPORT#spotify:nadia", consistent_read=True)      # no import was started
+    after = ProfileModel.get("USER#nadia", consistent_read=True)
+    assert (after.source, after.listening, after.version) == (before.source, before.listening, before.version)
+
+
+def test_a_confirmed_upload_onto_a_live_source_replaces_it_and_keeps_the_source_linked(app, owner, tmp_path):
+    path = write_export(tmp_path / "my_spotify_data.zip", plays=300, seed=6)
+    assert _upload(owner, path).status_code == 303
+    assert _wait().status == "done"
+    profile = ProfileModel.get("USER#nadia", consistent_read=True)
+    assert profile.source == "upload" and "spotify" in (profile.links or {})
+    dashboard = owner.get("/dashboard").get_data(as_text=True)
+    assert 'name="replace_source"' not in dashboard        # an upload page is not asked again

@@ -152,7 +152,7 @@ def _orphans(processes):
 def _upload_to(process, cookie, path):
     token = _csrf(process.get("/dashboard", cookie))
     with open(path, "rb") as handle:
-        return process.post("/dashboard/upload", cookie, data={"csrf_token": token},
+        return process.post("/dashboard/upload", cookie, data={"csrf_token": token, "replace_source": "yes"},
                             files={"file": (path.name, handle, "application/zip")})
 
 
@@ -207,7 +207,8 @@ def test_a_quickly_refused_upload_never_answers_500(app, monkeypatch, tmp_path):
     path.write_bytes(b"\x00\x01garbage that is no archive")
     with open(path, "rb") as handle:
         answer = owner.post("/dashboard/upload", content_type="multipart/form-data",
-                            data={"file": (handle, "upload.json"), "csrf_token": csrf_token(owner)})
+                            data={"file": (handle, "upload.json"), "csrf_token": csrf_token(owner),
+                                  "replace_source": "yes"})
     assert answer.status_code == 303
 
 
@@ -219,7 +220,8 @@ def test_a_finished_import_leaves_nothing_in_the_import_directories(app, monkeyp
     path = write_export(tmp_path / "my_spotify_data.zip", plays=300, seed=4)
     with open(path, "rb") as handle:
         answer = owner.post("/dashboard/upload", content_type="multipart/form-data",
-                            data={"file": (handle, path.name), "csrf_token": csrf_token(owner)})
+                            data={"file": (handle, path.name), "csrf_token": csrf_token(owner),
+                                  "replace_source": "yes"})
     assert answer.status_code == 303
     deadline = time.monotonic() + 30
     while ImportModel.get("IMPORT#spotify:nadia", consistent_read=True).status == "running":

@@ -77,7 +77,8 @@ def _pages(app, tmp_path):
         if source == "upload":
             path = write_export(tmp_path / "my_spotify_data.zip", kind="extended", plays=3000, years=2, seed=9)
             with open(path, "rb") as handle_file:
-                client.post("/dashboard/upload", data={"file": (handle_file, path.name), "csrf_token": csrf_token(client)},
+                client.post("/dashboard/upload", data={"file": (handle_file, path.name), "csrf_token": csrf_token(client),
+                                  "replace_source": "yes"},
                             content_type="multipart/form-data")
             _wait_for_import(f"spotify:{listener}")
         with app.app_context():

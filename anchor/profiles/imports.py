@@ -23,7 +23,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
-from anchor.profiles import copywriting, index, service, share_cards, writes
+from anchor.profiles import copywriting, index, listening, service, share_cards, writes
 from anchor.sources import upload
 from anchor.text import clean_listening
 
@@ -39,6 +39,16 @@ RUNNING, DONE, FAILED = "running", "done", "failed"
 
 class ImportRefused(Exception):
     """An upload cannot start (one is running already, or there is nothing to read)."""
+
+
+def replace_warning(profile):
+    """What an upload changes on a page showing a live source (asked before it starts), or None."""
+    shown = service.source_of(profile)
+    if shown == "upload":
+        return None
+    name = listening.label(shown)
+    return (f"Uploading changes your page: your page will show the download's lists instead of {name}'s; "
+            f"{name} stays linked and you can switch back under Sources.")
 
 
 def key(account_id):

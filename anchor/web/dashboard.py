@@ -67,6 +67,7 @@ def page_context(profile=None, message=None, error=None, place=None, **extra):
         # The range the item lists show rides on the link (GET) or the item form (POST).
         context.update(dashboard_view(profile, pick_range(profile, request.values.get("range"))))
         context["copy_job"] = copyjobs.current(profile)
+        context["upload_replace"] = imports.replace_warning(profile)
         context["refresh_note"] = refresh_note(profile, context["copy_job"])
         if extra.get("album_id"):
             context["album"] = next((a for a in context["albums"] if a["id"] == extra["album_id"]), None)

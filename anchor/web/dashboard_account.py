@@ -58,8 +58,11 @@ def upload_file():
     profile = owner_profile()
     sent = request.files.get("file")
     error = None
+    warning = imports.replace_warning(profile)
     if sent is None or not sent.filename:
         error = "Choose the ZIP (or JSON file) Spotify sent you, then upload it."
+    elif warning and request.form.get("replace_source") != "yes":
+        error = f"{warning} Tick the box to confirm, then upload again."
     else:
         try:
             imports.start(current_user.id, profile.handle, sent.stream, sent.filename)
