@@ -199,3 +199,62 @@ def test_a_confirmed_upload_onto_a_live_source_replaces_it_and_keeps_the_source_
     assert profile.source == "upload" and "spotify" in (profile.links or {})
     dashboard = owner.get("/dashboard").get_data(as_text=True)
     assert 'name="replace_source"' not in dashboard        # an upload page is not asked again
+
+
+# -- "Upload a newer file": the lists are replaced, the owner's edits kept where items remain ------
+
+def _counted(record):
+    return (record.get("master_metadata_album_artist_name") and record["ms_played"] >= 30_000
+            and not record.get("episode_name"))
+
+
+def _up_to(records):
+    day = max(r["ts"][:10] for r in records if _counted(r))
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return f"Listening up to {int(day[8:])} {months[int(day[5:7]) - 1]} {day[:4]}"
+
+
+def test_a_newer_file_replaces_the_lists_and_keeps_edits_of_items_still_there(app, owner, tmp_path):
+    first = write_export(tmp_path / "my_spotify_data.zip", kind="extended", plays=3000, years=2, seed=7)
+    _upload(owner, first)
+    assert _wait().status == "done"
+    profile = ProfileModel.get("USER#nadia", consistent_read=True)
+    everything = profile.listening["ranges"]["all_time"]
+    gone_album = everything["albums"][0]
+    gone_artist = next(a for a in everything["artists"] if a["name"] == gone_album["artists"][0])
+    kept_album = next(a for a in everything["albums"] if a["artists"][0] != gone_artist["name"])
+    kept = [a for a in everything["artists"] if a["name"] not in (gone_artist["name"], kept_album["artists"][0])]
+    kept_artist, kept_hidden = kept[0], kept[1]
+    other_source = "spotify:artist:kept-for-a-switch-back"
+    profile.update(actions=[
+        ProfileModel.layout.set({"hidden": [gone_artist["id"], kept_hidden["id"], other_source],
+                                 "featured": [{"id": kept_artist["id"], "note": "kept note"},
+                                              {"id": gone_album["id"], "note": "gone note"}],
+                                 "pinned": [kept_artist["id"], gone_album["id"]]}),
+        ProfileModel.albumLines.set({kept_album["id"]: "a line kept", gone_album["id"]: "a line gone"}),
+        ProfileModel.locked.set({"bio": False, "lines": [kept_album["id"], gone_album["id"]]})])
+    assert _up_to(load_records(first)) in app.test_client().get("/nadia").get_data(as_text=True)
+
+    # The newer file no longer holds the artist of the first album (nor that album).
+    records = [r for r in load_records(first) if r.get("master_metadata_album_artist_name") != gone_artist["name"]]
+    newer = tmp_path / "my_spotify_data_newer.zip"
+    with zipfile.ZipFile(newer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Spotify Extended Streaming History/Streaming_History_Audio_2025.json", json.dumps(records))
+    assert _upload(owner, newer, confirm=False).status_code == 303     # an upload page is not asked
+    assert _wait().status == "done"
+    after = ProfileModel.get("USER#nadia", consistent_read=True)
+    ids = {item["id"] for part in after.listening["ranges"].values() for kind in ("artists", "albums")
+           for item in part[kind]}
+    assert gone_artist["id"] not in ids and gone_album["id"] not in ids          # replaced, not merged
+    assert {kept_artist["id"], kept_hidden["id"], kept_album["id"]} <= ids
+    assert after.layout["hidden"] == [kept_hidden["id"], other_source]
+    assert after.layout["featured"] == [{"id": kept_artist["id"], "note": "kept note"}]
+    assert after.layout["pinned"] == [kept_artist["id"]]
+    assert after.albumLines[kept_album["id"]] == "a line kept" and gone_album["id"] not in after.albumLines
+    assert after.locked["lines"] == [kept_album["id"]]
+    page = app.test_client().get("/nadia").get_data(as_text=True)
+    assert _up_to(records) in page and "kept note" in page and "gone note" not in page
+
+
+def test_a_live_source_page_says_no_listening_date(app, owner):
+    assert "Listening up to" not in app.test_client().get("/nadia").get_data(as_text=True)

@@ -36,6 +36,7 @@ def public_context(profile, preview=False, range_name=None, owner=False):
         "og_image_alt": f"{name} on Anchor.band: " + ", ".join(a["name"] for a in shown["artists"][:3]),
         "feed_url": absolute_url("public.feed", handle=profile.handle),
         "updated": (service.listening(profile) or {}).get("fetchedAt"), "preview": preview,
+        "listening_up_to": public_view.listening_up_to(service.listening(profile)),
         "source": source, "source_label": listening.label(source),
         "source_link": public_view.source_link(profile, source),
         "ranges": public_view.range_links(profile, range_name),

@@ -115,6 +115,14 @@ def _month_year(day):
     return f"{MONTHS[month - 1]} {year}"
 
 
+def listening_up_to(listening):
+    """ "Listening up to 14 Nov 2026": the newest play of an uploaded file, or None for live sources."""
+    day = (listening or {}).get("lastPlayed")
+    if not isinstance(day, str) or len(day) != 10:
+        return None
+    return f"Listening up to {int(day[8:])} {MONTHS[int(day[5:7]) - 1][:3]} {day[:4]}"
+
+
 def marks(changes):
     """The "what changed" mark of each item on the rows, by id: new, or up/down by n places."""
     found = {}

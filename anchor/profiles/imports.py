@@ -209,6 +209,7 @@ def _import(item, path, own_file=False):
     summary = data.pop("summary", {})
     data = clean_listening(data)
     writes.write(profile, {"listening": data, "uploaded": data, "source": "upload", **index.connected_fields(True),
+                           **kept_edits(profile, data),
                            "links": dict(profile.links or {}, upload=clock.iso(clock.now())),
                            "lastRefreshAt": clock.now(), "lastRefreshStatus": "imported",
                            "lastRefreshMessage": describe(summary), "failureCount": 0}, bump=True)
@@ -219,6 +220,31 @@ def _import(item, path, own_file=False):
     share_cards.update_quietly(service.get(item.handle))     # off the request, like the copy
     _finish(item, DONE, describe(summary), summary)
     log_event(log, "import done", handle=item.handle, plays=summary.get("plays"))
+
+
+def _ids(data):
+    """Every artist and album id in every range of an upload's data."""
+    return {item["id"] for part in ((data or {}).get("ranges") or {}).values()
+            for kind in ("artists", "albums") for item in part.get(kind) or [] if item.get("id")}
+
+
+def kept_edits(profile, data):
+    """The owner's edits once `data` replaces the previous upload: hidden ids, featured picks (with
+    notes) and album lines (locked or not) of items the new file no longer holds are dropped; edits
+    of items still there, and of other sources' items (kept for a switch back), stay."""
+    previous = profile.uploaded or (profile.listening if profile.source == "upload" else None)
+    gone = _ids(previous) - _ids(data)
+    if not gone:
+        return {}
+    layout = service.normal_layout(profile.layout)
+    featured = [f for f in layout["featured"] if f["id"] not in gone]
+    locked = dict(profile.locked or {})
+    if "lines" in locked:
+        locked["lines"] = [i for i in locked["lines"] if i not in gone]
+    return {"layout": {"hidden": [i for i in layout["hidden"] if i not in gone], "featured": featured,
+                       "pinned": [f["id"] for f in featured]},
+            "albumLines": {i: line for i, line in (profile.albumLines or {}).items() if i not in gone},
+            "locked": locked}
 
 
 def describe(summary):

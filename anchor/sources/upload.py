@@ -16,7 +16,8 @@ history format, told apart by the first bytes, never by the file name:
 
 The answer is base.py's normalised data with two additions: each item carries `minutes` (whole
 minutes played) and `firstPlayed` (ISO date of its first counted play in the whole history), and
-`ranges` holds a fourth range, `"year"` (the last 365 days), besides base.RANGES. Ranges are
+`ranges` holds a fourth range, `"year"` (the last 365 days), besides base.RANGES, and `lastPlayed` is the ISO
+date of the newest counted play. Ranges are
 relative to the day of the last counted play, not to today (see upload_aggregate). `summary`
 says what was counted:
 

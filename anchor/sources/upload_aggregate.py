@@ -220,7 +220,8 @@ class Tally:
                    "from": date.fromordinal(first).isoformat(), "to": date.fromordinal(last).isoformat(),
                    "top_artist": top[0]["name"] if top else None, "format": self.kind,
                    "albums_available": self.kind == "extended", "files": self.files}
-        return {"source": "upload", "fetchedAt": now_iso(), "ranges": ranges, "summary": summary}
+        return {"source": "upload", "fetchedAt": now_iso(), "lastPlayed": date.fromordinal(last).isoformat(),
+                "ranges": ranges, "summary": summary}
 
 
 def _totals(recent: dict, old: dict, first: dict, last: int) -> tuple[dict[str, dict[int, int]], dict[int, int]]:
