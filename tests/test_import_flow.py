@@ -258,3 +258,17 @@ def test_a_newer_file_replaces_the_lists_and_keeps_edits_of_items_still_there(ap
 
 def test_a_live_source_page_says_no_listening_date(app, owner):
     assert "Listening up to" not in app.test_client().get("/nadia").get_data(as_text=True)
+
+
+# -- the dashboard says plainly when the AI writer may read what an upload gives (issue 30, item 5) -
+
+@pytest.mark.parametrize("provider,sources,told", [
+    ("bedrock", frozenset({"listenbrainz", "upload"}), True),
+    ("offline", frozenset({"listenbrainz", "upload"}), False),
+    ("bedrock", frozenset({"listenbrainz"}), False),
+])
+def test_the_upload_section_says_whether_the_ai_writer_may_use_the_data(app, owner, provider, sources, told):
+    app.config.update(AI_PROVIDER=provider, AI_SOURCES=sources)
+    dashboard = owner.get("/dashboard").get_data(as_text=True)
+    said = 'id="upload-ai-note"' in dashboard and "written by an AI model (Amazon Bedrock)" in dashboard
+    assert said is told

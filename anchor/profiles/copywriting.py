@@ -59,8 +59,12 @@ def _release(profile):
 
 def writer_for(profile):
     """The configured writer, or the offline one when the page's source keeps its data from AI."""
-    allowed = listening.ai_allowed(service.source_of(profile))
-    return current_app.config["AI_PROVIDER"] if allowed else "offline"
+    return writer_for_source(service.source_of(profile))
+
+
+def writer_for_source(source):
+    """The writer a page showing `source` gets: the configured one where the source's terms allow AI."""
+    return current_app.config["AI_PROVIDER"] if listening.ai_allowed(source) else "offline"
 
 
 def writer_data(profile):

@@ -105,10 +105,12 @@ def source_view(profile):
     """The page's source and every source the owner can link or show."""
     shown = service.source_of(profile)
     config = current_app.config
+    upload_writer = copywriting.writer_for_source("upload")      # an upload is the listener's own data
     return {
         "source_label": listening.label(shown), "source_login": SIGN_IN.get(shown, "auth.login"),
         "source_demo": listening.stand_in(shown),
         "ai_allowed": copywriting.writer_for(profile) != "offline" or config["AI_PROVIDER"] == "offline",
+        "upload_ai_label": None if upload_writer == "offline" else PROVIDER_LABELS[upload_writer],
         "sources": [{"name": name, "label": listening.label(name), "shown": name == shown,
                      "user": listening.external_id(profile, name), "note": NOTES[name],
                      "linkable": name in SIGN_IN}
