@@ -207,6 +207,9 @@ def test_upload_a_data_download_see_progress_then_publish(live_server, page, scr
     export = write_export(tmp_path / "my_spotify_data.zip", plays=6000, years=2, seed=5)
     open_section(page, "upload")
     page.locator("#upload-file").set_input_files(str(export))
+    # The page shows Spotify: the form says what an upload changes and asks first (issue 30).
+    expect(page.locator("#upload-replace-note")).to_contain_text("instead of Spotify's")
+    page.get_by_label("Yes, show this download on my page instead of Spotify").check()
     page.get_by_role("button", name="Upload", exact=True).click()
     # The request returns at once; the status polls until the import lands, then the page reloads.
     expect(page.locator("#import-status")).to_contain_text("Imported", timeout=30_000)
@@ -215,6 +218,7 @@ def test_upload_a_data_download_see_progress_then_publish(live_server, page, scr
     publish(page)
     page.goto(base + "/tomas-upload")
     expect(page.get_by_text("From the listener's own Spotify data download")).to_be_visible()
+    expect(page.locator(".totals")).to_contain_text("Listening up to")
     expect(page.locator("h2", has_text="Top artists")).to_be_visible()
     screenshot(page, "02-public")
 
