@@ -13,7 +13,7 @@ import requests
 from flask import current_app
 
 from anchor import demo_artist
-from anchor.profiles import connection, copywriting, demo_history, demo_pages, editing, imports, music, service
+from anchor.profiles import connection, demo_history, demo_pages, imports, music, service
 from anchor.profiles.handles import HandleError
 from anchor.sources import lastfm, listenbrainz
 from anchor.refresh.first_fetch import claim_and_fetch
@@ -114,15 +114,7 @@ def seed_upload():
 
 
 def _publish(handle):
-    """Give the page a week of history (rewriting offline copy to tell of it), then publish."""
-    profile = demo_history.seed(service.get(handle))
-    if copywriting.writer_for(profile) == "offline":
-        copywriting.generate(profile, force=True)
-    try:
-        editing.publish(service.get(handle))
-    except editing.EditRefused as exc:
-        return f"not published: {exc}"
-    return "published"
+    return demo_history.publish(handle)
 
 
 ARTIST_DEMO = ("nadia", "Marlow Reed")   # the demo page that is also an artist's: their releases

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from anchor.logs import log_event
 from anchor.photos_store import enabled as photos_enabled
-from anchor.profiles import editing, links, music, photos, service
+from anchor.profiles import demo_history, editing, links, music, photos, service
 from anchor.refresh.first_fetch import claim_and_fetch
 
 log = logging.getLogger("anchor.demo")
@@ -58,8 +58,4 @@ def seed_artist(sign_in):
         profile = music.pick(service.get(handle), music.search(DISPLAY_NAME)[0]["mbid"])
     except (music.MusicRefused, IndexError) as exc:  # MusicBrainz down: the page goes out without them
         log_event(log, "demo releases not read", level=logging.WARNING, handle=handle, error=str(exc))
-    try:
-        editing.publish(service.get(handle))
-    except editing.EditRefused as exc:
-        return f"not published: {exc}"
-    return "published"
+    return demo_history.publish(handle)        # with a week of history, like every demo page

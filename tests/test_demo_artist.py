@@ -45,6 +45,7 @@ def test_the_artist_page_has_a_photo_a_line_and_five_links(make_app, moto_server
     page = app.test_client().get(f"/{HANDLE}").get_data(as_text=True)
     assert f'<img class="head-photo" src="{moto_server}/{BUCKET}/{profile.photo["stem"]}-160.webp"' in page
     assert page.count('rel="me"') == 5 and LINE in page and "Small Hours Radio" in page
+    assert 'class="changes' in page                 # a week of history, like every demo page
     assert seeded(app)[0] == "exists"
 
 
