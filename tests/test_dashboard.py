@@ -347,3 +347,20 @@ def test_preview_offers_back_and_publish(app, client):
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/dashboard#status")
     assert _profile().isPublic
     assert 'action="/dashboard/publish"' not in client.get("/dashboard/preview").get_data(as_text=True)
+
+
+def test_a_claim_over_htmx_sends_no_out_of_band_versions(app, client):
+    """The claim swaps the whole body, whose forms carry their versions: out-of-band version inputs
+    would target forms not yet on screen (htmx:oobErrorNoTarget). A partial edit still gets them."""
+    sign_in(client, "nadia")
+    token = csrf_token(client)
+    hx = {"HX-Request": "true", "X-CSRFToken": token}
+    answer = client.post("/dashboard/claim", data={"handle": "nadia", "csrf_token": token}, headers=hx)
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "anchor.band/nadia" in body
+    oob = re.findall(r'<[^>]*hx-swap-oob[^>]*>', body)
+    assert oob and all('id="flash"' in tag or 'id="feedback-' in tag for tag in oob), oob
+    version = ProfileModel.get("USER#nadia").version
+    edit = client.post("/dashboard/name", data={"display_name": "Nadia", "version": version, "csrf_token": token},
+                       headers=hx)
+    assert 'id="version-name"' in edit.get_data(as_text=True)
