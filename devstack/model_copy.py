@@ -8,6 +8,7 @@ cannot see (anchor/ai/offline.py, issue 29). The stand-in keeps it, so the copy 
 import hashlib
 from collections import Counter
 
+from anchor.ai.offline import year_of
 from anchor.ai.prompt import compact_json, data_for_prompt
 from anchor.ai.validate import data_names, safety_problems, sentence_words, style_problems, text_problems
 from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX, LINE_MIN
@@ -15,14 +16,6 @@ from anchor.rules import BIO_MAX, BIO_MIN, LINE_MAX, LINE_MIN
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _year(value) -> int | None:
-    try:
-        year = int(str(value)[:4])
-    except (TypeError, ValueError):
-        return None
-    return year if 1000 <= year <= 2999 else None
 
 
 class _Facts:
@@ -38,7 +31,7 @@ class _Facts:
                        or self.quote(data.get("handle"), 40))
         self.top_artists = [n for n in (self.quote(a.get("name"), 40) for a in self.artists) if n]
         self.dated = sorted((y, i) for i, a in enumerate(self.albums)
-                            if (y := _year(a.get("year"))) is not None)
+                            if (y := year_of(a.get("year"))) is not None)
         counts = Counter(name for a in self.albums for name in set(self._album_artists(a)))
         self.repeats = [(n, k) for n, k in counts.most_common() if k >= 2 and self.quote(n, 40)]
 
@@ -186,7 +179,7 @@ def _bio(f: _Facts) -> str:
 
 
 def _album_line(f: _Facts, album: dict, key: int) -> str:
-    name, by, year = f.album_name(album), f.by_line(album), _year(album.get("year"))
+    name, by, year = f.album_name(album), f.by_line(album), year_of(album.get("year"))
     count, rank = album.get("trackCount"), album.get("bestRank")
     tracks = (f"{_plural(count, 'track')} on the list" if isinstance(count, int) and count > 0
               else None)

@@ -31,7 +31,8 @@ PERIODS = {"month": "over about a month", "half_year": "over about six months", 
 SINCE = "since the last refresh"
 
 
-def _year(value) -> int | None:
+def year_of(value) -> int | None:
+    """The year a date-like value starts with ("1999-05" → 1999), or None if it has no plausible one."""
     try:
         year = int(str(value)[:4])
     except (TypeError, ValueError):
@@ -135,7 +136,7 @@ def _change(f: _Facts) -> str | None:
 
 def _span(f: _Facts) -> str | None:
     """The span of the albums' release years."""
-    years = sorted(y for y in (_year(a.get("year")) for a in f.albums) if y is not None)
+    years = sorted(y for y in (year_of(a.get("year")) for a in f.albums) if y is not None)
     if len(years) < 2 or years[0] == years[-1]:
         return None
     first, last = years[0], years[-1]
@@ -150,7 +151,7 @@ def _first_played(f: _Facts) -> str | None:
     if unit is None:
         return None
     top = max(f.artists, key=lambda a: a[unit])
-    name, year = f.quote(top.get("name")), _year(top.get("firstPlayed"))
+    name, year = f.quote(top.get("name")), year_of(top.get("firstPlayed"))
     return f"The first play of {name} in this history goes back to {year}." if name and year else None
 
 
