@@ -5,6 +5,7 @@ import hashlib
 import logging
 import random
 import time
+from collections.abc import Mapping
 from typing import Any, Callable, Self, TypeVar
 
 import requests
@@ -12,7 +13,7 @@ import requests
 from anchor.limits import CallBudget
 from anchor.logs import log_event
 
-from .base import RateLimited, SourceError, SourceUnavailable
+from .base import BadResponse, RateLimited, SourceError, SourceUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,6 +106,26 @@ class Transport:
     def rate_limited(self, wait: float) -> Retry:
         """The Retry for a rate-limit answer asking us to wait `wait` seconds."""
         return Retry(RateLimited(wait, self.source), wait)
+
+    def refused(self, response: requests.Response, what: str) -> SourceError:
+        """The error for an answer the source gave but no rule of ours expects."""
+        return SourceError(f"{self.source} refused the request for {what} (HTTP {response.status_code})")
+
+    def json_answer(self, response: requests.Response, what: str,
+                    errors: Mapping[int, SourceError] | None = None) -> Any:
+        """The decoded JSON of a 200 answer: 5xx is a Retry, a status in `errors` raises its error, any other
+        status is refused, and a body that is not JSON is a BadResponse."""
+        status = response.status_code
+        if status >= 500:
+            raise self.server_error(response, what)
+        if errors and status in errors:
+            raise errors[status]
+        if status != 200:
+            raise self.refused(response, what)
+        try:
+            return response.json()
+        except ValueError:
+            raise BadResponse(f"{self.source} sent something that is not JSON for {what}") from None
 
 
 class TransportClient:

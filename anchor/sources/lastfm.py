@@ -117,7 +117,7 @@ class LastfmClient(TransportClient):
             if response.status_code >= 500:
                 raise self.transport.server_error(response, what)
             if response.status_code != 200:
-                raise SourceError(f"{SOURCE} refused the request for {what} (HTTP {response.status_code})")
+                raise self.transport.refused(response, what)
             if not isinstance(data, dict):
                 raise BadResponse(f"{SOURCE} sent something that is not JSON for {what}")
             return data

@@ -82,18 +82,10 @@ class ListenBrainzClient(TransportClient):
             status = response.status_code
             if status == 429:  # ListenBrainz sends no Retry-After: the window's reset is the wait
                 raise self.transport.rate_limited(DEFAULT_WINDOW if reset_in is None else reset_in)
-            if status >= 500:
-                raise self.transport.server_error(response, what)
-            if status == 404:
-                raise UnknownUser(f"{SOURCE} does not know the user {user}")
             if status == 204:
                 return None
-            if status != 200:
-                raise SourceError(f"{SOURCE} refused the request for {what} (HTTP {status})")
-            try:
-                data = response.json()
-            except ValueError:
-                raise BadResponse(f"{SOURCE} sent something that is not JSON for {what}") from None
+            unknown = UnknownUser(f"{SOURCE} does not know the user {user}")
+            data = self.transport.json_answer(response, what, {404: unknown})
             payload = data.get("payload") if isinstance(data, dict) else None
             items = payload.get(key) if isinstance(payload, dict) else None
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):

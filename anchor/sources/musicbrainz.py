@@ -22,7 +22,7 @@ import requests
 
 from anchor.limits import CallBudget
 
-from .base import BadResponse, SourceError, UnknownUser, safe_url
+from .base import BadResponse, UnknownUser, safe_url
 from .http import Transport, TransportClient, seconds
 
 __all__ = ["MusicBrainzClient", "client_from", "LISTEN_SERVICES", "RELEASE_CAP", "PAGE_BUDGET"]
@@ -95,16 +95,8 @@ class MusicBrainzClient(TransportClient):
             if status == 503:
                 wait = seconds(response.headers.get("Retry-After"), RATE_LIMIT_WAIT)
                 raise self.transport.rate_limited(wait)
-            if status >= 500:
-                raise self.transport.server_error(response, what)
-            if status in (400, 404):
-                raise UnknownUser(f"{SOURCE} does not know that artist")
-            if status != 200:
-                raise SourceError(f"{SOURCE} refused the request for {what} (HTTP {status})")
-            try:
-                data = response.json()
-            except ValueError:
-                raise BadResponse(f"{SOURCE} sent something that is not JSON for {what}") from None
+            unknown = UnknownUser(f"{SOURCE} does not know that artist")
+            data = self.transport.json_answer(response, what, {400: unknown, 404: unknown})
             if not isinstance(data, dict):
                 raise BadResponse(f"{SOURCE}'s answer for {what} is not an object")
             return data

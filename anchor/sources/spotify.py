@@ -67,16 +67,6 @@ def _retry_after(value: str | None) -> float:
     return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else 1.0
 
 
-def _json(response: requests.Response, what: str) -> dict:
-    try:
-        data = response.json()
-    except ValueError:
-        raise BadResponse(f"Spotify sent something that is not JSON for {what}") from None
-    if not isinstance(data, dict):
-        raise BadResponse(f"Spotify's answer for {what} is not a JSON object")
-    return data
-
-
 class SpotifyClient(TransportClient):
     """Spotify accounts + Web API client on the sources' Transport (timeouts, retries, budget)."""
 
@@ -125,6 +115,13 @@ class SpotifyClient(TransportClient):
         if status >= 500:
             raise Retry(SourceUnavailable(f"Spotify is having trouble (HTTP {status}); try again later"))
 
+    def _object(self, response: requests.Response, what: str, errors: dict | None = None) -> dict:
+        """The JSON object of a 200 answer (the Transport's status and JSON rules), else BadResponse."""
+        data = self.transport.json_answer(response, what, errors)
+        if not isinstance(data, dict):
+            raise BadResponse(f"Spotify's answer for {what} is not a JSON object")
+        return data
+
     # -- OAuth -------------------------------------------------------------------------------
     def _token_request(self, form: dict[str, str], what: str) -> TokenSet:
         def parse(response: requests.Response) -> TokenSet:
@@ -141,7 +138,7 @@ class SpotifyClient(TransportClient):
                 if error == "invalid_client":
                     raise ClientRejected("Spotify rejected this app's client credentials")
                 raise SourceError(f"Spotify refused the {what} (HTTP {response.status_code})")
-            data = _json(response, what)
+            data = self._object(response, what)
             access, refresh, expires_in = data.get("access_token"), data.get("refresh_token"), data.get("expires_in")
             if not isinstance(access, str) or not access:
                 raise BadResponse(f"Spotify's {what} answer has no access_token")
@@ -169,11 +166,7 @@ class SpotifyClient(TransportClient):
     def _get(self, access_token: str, url: str, what: str, params: dict | None = None) -> dict:
         def parse(response: requests.Response) -> dict:
             self._throttled(response)
-            if response.status_code == 401:
-                raise AccessTokenRejected("Spotify rejected the access token")
-            if response.status_code != 200:
-                raise SourceError(f"Spotify refused the request for {what} (HTTP {response.status_code})")
-            return _json(response, what)
+            return self._object(response, what, {401: AccessTokenRejected("Spotify rejected the access token")})
 
         return self.transport.call("GET", url, what, parse, params=params,
                                    headers={"Authorization": f"Bearer {access_token}"})
