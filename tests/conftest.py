@@ -3,6 +3,7 @@ import os
 import uuid
 from types import SimpleNamespace
 
+import boto3
 import pytest
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -44,6 +45,28 @@ def moto_server():
     server = MotoStandin().start()
     yield server.endpoint
     server.stop()
+
+
+@pytest.fixture
+def make_bucket(moto_server, monkeypatch):
+    """make_bucket(name, policy=None) → an S3 client on the moto server (where the app's S3 calls go too)
+    holding that new bucket; every bucket made is emptied and removed after the test."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)
+    client = boto3.client("s3", region_name="us-east-1")
+    made = []
+
+    def make(name, policy=None):
+        client.create_bucket(Bucket=name)
+        made.append(name)
+        if policy is not None:
+            client.put_bucket_policy(Bucket=name, Policy=policy)
+        return client
+
+    yield make
+    for name in made:
+        for found in client.list_objects_v2(Bucket=name).get("Contents", []):
+            client.delete_object(Bucket=name, Key=found["Key"])
+        client.delete_bucket(Bucket=name)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ and the releases within the height budget, the dashboard fits its own budget, wi
 htmx errors; removing the photo deletes its files."""
 import io
 
-import boto3
 import pytest
 from PIL import ExifTags, Image
 from playwright.sync_api import expect
@@ -46,16 +45,8 @@ def gps_jpeg():
 
 
 @pytest.fixture
-def s3(moto_server, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)
-    client = boto3.client("s3", region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    client.put_bucket_policy(Bucket=BUCKET, Policy=public_photos(BUCKET))     # as deployed: browsers read photos/*
-    yield client
-    for found in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=found["Key"])
-    client.delete_bucket_policy(Bucket=BUCKET)
-    client.delete_bucket(Bucket=BUCKET)
+def s3(make_bucket):
+    return make_bucket(BUCKET, policy=public_photos(BUCKET))     # as deployed: browsers read photos/*
 
 
 @pytest.fixture

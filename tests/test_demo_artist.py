@@ -2,7 +2,6 @@
 without a bucket), a short line and five recognised links, published."""
 import logging
 
-import boto3
 import pytest
 
 from anchor import demo
@@ -14,14 +13,8 @@ HANDLE = ARTIST_DEMO[1]
 
 
 @pytest.fixture
-def s3(moto_server, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)
-    client = boto3.client("s3", region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    yield client
-    for found in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=found["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+def s3(make_bucket):
+    return make_bucket(BUCKET)
 
 
 def seeded(app):

@@ -43,14 +43,8 @@ def animated():
 
 
 @pytest.fixture
-def s3(moto_server, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)
-    client = boto3.client("s3", region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    yield client
-    for found in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=found["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+def s3(make_bucket):
+    return make_bucket(BUCKET)
 
 
 def stored(client):

@@ -6,7 +6,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
-import boto3
 import pytest
 from PIL import Image
 
@@ -83,14 +82,8 @@ def cover_host():
 
 
 @pytest.fixture
-def bucket(moto_server, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)
-    client = boto3.client("s3", region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    yield client
-    for found in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=found["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+def bucket(make_bucket):
+    return make_bucket(BUCKET)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import io
 import re
 from xml.etree import ElementTree
 
-import boto3
 import pytest
 import segno
 from PIL import Image
@@ -100,24 +99,17 @@ def test_a_signed_out_visitor_gets_the_share_button(app):
     assert "navigator.share" in script and "navigator.clipboard.writeText" in script
 
 
-def test_the_panel_links_the_stored_story_and_card_once_composed(make_app, moto_server, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)
-    s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket="anchor-panel-test")
-    try:
-        app = make_app(PHOTO_BUCKET="anchor-panel-test", PHOTO_BASE_URL=f"{moto_server}/anchor-panel-test")
-        owner = _published(app)          # the claim's first refresh ran the copy job, which composed them
-        with app.app_context():
-            stored = ProfileModel.get("USER#nadia").shareImages
-        assert stored["covers"] == 9      # the Spotify stand-in's covers
-        body = owner.get("/dashboard").get_data(as_text=True)
-        base = f"{moto_server}/anchor-panel-test"
-        assert f'href="{base}/{stored["story"]}" download="anchor-nadia-story.png"' in body
-        assert f'href="{base}/{stored["card"]}" download="anchor-nadia.png"' in body
-        story = s3.get_object(Bucket="anchor-panel-test", Key=stored["story"])
-        assert story["ContentDisposition"] == 'attachment; filename="anchor-nadia-story.png"'
-        assert Image.open(io.BytesIO(story["Body"].read())).size == (1080, 1920)
-    finally:
-        for found in s3.list_objects_v2(Bucket="anchor-panel-test").get("Contents", []):
-            s3.delete_object(Bucket="anchor-panel-test", Key=found["Key"])
-        s3.delete_bucket(Bucket="anchor-panel-test")
+def test_the_panel_links_the_stored_story_and_card_once_composed(make_app, moto_server, make_bucket):
+    s3 = make_bucket("anchor-panel-test")
+    app = make_app(PHOTO_BUCKET="anchor-panel-test", PHOTO_BASE_URL=f"{moto_server}/anchor-panel-test")
+    owner = _published(app)          # the claim's first refresh ran the copy job, which composed them
+    with app.app_context():
+        stored = ProfileModel.get("USER#nadia").shareImages
+    assert stored["covers"] == 9      # the Spotify stand-in's covers
+    body = owner.get("/dashboard").get_data(as_text=True)
+    base = f"{moto_server}/anchor-panel-test"
+    assert f'href="{base}/{stored["story"]}" download="anchor-nadia-story.png"' in body
+    assert f'href="{base}/{stored["card"]}" download="anchor-nadia.png"' in body
+    story = s3.get_object(Bucket="anchor-panel-test", Key=stored["story"])
+    assert story["ContentDisposition"] == 'attachment; filename="anchor-nadia-story.png"'
+    assert Image.open(io.BytesIO(story["Body"].read())).size == (1080, 1920)
