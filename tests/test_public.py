@@ -9,7 +9,7 @@ import pytest
 
 from anchor.models import ProfileModel
 from tests.factories import items
-from tests.test_stored_page import renders  # noqa: F401  (fixture)
+from tests.page_fixtures import renders  # noqa: F401  (fixture)
 from tests.web_helpers import claim, post, sign_in
 
 

@@ -10,38 +10,15 @@ from anchor.models.pages import PageModel
 from anchor.pages import render
 from anchor.profiles import editing, service, writes
 from anchor.web import stored_page
-from tests.web_helpers import claim, post
+from tests.page_fixtures import published, renders  # noqa: F401  (fixtures)
+from tests.web_helpers import post
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
-
-
-@pytest.fixture
-def published(app):
-    owner = app.test_client()
-    claim(owner, "nadia")
-    post(owner, "/dashboard/publish", {})
-    app.extensions["anchor.page_cache"].forget("nadia")
-    yield owner
-    render.forget_versions()
 
 
 def page():
     """The visitor's item of nadia's page."""
     return PageModel.get("PAGE#nadia", consistent_read=True)
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    """Count every template render (stored or fresh)."""
-    import flask.templating
-    counted = []
-    original = flask.templating._render
-
-    def counting(*args, **kwargs):
-        counted.append(1)
-        return original(*args, **kwargs)
-    monkeypatch.setattr(flask.templating, "_render", counting)
-    return counted
 
 
 def test_publishing_stores_the_page_and_a_visitor_gets_its_bytes_with_one_read(

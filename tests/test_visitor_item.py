@@ -8,21 +8,11 @@ from botocore.client import BaseClient
 from anchor import migrate
 from anchor.models import ProfileModel
 from anchor.models.pages import PageModel
-from anchor.pages import render
 from anchor.profiles import service, writes
+from tests.page_fixtures import published, renders  # noqa: F401  (fixtures)
 from tests.web_helpers import claim, post
 
 GZIP = {"Accept-Encoding": "gzip"}
-
-
-@pytest.fixture
-def published(app):
-    owner = app.test_client()
-    claim(owner, "nadia")
-    post(owner, "/dashboard/publish", {})
-    app.extensions["anchor.page_cache"].forget("nadia")
-    yield owner
-    render.forget_versions()
 
 
 @pytest.fixture
@@ -97,7 +87,7 @@ def _has_legacy_bytes(client, handle):
 
 
 def test_the_migration_moves_pages_and_serves_them_and_a_second_run_changes_nothing(
-        app, published, renders_counted):
+        app, published, renders):
     client, page = _legacy(app, "nadia")
     other = app.test_client()
     claim(other, "tomas")
@@ -114,38 +104,24 @@ def test_the_migration_moves_pages_and_serves_them_and_a_second_run_changes_noth
     assert PageModel.get("PAGE#tomas", consistent_read=True).pageGz is None
     assert {h: ProfileModel.get(f"USER#{h}", consistent_read=True).rev for h in before} == before
     app.extensions["anchor.page_cache"].forget("nadia")
-    renders_counted.clear()
+    renders.clear()
     answer = app.test_client().get("/nadia", headers=GZIP)
-    assert answer.status_code == 200 and answer.data == page.pageGz and renders_counted == []
+    assert answer.status_code == 200 and answer.data == page.pageGz and renders == []
     assert app.test_client().get("/tomas").status_code == 404
     second = dict(migrate.run(app.config, echo=lambda _line: None))
     assert second["0009_visitor_pages"] == "visitor pages already in their own items"
     assert PageModel.get("PAGE#nadia", consistent_read=True).pageGz == page.pageGz
 
 
-def test_a_page_not_yet_moved_is_served_and_stored_in_its_visitor_item(app, published, renders_counted):
+def test_a_page_not_yet_moved_is_served_and_stored_in_its_visitor_item(app, published, renders):
     """Before the migration has run: the first view renders the page and stores it."""
     client, page = _legacy(app, "nadia")
-    renders_counted.clear()
+    renders.clear()
     answer = app.test_client().get("/nadia", headers=GZIP)
     assert answer.status_code == 200 and gzip.decompress(answer.data) == gzip.decompress(page.pageGz)
-    assert len(renders_counted) == 1
+    assert len(renders) == 1
     assert PageModel.get("PAGE#nadia", consistent_read=True).pageEtag == page.pageEtag
     assert not _has_legacy_bytes(client, "nadia")
-
-
-@pytest.fixture
-def renders_counted(monkeypatch):
-    """Count every template render."""
-    import flask.templating
-    counted = []
-    original = flask.templating._render
-
-    def counting(*args, **kwargs):
-        counted.append(1)
-        return original(*args, **kwargs)
-    monkeypatch.setattr(flask.templating, "_render", counting)
-    return counted
 
 
 def test_the_bench_reports_units_per_view_and_per_page_write(app, published):

@@ -1,0 +1,30 @@
+"""Fixtures for tests of the stored visitor page: nadia's page published, and a count of template renders."""
+import flask.templating
+import pytest
+
+from anchor.pages import render
+from tests.web_helpers import claim, post
+
+
+@pytest.fixture
+def published(app):
+    """nadia's page claimed and published, with the web process's page cache cleared; yields her client."""
+    owner = app.test_client()
+    claim(owner, "nadia")
+    post(owner, "/dashboard/publish", {})
+    app.extensions["anchor.page_cache"].forget("nadia")
+    yield owner
+    render.forget_versions()
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Count every template render (stored or fresh)."""
+    counted = []
+    original = flask.templating._render
+
+    def counting(*args, **kwargs):
+        counted.append(1)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(flask.templating, "_render", counting)
+    return counted
