@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import boto3
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
 from anchor import models
 from anchor.config import ROOT
@@ -35,6 +36,24 @@ class MigrationContext:
             ExpressionAttributeValues={":p": {"S": prefix}})
         for page in pages:
             yield from page.get("Items", [])
+
+    def update_each(self, table, prefix, change):
+        """Scan `table` under `prefix` and make `change(item)` (update_item's expression arguments, or None
+        for no write) on each item, conditioned; how many writes held. A write whose condition fails
+        (done already, or the item moved since the scan) counts as none, so a rerun changes nothing twice."""
+        written = 0
+        for item in list(self.scan(table, prefix)):
+            update = change(item)
+            if update is None:
+                continue
+            try:
+                self.client.update_item(TableName=table, Key={"pk": item["pk"]}, **update)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                continue
+            written += 1
+        return written
 
     def table_exists(self, name):
         try:

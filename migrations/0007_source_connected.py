@@ -10,29 +10,21 @@ and removes the old one, and its migration removes what is left. Each write is c
 the values it read, so a second run, or one racing the app, changes nothing twice. It leaves
 `rev` alone: what a page shows, and every field derived from it, stays the same.
 """
-from botocore.exceptions import ClientError
-
 NEW, OLD = "sourceConnected", "spotifyConnected"
 
 
-def _copy(ctx, item):
-    """Give one profile item the new name; False when it has it already or the old one moved."""
+def _copy(item):
+    """The write giving one profile item the new name, conditioned on the old one; None when it has it."""
+    if NEW in item:
+        return None
     old = item.get(OLD)
-    values = {":value": old or {"BOOL": True}}
     condition = f"attribute_not_exists({NEW}) AND " + (f"{OLD} = :value" if old else f"attribute_not_exists({OLD})")
-    try:
-        ctx.client.update_item(TableName=ctx.profiles_table, Key={"pk": item["pk"]},
-                               UpdateExpression=f"SET {NEW} = :value",
-                               ConditionExpression=condition, ExpressionAttributeValues=values)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return {"UpdateExpression": f"SET {NEW} = :value", "ConditionExpression": condition,
+            "ExpressionAttributeValues": {":value": old or {"BOOL": True}}}
 
 
 def apply(ctx):
-    copied = sum(_copy(ctx, item) for item in list(ctx.scan(ctx.profiles_table, "USER#")) if NEW not in item)
+    copied = ctx.update_each(ctx.profiles_table, "USER#", _copy)
     if not copied:
         return "profiles already carry sourceConnected"
     return f"gave {copied} profile(s) sourceConnected"

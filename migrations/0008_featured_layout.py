@@ -11,8 +11,6 @@ owner's edit, changes nothing twice. It leaves `rev` alone: what a page shows st
 """
 import json
 
-from botocore.exceptions import ClientError
-
 FEATURED_MAX = 3
 
 
@@ -29,26 +27,19 @@ def featured_layout(raw):
     return {"hidden": hidden, "featured": [{"id": i, "note": ""} for i in picks], "pinned": picks}
 
 
-def _feature(ctx, item):
-    """Write one profile's featured layout; False when it has one already or the layout moved."""
+def _feature(item):
+    """The write of one profile's featured layout, conditioned on the layout read; None when it needs none."""
     raw = (item.get("layout") or {}).get("S")
     layout = featured_layout(raw) if raw else None
     if layout is None:
-        return False
-    try:
-        ctx.client.update_item(TableName=ctx.profiles_table, Key={"pk": item["pk"]},
-                               UpdateExpression="SET #layout = :new", ConditionExpression="#layout = :old",
-                               ExpressionAttributeNames={"#layout": "layout"},
-                               ExpressionAttributeValues={":new": {"S": json.dumps(layout)}, ":old": {"S": raw}})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+        return None
+    return {"UpdateExpression": "SET #layout = :new", "ConditionExpression": "#layout = :old",
+            "ExpressionAttributeNames": {"#layout": "layout"},
+            "ExpressionAttributeValues": {":new": {"S": json.dumps(layout)}, ":old": {"S": raw}}}
 
 
 def apply(ctx):
-    moved = sum(_feature(ctx, item) for item in list(ctx.scan(ctx.profiles_table, "USER#")))
+    moved = ctx.update_each(ctx.profiles_table, "USER#", _feature)
     if not moved:
         return "layouts already name their featured items"
     return f"gave {moved} layout(s) featured items"
