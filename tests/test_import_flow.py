@@ -262,15 +262,18 @@ def test_a_live_source_page_says_no_listening_date(app, owner):
 
 # -- the dashboard says plainly when the AI writer may read what an upload gives (issue 30, item 5) -
 
-@pytest.mark.parametrize("provider,sources,told", [
-    ("bedrock", frozenset({"spotify", "upload"}), True),
-    ("offline", frozenset({"spotify", "upload"}), False),
-    ("bedrock", frozenset({"spotify"}), False),
-    # The default: Spotify's data is kept from the model, so this Spotify page's dashboard names no model.
-    ("bedrock", frozenset({"listenbrainz", "upload"}), False),
+@pytest.mark.parametrize("provider,sources,told,named", [
+    ("bedrock", frozenset({"spotify", "upload"}), True, True),
+    ("offline", frozenset({"spotify", "upload"}), False, False),
+    ("bedrock", frozenset({"spotify"}), False, False),
+    # The default: Spotify's data is kept from the model, so this Spotify page's dashboard names no model,
+    # yet it says before the upload that a download's totals may reach one.
+    ("bedrock", frozenset({"listenbrainz", "upload"}), True, False),
 ])
-def test_the_upload_section_says_whether_the_ai_writer_may_use_the_data(app, owner, provider, sources, told):
+def test_the_upload_section_says_whether_the_ai_writer_may_use_the_data(app, owner, provider, sources, told, named):
     app.config.update(AI_PROVIDER=provider, AI_SOURCES=sources)
     dashboard = owner.get("/dashboard").get_data(as_text=True)
     assert ('id="upload-ai-note"' in dashboard) is told
-    assert ("written by an AI model (Amazon Bedrock)" in dashboard) is told
+    assert ("written by an AI model (Amazon Bedrock)" in dashboard) is named
+    if told and not named:
+        assert "Your Spotify data never reaches an AI model" in dashboard

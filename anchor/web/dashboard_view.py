@@ -107,14 +107,14 @@ def source_view(profile):
     config = current_app.config
     page_writer = copywriting.writer_for(profile)
     upload_writer = copywriting.writer_for_source("upload")      # an upload is the listener's own data
-    # The dashboard names the model only where the page's own source may reach it (next_writer_label),
-    # so the upload section's note about the model shows only there, and only if the upload may reach it too.
-    upload_ai = page_writer != "offline" and upload_writer != "offline"
+    # The dashboard names the model only where the page's own source may reach it (next_writer_label);
+    # elsewhere the upload note still says plainly that an upload's totals may reach a model, unnamed.
     return {
         "source_label": listening.label(shown), "source_login": SIGN_IN.get(shown, "auth.login"),
         "source_demo": listening.stand_in(shown),
         "ai_allowed": page_writer != "offline" or config["AI_PROVIDER"] == "offline",
-        "upload_ai_label": PROVIDER_LABELS[upload_writer] if upload_ai else None,
+        "upload_ai_label": None if upload_writer == "offline" else PROVIDER_LABELS[upload_writer],
+        "upload_ai_named": page_writer != "offline",
         "sources": [{"name": name, "label": listening.label(name), "shown": name == shown,
                      "user": listening.external_id(profile, name), "note": NOTES[name],
                      "linkable": name in SIGN_IN}
