@@ -27,4 +27,18 @@ class CeremonyModel(_ProfilesTable):
     expiresAt = NumberAttribute()              # epoch seconds (the table's TTL), checked on use too
 
 
-PASSKEY_MODELS = (PasskeysModel, CeremonyModel)
+class HeldUploadModel(_ProfilesTable):
+    """`HELD#<account>`: an upload read before the account claimed a handle, waiting for the claim."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    data = JSONAttribute(null=True)            # the normalised listening data; removed by the claim
+    summary = JSONAttribute(null=True)         # plays, dates, top artist: never the file itself
+    names = JSONAttribute(null=True)           # {"userName", "displayName"}: the prefill, nothing else
+    claimedBy = UnicodeAttribute(null=True)    # the handle whose claim took the data
+    rev = NumberAttribute(default=1)           # the claim takes exactly the upload it showed
+    expiresAt = NumberAttribute()              # epoch seconds (the table's TTL): an unclaimed upload goes
+
+
+PASSKEY_MODELS = (PasskeysModel, CeremonyModel, HeldUploadModel)
