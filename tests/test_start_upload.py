@@ -10,10 +10,13 @@ from anchor.models.passkeys import HeldUploadModel
 from anchor.profiles import held_uploads, service
 from devstack.spotify_export import write_export
 from tests.passkey_helpers import authenticator, register
+from tests.two_processes import two_processes  # noqa: F401  (fixture)
 from tests.web_helpers import claim, csrf_token, post
 
 HANDLE = re.compile(r'id="handle"[^>]*value="([^"]*)"', re.S)
 NAME = re.compile(r'id="claim-display-name"[^>]*value="([^"]*)"', re.S)
+TOKEN = re.compile(r'data-csrf="([^"]+)"')
+FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 # What Userdata.json and Identity.json hold beside the two names (devstack/spotify_export.py).
 PERSONAL = ["invented@example.invalid", "1990-04-01", "10115", "example.invalid/invented", "creationTime",
             "2016-02-11", "firstName", "neutral"]
@@ -81,7 +84,8 @@ def test_a_passkey_account_uploads_before_it_claims_and_the_claim_is_prefilled_f
     with app.app_context():
         profile = service.get("mia-k")
         held = HeldUploadModel.get(held_uploads.key(account), consistent_read=True)
-    assert profile.source == "upload" and profile.displayName == "Mia Kowalski" and profile.dataHash
+    assert profile.source == "upload" and profile.displayName == "Mia Kowalski"
+    assert profile.bio and profile.copyHash == profile.dataHash          # written as after any import
     assert profile.listening["ranges"]["all_time"]["artists"][0]["name"] == top
     assert profile.lastRefreshStatus == "imported" and "upload" in profile.links
     assert held.data is None and held.names is None and held.claimedBy == "mia-k"   # taken once
@@ -170,3 +174,34 @@ def test_an_htmx_upload_before_the_claim_answers_the_progress_fragment(app, star
     _wait(app)
     status = started.get("/dashboard/import-status", headers={"HX-Request": "true"})
     assert status.status_code == 200 and status.headers.get("HX-Refresh") == "true"
+
+
+def test_upload_in_one_process_progress_and_claim_in_another(app, two_processes, tmp_path):
+    processes = two_processes()
+    device = authenticator(app)
+    chooser = processes.a.get("/signin")
+    cookie, headers = chooser.cookies["session"], {"X-CSRFToken": TOKEN.search(chooser.text).group(1)}
+    begun = processes.a.post("/auth/passkey/register/begin", cookie, headers=headers)
+    cookie = begun.cookies.get("session") or cookie
+    made = processes.b.post("/auth/passkey/register/finish", cookie, json=device.create(begun.json()["options"]),
+                            headers=headers)
+    cookie = made.cookies.get("session") or cookie
+    dashboard = processes.a.get("/dashboard", cookie)
+    cookie, form = dashboard.cookies.get("session") or cookie, FORM_TOKEN.search(dashboard.text).group(1)
+    with open(_export(tmp_path, username="mia.k", display_name="Mia Kowalski"), "rb") as upload:
+        sent = processes.a.post("/dashboard/upload", cookie, data={"csrf_token": form},
+                                files={"file": ("my_spotify_data.zip", upload)})
+    assert sent.status_code == 303
+    deadline = time.monotonic() + 30
+    while processes.b.get("/dashboard/import-status", cookie).headers.get("HX-Refresh") != "true":
+        assert time.monotonic() < deadline, "process b never saw the import end"
+        time.sleep(0.2)
+    page = processes.b.get("/dashboard", cookie).text
+    assert HANDLE.search(page).group(1) == "mia-k" and NAME.search(page).group(1) == "Mia Kowalski"
+    claimed = processes.b.post("/dashboard/claim", cookie, data={"csrf_token": FORM_TOKEN.search(page).group(1),
+                                                                 "handle": "mia-k", "display_name": "Mia Kowalski"})
+    assert claimed.status_code == 303
+    assert "anchor.band/mia-k" in processes.a.get("/dashboard", cookie).text
+    with app.app_context():
+        profile = service.get("mia-k")
+    assert profile.source == "upload" and profile.bio and profile.copyHash == profile.dataHash
