@@ -13,6 +13,16 @@ class PasskeysModel(_ProfilesTable):
     credentials = JSONAttribute(default=list)  # `data`: the AttestedCredentialData, base64url
     noticeDismissed = BooleanAttribute(default=False)   # the one "add a second way in" notice
     rev = NumberAttribute(default=1)           # every write is conditioned on it
+    userHandle = UnicodeAttribute(null=True)   # a source account's: the user handle of all its passkeys
+
+
+class PasskeyUserModel(_ProfilesTable):
+    """`PASSKEYUSER#<user handle>`: the source account whose passkeys carry this user handle."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    accountId = UnicodeAttribute()
 
 
 class CeremonyModel(_ProfilesTable):
@@ -41,4 +51,4 @@ class HeldUploadModel(_ProfilesTable):
     expiresAt = NumberAttribute()              # epoch seconds (the table's TTL): an unclaimed upload goes
 
 
-PASSKEY_MODELS = (PasskeysModel, CeremonyModel, HeldUploadModel)
+PASSKEY_MODELS = (PasskeysModel, PasskeyUserModel, CeremonyModel, HeldUploadModel)
