@@ -205,3 +205,13 @@ def test_upload_in_one_process_progress_and_claim_in_another(app, two_processes,
     with app.app_context():
         profile = service.get("mia-k")
     assert profile.source == "upload" and profile.bio and profile.copyHash == profile.dataHash
+
+
+def test_a_refused_claim_over_htmx_keeps_the_handle_and_name_as_typed(app, started, tmp_path):
+    claim(app.test_client(), "tomas", handle="taken-one")
+    _upload(started, _export(tmp_path, username="mia.k", display_name="Mia Kowalski"))
+    _wait(app)
+    answer = post(started, "/dashboard/claim", {"handle": "taken-one", "display_name": "Mia K."}, htmx=True)
+    body = answer.get_data(as_text=True)
+    assert "is taken" in body
+    assert HANDLE.search(body).group(1) == "taken-one" and NAME.search(body).group(1) == "Mia K."

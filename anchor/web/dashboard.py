@@ -117,8 +117,10 @@ def claim():
         profile = first_fetch.claim_and_fetch(current_user.id, request.form.get("handle", ""),
                                               display_name=_claim_name())
     except HandleError as exc:
-        return after_post(TEMPLATE, BODY, lambda **kw: page_context(
-            **kw, typed_handle=request.form.get("handle", "")), error=exc.message)
+        typed = {"typed_handle": request.form.get("handle", "")}
+        if "display_name" in request.form:         # a passkey account's name, as typed
+            typed["claim_name"] = request.form["display_name"]
+        return after_post(TEMPLATE, BODY, lambda **kw: page_context(**kw, **typed), error=exc.message)
     current_user.handle = profile.handle
     name = listening.label(service.source_of(profile))
     if profile.lastRefreshStatus == "failed":
