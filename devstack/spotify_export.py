@@ -158,9 +158,11 @@ def _body(chunk) -> bytes:
 
 
 def write_export(path, *, kind: str = "extended", size_mb: float | None = None, plays: int | None = None,
-                 years: float = 2, seed: int = 0, as_zip: bool = True) -> Path:
+                 years: float = 2, seed: int = 0, as_zip: bool = True, username: str = "invented",
+                 display_name: str = "Invented Listener") -> Path:
     """Write an export to `path` and return it. Size by `size_mb` (uncompressed history, roughly)
-    or by `plays` (records, default 5000). `as_zip=False` writes one bare JSON history file."""
+    or by `plays` (records, default 5000). `as_zip=False` writes one bare JSON history file.
+    Account data carries the listener's `username` (Userdata.json) and `display_name` (Identity.json)."""
     if kind not in ("extended", "account"):
         raise ValueError("kind is 'extended' or 'account'")
     if plays is None:
@@ -192,10 +194,27 @@ def write_export(path, *, kind: str = "extended", size_mb: float | None = None, 
             podcast = [{"endTime": "2024-11-01 08:00", "podcastName": "Science Hour", "episodeName": "#12",
                         "msPlayed": 1_200_000}]
             zf.writestr(f"{ACCOUNT_DIR}/StreamingHistory_podcast_0.json", json.dumps(podcast))
-            zf.writestr(f"{ACCOUNT_DIR}/Userdata.json", json.dumps({"username": "invented", "country": "DE"}))
+            zf.writestr(f"{ACCOUNT_DIR}/Userdata.json", json.dumps(_userdata(username), ensure_ascii=False))
+            zf.writestr(f"{ACCOUNT_DIR}/Identity.json", json.dumps(_identity(display_name), ensure_ascii=False))
             zf.writestr(f"{ACCOUNT_DIR}/YourLibrary.json", json.dumps({"tracks": [], "albums": []}))
             zf.writestr(f"{ACCOUNT_DIR}/Read Me First.pdf", b"%PDF-1.4\n% invented\n")
     return path
+
+
+def _userdata(username: str) -> dict:
+    """Userdata.json as Spotify writes it: the user name beside personal data Anchor.band must not keep."""
+    return {"username": username, "email": "invented@example.invalid", "country": "DE",
+            "createdFromFacebook": False, "facebookUid": None, "birthdate": "1990-04-01", "gender": "neutral",
+            "postalCode": "10115", "mobileNumber": None, "mobileOperator": None, "mobileBrand": None,
+            "creationTime": "2016-02-11"}
+
+
+def _identity(display_name: str) -> dict:
+    """Identity.json as Spotify writes it: the display name, the real name and the profile pictures."""
+    first, _, last = display_name.partition(" ")
+    return {"displayName": display_name, "firstName": first, "lastName": last,
+            "imageUrl": "https://example.invalid/invented.jpg", "largeImageUrl": "https://example.invalid/invented-l.jpg",
+            "tasteMaker": False, "verified": False}
 
 
 def load_records(path) -> list[dict]:

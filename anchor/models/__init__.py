@@ -176,7 +176,7 @@ class ImportModel(_ProfilesTable):
         pass
 
     status = UnicodeAttribute()                # running | done | failed
-    handle = UnicodeAttribute()
+    handle = UnicodeAttribute(null=True)       # None: no page yet, the data is held for the claim
     startedAt = UTCDateTimeAttribute()
     heartbeatAt = UTCDateTimeAttribute(null=True)
     rowsRead = NumberAttribute(default=0)

@@ -13,6 +13,16 @@ class PasskeysModel(_ProfilesTable):
     credentials = JSONAttribute(default=list)  # `data`: the AttestedCredentialData, base64url
     noticeDismissed = BooleanAttribute(default=False)   # the one "add a second way in" notice
     rev = NumberAttribute(default=1)           # every write is conditioned on it
+    userHandle = UnicodeAttribute(null=True)   # a source account's: the user handle of all its passkeys
+
+
+class PasskeyUserModel(_ProfilesTable):
+    """`PASSKEYUSER#<user handle>`: the source account whose passkeys carry this user handle."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    accountId = UnicodeAttribute()
 
 
 class CeremonyModel(_ProfilesTable):
@@ -27,4 +37,18 @@ class CeremonyModel(_ProfilesTable):
     expiresAt = NumberAttribute()              # epoch seconds (the table's TTL), checked on use too
 
 
-PASSKEY_MODELS = (PasskeysModel, CeremonyModel)
+class HeldUploadModel(_ProfilesTable):
+    """`HELD#<account>`: an upload read before the account claimed a handle, waiting for the claim."""
+
+    class Meta(_ProfilesTable.Meta):
+        pass
+
+    data = JSONAttribute(null=True)            # the normalised listening data; removed by the claim
+    summary = JSONAttribute(null=True)         # plays, dates, top artist: never the file itself
+    names = JSONAttribute(null=True)           # {"userName", "displayName"}: the prefill, nothing else
+    claimedBy = UnicodeAttribute(null=True)    # the handle whose claim took the data
+    rev = NumberAttribute(default=1)           # the claim takes exactly the upload it showed
+    expiresAt = NumberAttribute()              # epoch seconds (the table's TTL): an unclaimed upload goes
+
+
+PASSKEY_MODELS = (PasskeysModel, PasskeyUserModel, CeremonyModel, HeldUploadModel)

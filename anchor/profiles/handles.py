@@ -48,7 +48,8 @@ def _reserved(handle):
 
 
 class HandleError(Exception):
-    """A handle could not be claimed; `code` is one of invalid, reserved, taken, has_handle."""
+    """A handle could not be claimed; `code` is one of invalid, reserved, taken, has_handle,
+    upload_changed."""
 
     def __init__(self, code, message):
         super().__init__(message)
@@ -85,10 +86,11 @@ def is_available(raw):
     return False, f"“{handle}” is taken."
 
 
-def suggest(account_id, display_name=None):
-    """A free handle made from the source's user name (else its display name), or None."""
+def suggest(account_id, display_name=None, user_name=None):
+    """A free handle made from the source's user name (else its display name), or None; a passkey
+    account's user name is the one its uploaded data gives, if any."""
     source, user = split_id(current_id(account_id))
-    names = [display_name] if source == PASSKEY_SOURCE else [user, display_name]
+    names = [user_name, display_name] if source == PASSKEY_SOURCE else [user, display_name]
     for name in names:
         candidate = re.sub(r"[^a-z0-9_-]+", "-", normalize(name)).strip("-_")[:30]
         if candidate and is_available(candidate)[0]:
@@ -109,8 +111,11 @@ def _stale_account_handle(account_id):
     return None if owns(profile, account_id) else handle
 
 
-def claim(account_id, raw_handle, display_name=None):
-    """Write the profile and the account item in one transaction; return the new profile."""
+def claim(account_id, raw_handle, display_name=None, data=None, also=None):
+    """Write the profile and the account item in one transaction; return the new profile.
+
+    `data`: fields the new profile starts with (an upload read before the claim); `also(handle)`:
+    one more (item, actions, condition) update in the same transaction (that upload's release)."""
     handle = check(raw_handle)
     account_id = current_id(account_id)
     source, user = split_id(account_id)
@@ -119,10 +124,10 @@ def claim(account_id, raw_handle, display_name=None):
         source, links = "upload", {}
     display_name = clean_name(display_name, NAME_MAX)
     moment = clock.now()
-    profile = ProfileModel(
-        profile_key(handle), handle=handle, ownerId=account_id, displayName=display_name or handle,
-        source=source, links=links, isPublic=False, autoRefreshEnabled=True,
-        **index.connected_fields(True), createdAt=moment, updatedAt=moment, version=1)
+    fields = dict(handle=handle, ownerId=account_id, displayName=display_name or handle, source=source,
+                  links=links, isPublic=False, autoRefreshEnabled=True, **index.connected_fields(True),
+                  createdAt=moment, updatedAt=moment, version=1)
+    profile = ProfileModel(profile_key(handle), **{**fields, **(data or {})})
     account = AccountModel(account_key(account_id), handle=handle,
                            spotifyDisplayName=display_name, createdAt=moment)
     connection = transaction_connection()
@@ -132,6 +137,9 @@ def claim(account_id, raw_handle, display_name=None):
             with TransactWrite(connection=connection) as tx:
                 tx.save(profile, condition=ProfileModel.pk.does_not_exist())
                 tx.save(account, condition=account_free)
+                if also is not None:
+                    item, actions, condition = also(handle)
+                    tx.update(item, actions=actions, condition=condition)
             return profile
         except TransactWriteError as exc:
             reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
@@ -143,6 +151,9 @@ def claim(account_id, raw_handle, display_name=None):
                 # account item is replaced, as long as it still names that old handle.
                 account_free = AccountModel.pk.does_not_exist() | (AccountModel.handle == stale)
                 continue
+            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                raise HandleError("upload_changed", "Your upload changed while you claimed; "
+                                                    "check your page's name and claim again.") from None
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise HandleError("taken", f"“{handle}” is taken. Please pick another handle.") from None
             if "TransactionConflict" not in reasons or attempt == 3:

@@ -23,8 +23,8 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
-from anchor.profiles import copywriting, index, listening, service, share_cards, writes
-from anchor.sources import upload
+from anchor.profiles import copywriting, held_uploads, index, listening, service, share_cards, writes
+from anchor.sources import upload, upload_names
 from anchor.text import clean_listening
 
 log = logging.getLogger("anchor.imports")
@@ -74,7 +74,8 @@ def _stale(item):
 
 
 def start(account_id, handle, stream, filename=""):
-    """Save the upload to a directory of its own and import it in a background thread."""
+    """Save the upload to a directory of its own and import it in a background thread; with no
+    `handle` (a passkey account before its claim) the data is held for the claim."""
     sweep_orphans()
     now = clock.now()
     item = ImportModel(key(account_id), status=RUNNING, handle=handle, startedAt=now, heartbeatAt=now,
@@ -196,30 +197,52 @@ def _import(item, path, own_file=False):
             os.utime(path.parent)            # still alive: no sweep takes this directory
     try:
         data = upload.import_export(path, progress=progress)
+        names = upload_names.names_of(path) if item.handle is None else None
     except upload.UploadRefused as exc:
         _finish(item, FAILED, f"{exc.message} Nothing was changed.")
         return
     finally:
         if own_file:
             _discard(path)
+    if item.handle is None:
+        _hold(item, data, names)
+        return
     profile = service.get(item.handle)
     if profile is None or profile.deletedAt is not None:
         _finish(item, FAILED, "Your profile was deleted while the file was read; nothing was stored.")
         return
     summary = data.pop("summary", {})
     data = clean_listening(data)
-    writes.write(profile, {"listening": data, "uploaded": data, "source": "upload", **index.connected_fields(True),
-                           **kept_edits(profile, data),
-                           "links": dict(profile.links or {}, upload=clock.iso(clock.now())),
-                           "lastRefreshAt": clock.now(), "lastRefreshStatus": "imported",
-                           "lastRefreshMessage": describe(summary), "failureCount": 0}, bump=True)
-    try:
-        copywriting.generate(service.get(item.handle))
-    except Exception:  # the data is in; the copy can be written from the dashboard
-        log_event(log, "copy after import crashed", level=logging.ERROR, exc_info=True, handle=item.handle)
-    share_cards.update_quietly(service.get(item.handle))     # off the request, like the copy
+    writes.write(profile, {**page_fields(profile.links, data, summary), **index.connected_fields(True),
+                           **kept_edits(profile, data)}, bump=True)
+    write_copy(item.handle)
     _finish(item, DONE, describe(summary), summary)
     log_event(log, "import done", handle=item.handle, plays=summary.get("plays"))
+
+
+def _hold(item, data, names):
+    """No page yet: keep the aggregates and the names for the claim (anchor/profiles/held_uploads)."""
+    summary = data.pop("summary", {})
+    held_uploads.hold(item.pk.removeprefix("IMPORT#"), clean_listening(data), summary, names)
+    _finish(item, DONE, describe(summary), summary)
+    log_event(log, "import held", plays=summary.get("plays"))
+
+
+def page_fields(links, data, summary):
+    """The profile fields an upload's data sets: the page shows it, with the import's message."""
+    return {"listening": data, "uploaded": data, "source": "upload",
+            "links": dict(links or {}, upload=clock.iso(clock.now())),
+            "lastRefreshAt": clock.now(), "lastRefreshStatus": "imported",
+            "lastRefreshMessage": describe(summary), "failureCount": 0}
+
+
+def write_copy(handle):
+    """The page's words and share card for its new data (after an import, or a claim taking one)."""
+    try:
+        copywriting.generate(service.get(handle))
+    except Exception:  # the data is in; the copy can be written from the dashboard
+        log_event(log, "copy after import crashed", level=logging.ERROR, exc_info=True, handle=handle)
+    share_cards.update_quietly(service.get(handle))
 
 
 def _ids(data):

@@ -2,7 +2,8 @@
 
 The relying party is this site: its id is ANCHOR_BASE_URL's host and only that URL's origin is
 accepted. Credentials are discoverable (resident key required), so signing in needs no user
-name: the authenticator returns the user handle, which names the account (`passkey:<handle>`).
+name: the authenticator returns the user handle, which names the account (`passkey:<handle>`),
+or, for a source account's passkeys, maps to it (anchor/profiles/passkey_users.py).
 An account's passkeys live in one item, written only on the revision it was read at.
 """
 import logging
@@ -19,7 +20,7 @@ from anchor import clock
 from anchor.logs import log_event
 from anchor.models import conditional
 from anchor.models.passkeys import PasskeysModel
-from anchor.profiles import ceremonies
+from anchor.profiles import ceremonies, passkey_users
 from anchor.profiles.ceremonies import CeremonyGone
 from anchor.rules import NAME_MAX
 from anchor.text import clean_name
@@ -28,6 +29,7 @@ log = logging.getLogger("anchor.passkeys")
 PREFIX = "passkey:"
 MAX_PASSKEYS = 10
 GONE = "This passkey request expired or was already used. Please start again."
+CHANGED = "Your passkeys changed meanwhile. Please try again."
 UNREADABLE = "Your browser's answer could not be checked, so nothing was saved. Please try again."
 
 
@@ -69,20 +71,22 @@ def _attested(record):
 
 def passkeys(account_id):
     """The account's passkeys: [{id, name, createdAt, lastUsedAt}], oldest first."""
-    item = _item(account_id) if is_passkey_account(account_id) else None
+    item = _item(account_id) if account_id else None
     return [{k: record.get(k) for k in ("id", "name", "createdAt", "lastUsedAt")}
             for record in (item.credentials if item else [])]
 
 
 def begin_registration(account_id=None):
     """Start registering a passkey for `account_id` (None: a new account): (ceremony id, options)."""
+    extra = {}
     if account_id is None:
         user_handle, kind = os.urandom(16), "create"
         account_id = PREFIX + websafe_encode(user_handle)
     elif is_passkey_account(account_id):
         user_handle, kind = websafe_decode(account_id[len(PREFIX):]), "add"
-    else:
-        raise PasskeyRefused("Passkeys can be added to accounts made with a passkey.")
+    else:                 # a source account: its passkeys share one user handle that maps back to it
+        extra["userHandle"] = passkey_users.handle_for(_item(account_id))
+        user_handle, kind = websafe_decode(extra["userHandle"]), "add"
     existing = _item(account_id) if kind == "add" else None
     if existing is not None and len(existing.credentials) >= MAX_PASSKEYS:
         raise PasskeyRefused(f"An account can have at most {MAX_PASSKEYS} passkeys. Remove one first.")
@@ -91,7 +95,7 @@ def begin_registration(account_id=None):
         user, credentials=[_attested(r) for r in (existing.credentials if existing else [])],
         resident_key_requirement=ResidentKeyRequirement.REQUIRED,
         user_verification=UserVerificationRequirement.PREFERRED)
-    return ceremonies.begin(kind, state, account_id), dict(options)
+    return ceremonies.begin(kind, {**dict(state), **extra}, account_id), dict(options)
 
 
 def finish_registration(ceremony_id, response, signed_in=None):
@@ -102,6 +106,7 @@ def finish_registration(ceremony_id, response, signed_in=None):
         raise PasskeyRefused(GONE, "gone") from None
     if kind == "add" and account_id != signed_in:
         raise PasskeyRefused("This passkey was begun for another account. Please start again.", "account")
+    handle = state.pop("userHandle", None)          # a source account's passkey
     try:
         auth_data = _server().register_complete(state, response)
     except Exception as exc:      # any fault in the client's bytes (CBOR, JSON, keys) is a refusal
@@ -116,7 +121,13 @@ def finish_registration(ceremony_id, response, signed_in=None):
         item = PasskeysModel(_key(account_id), credentials=[record])
         if not conditional(item.save, condition=PasskeysModel.pk.does_not_exist()):
             raise PasskeyRefused(GONE, "gone")
+    elif handle is not None and _item(account_id) is None:
+        if not passkey_users.create_first(_key(account_id), account_id, handle, {**record, "name": "Passkey 1"}):
+            raise PasskeyRefused(CHANGED, "conflict")
     else:
+        if handle is not None and _item(account_id).userHandle != handle:
+            raise PasskeyRefused(CHANGED, "conflict")       # another first passkey won meanwhile
+
         def add(credentials):
             if any(r["id"] == record["id"] for r in credentials):
                 raise PasskeyRefused("This passkey is already on your account.", "duplicate")
@@ -154,6 +165,14 @@ def finish_sign_in(ceremony_id, response):
         raise PasskeyRefused(UNREADABLE, "invalid")
     account_id = _account_of(response)
     item = _item(account_id)
+    if item is None:        # not a passkey account's: a source account's, if its user handle maps to one
+        handle = account_id[len(PREFIX):]
+        mapped = passkey_users.account_for(handle)
+        item = _item(mapped) if mapped is not None else None
+        if item is not None and item.userHandle == handle:
+            account_id = mapped
+        else:
+            item = None
     unknown = PasskeyRefused("This passkey is not registered here (it may have been removed). "
                              "Sign in another way.", "unknown")
     if item is None or response.get("rawId") not in {r["id"] for r in item.credentials}:
@@ -194,7 +213,7 @@ def _change(account_id, decide, attempts=4):
                                              PasskeysModel.rev.set(rev + 1)],
                        condition=PasskeysModel.rev == rev):
             return credentials
-    raise PasskeyRefused("Your passkeys changed meanwhile. Please try again.", "conflict")
+    raise PasskeyRefused(CHANGED, "conflict")
 
 
 def rename(account_id, credential_id, name):

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, get_flashed_messages, request, session
 from flask_login import current_user, login_required
 
 from anchor.pages.public_view import RANGE_PARAMS
-from anchor.profiles import copyjobs, editing, handles, imports, listening, service
+from anchor.profiles import copyjobs, editing, handles, held_uploads, imports, listening, service
 from anchor.profiles.accounts import owns
 from anchor.profiles.editing import EditRefused
 from anchor.profiles.handles import HandleError
@@ -61,8 +61,8 @@ def page_context(profile=None, message=None, error=None, place=None, **extra):
                "display_name": session.get("display_name"), "upload": imports.current(current_user.id),
                "upload_max_mb": imports.UPLOAD_LIMIT // (1024 * 1024),
                "gone_within": public_page.gone_within(), **extra}
-    if profile is None and "typed_handle" not in extra:
-        context["typed_handle"] = handles.suggest(current_user.id, session.get("display_name"))
+    if profile is None:
+        context.update(_before_claim(extra))
     if profile is not None:
         # The range the item lists show rides on the link (GET) or the item form (POST).
         context.update(dashboard_view(profile, pick_range(profile, request.values.get("range"))))
@@ -72,6 +72,26 @@ def page_context(profile=None, message=None, error=None, place=None, **extra):
         if extra.get("album_id"):
             context["album"] = next((a for a in context["albums"] if a["id"] == extra["album_id"]), None)
     return context
+
+
+def _before_claim(extra):
+    """The claim form's prefill: the source's names, or a passkey account's upload read before it."""
+    found = {}
+    if held_uploads.may_hold(current_user.id):
+        held = held_uploads.get(current_user.id)
+        found = {"start_upload": True, "held": held}
+        if held is not None:
+            found["typed_handle"], found["claim_name"] = held_uploads.prefill(current_user.id, held)
+    if "typed_handle" not in found:
+        found["typed_handle"] = handles.suggest(current_user.id, session.get("display_name"))
+    return {name: value for name, value in found.items() if name not in extra}
+
+
+def _claim_name():
+    """The display name the claim uses: a passkey account's own (typed on the form), else the source's."""
+    if held_uploads.may_hold(current_user.id) and "display_name" in request.form:
+        return request.form["display_name"]
+    return session.get("display_name")
 
 
 @bp.get("")
@@ -95,10 +115,12 @@ def claim():
         return after_post(TEMPLATE, BODY, page_context, error="You already have a handle.")
     try:
         profile = first_fetch.claim_and_fetch(current_user.id, request.form.get("handle", ""),
-                                              display_name=session.get("display_name"))
+                                              display_name=_claim_name())
     except HandleError as exc:
-        return after_post(TEMPLATE, BODY, lambda **kw: page_context(
-            **kw, typed_handle=request.form.get("handle", "")), error=exc.message)
+        typed = {"typed_handle": request.form.get("handle", "")}
+        if "display_name" in request.form:         # a passkey account's name, as typed
+            typed["claim_name"] = request.form["display_name"]
+        return after_post(TEMPLATE, BODY, lambda **kw: page_context(**kw, **typed), error=exc.message)
     current_user.handle = profile.handle
     name = listening.label(service.source_of(profile))
     if profile.lastRefreshStatus == "failed":

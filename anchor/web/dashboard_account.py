@@ -8,7 +8,7 @@ from flask import Response, abort, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from anchor.extensions import csrf
-from anchor.profiles import connection, imports, lifecycle, listening, service, sessions
+from anchor.profiles import connection, held_uploads, imports, lifecycle, listening, service, sessions
 from anchor.refresh import lock, manual, switch
 from anchor.rules import RESTORE_PERIOD
 from anchor.web import limits, public_page
@@ -47,6 +47,13 @@ def show_source():
                       error=None if result.ok else result.message, place="sources")
 
 
+def _upload_profile():
+    """The owner's page, or None for a passkey account with none yet: its upload waits for the claim."""
+    if held_uploads.may_hold(current_user.id) and owner_profile(required=False) is None:
+        return None
+    return owner_profile()
+
+
 @bp.post("/upload")
 @limits.guard("upload")
 @csrf.exempt
@@ -55,17 +62,17 @@ def upload_file():
     # The one route that takes large bodies: the limit is raised here, then CSRF is checked.
     request.max_content_length = imports.UPLOAD_LIMIT
     csrf.protect()
-    profile = owner_profile()
+    profile = _upload_profile()
     sent = request.files.get("file")
     error = None
-    warning = imports.replace_warning(profile)
+    warning = imports.replace_warning(profile) if profile is not None else None
     if sent is None or not sent.filename:
         error = "Choose the ZIP (or JSON file) Spotify sent you, then upload it."
     elif warning and request.form.get("replace_source") != "yes":
         error = f"{warning} Tick the box to confirm, then upload again."
     else:
         try:
-            imports.start(current_user.id, profile.handle, sent.stream, sent.filename)
+            imports.start(current_user.id, profile.handle if profile else None, sent.stream, sent.filename)
         except imports.ImportRefused as exc:
             error = str(exc)
     message = None if error else "Uploaded. Reading your streaming history…"
@@ -76,7 +83,7 @@ def upload_file():
 @bp.get("/import-status")
 def import_status():
     """Polled while an import runs; when it ends the page reloads to show the new data."""
-    profile = owner_profile()
+    profile = _upload_profile()
     response = render(TEMPLATE, ["import_status"], **page_context(profile))
     found = imports.current(current_user.id)
     if found is not None and found.status != imports.RUNNING:

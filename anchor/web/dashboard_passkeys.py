@@ -1,4 +1,4 @@
-"""The dashboard's passkeys: list, rename, remove (never the last way in), the recovery notice.
+"""The dashboard's passkeys (any account's): list, rename, remove (never the last way in), the recovery notice.
 
 They register on the one `dashboard` blueprint (anchor/web/dashboard.py), with its endpoint names.
 Adding a passkey is a ceremony in the browser (static/passkeys.js, anchor/web/signin.py).
@@ -15,17 +15,23 @@ PLACE = "passkeys"
 
 
 def _other_ways_in(account_id):
-    """True when a listening source is linked to the account's page (a way in besides passkeys)."""
+    """True when the account signs in without passkeys: a source account, or a passkey account
+    whose page has a listening source linked."""
+    if not passkeys.is_passkey_account(account_id):
+        return True
     profile = owned_profile(account_id)
     return bool(profile is not None and profile.deletedAt is None and profile.links)
 
 
 @bp.context_processor
 def _passkeys_context():
-    """The signed-in passkey account's passkeys and whether to show the recovery notice."""
-    if not current_user.is_authenticated or not passkeys.is_passkey_account(current_user.id):
+    """The signed-in account's passkeys (a source account may add some too) and, for a passkey
+    account, whether to show the recovery notice."""
+    if not current_user.is_authenticated:
         return {"passkey_account": False}
     account_id = current_user.id
+    if not passkeys.is_passkey_account(account_id):
+        return {"passkey_account": False, "passkey_list": passkeys.passkeys(account_id)}
     return {"passkey_account": True, "passkey_list": passkeys.passkeys(account_id),
             "passkey_notice": passkeys.needs_recovery_notice(account_id, _other_ways_in(account_id))}
 
