@@ -110,3 +110,17 @@ def test_a_source_account_passkey_registration_begun_in_one_process_is_finished_
     sign_out(client)
     assert sign_in(client, device).status_code == 200
     assert "anchor.band/nadia" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_deleting_the_page_sets_its_passkeys_to_expire_with_it_and_restoring_keeps_them(app, client):
+    claim(client, "nadia")
+    register(client, authenticator(app), path="/dashboard")
+    assert post(client, "/dashboard/delete", {"confirm_handle": "nadia"}).status_code == 303
+    item, mapping = _items(app)
+    with app.app_context():
+        from anchor.models import AccountModel
+        account = AccountModel.get("ACCOUNT#spotify:nadia", consistent_read=True)
+    assert account.expiresAt and item.expiresAt == account.expiresAt == mapping.expiresAt
+    assert post(client, "/dashboard/restore").status_code == 303
+    item, mapping = _items(app)
+    assert item.expiresAt is None and mapping.expiresAt is None

@@ -14,6 +14,7 @@ class PasskeysModel(_ProfilesTable):
     noticeDismissed = BooleanAttribute(default=False)   # the one "add a second way in" notice
     rev = NumberAttribute(default=1)           # every write is conditioned on it
     userHandle = UnicodeAttribute(null=True)   # a source account's: the user handle of all its passkeys
+    expiresAt = NumberAttribute(null=True)     # the table's TTL: set while the account's page is deleted
 
 
 class PasskeyUserModel(_ProfilesTable):
@@ -23,6 +24,7 @@ class PasskeyUserModel(_ProfilesTable):
         pass
 
     accountId = UnicodeAttribute()
+    expiresAt = NumberAttribute(null=True)     # the table's TTL: goes with the account's passkeys
 
 
 class CeremonyModel(_ProfilesTable):

@@ -1,7 +1,7 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
 from anchor.models import AccountModel, ProfileModel, conditional
-from anchor.profiles import index, listening, photos, service, share_cards, tokens, writes
+from anchor.profiles import index, listening, passkeys, photos, service, share_cards, tokens, writes
 from anchor.profiles.accounts import account_item, split_id
 from anchor.rules import RESTORE_PERIOD
 
@@ -50,14 +50,16 @@ def _expire_accounts(profile, expires):
     """Set (epoch seconds) or clear the TTL of every account item that names the profile.
 
     DynamoDB deletes an item some time after its `expiresAt` (the table's one TTL attribute):
-    the profile and its account items go together, so the handle is freed without a Scan.
+    the profile, its account items and their passkeys go together, so the handle is freed without a Scan.
     """
     for source in linked_sources(profile):
-        item = account_item(listening.account_id(profile, source))
+        account_id = listening.account_id(profile, source)
+        item = account_item(account_id)
         if item is None or item.handle != profile.handle:
             continue
         action = AccountModel.expiresAt.set(expires) if expires else AccountModel.expiresAt.remove()
         conditional(item.update, actions=[action], condition=AccountModel.handle == profile.handle)
+        passkeys.expire_with_page(account_id, expires)
 
 
 def linked_sources(profile):

@@ -19,7 +19,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import conditional
-from anchor.models.passkeys import PasskeysModel
+from anchor.models.passkeys import PasskeysModel, PasskeyUserModel
 from anchor.profiles import ceremonies, passkey_users
 from anchor.profiles.ceremonies import CeremonyGone
 from anchor.rules import NAME_MAX
@@ -254,3 +254,17 @@ def dismiss_recovery_notice(account_id):
     item = _item(account_id)
     if item is not None:
         item.update(actions=[PasskeysModel.noticeDismissed.set(True)])
+
+
+def expire_with_page(account_id, expires):
+    """Set (epoch seconds) or clear the TTL of the account's passkeys and their user handle's
+    mapping, so a deleted page's ways in go with it and a restore keeps them; absent items stay absent."""
+    try:
+        item = PasskeysModel.get(_key(account_id), consistent_read=True)
+    except PasskeysModel.DoesNotExist:
+        return
+    for model, pk in ((PasskeysModel, item.pk), (PasskeyUserModel, item.userHandle and passkey_users.key(item.userHandle))):
+        if pk:
+            action = model.expiresAt.set(expires) if expires else model.expiresAt.remove()
+            conditional(model(pk).update, actions=[action], condition=model.pk.exists())
+
