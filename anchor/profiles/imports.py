@@ -23,7 +23,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
-from anchor.profiles import copywriting, index, listening, service, share_cards, writes
+from anchor.profiles import copywriting, index, listening, service, share_cards, writes, years
 from anchor.sources import upload
 from anchor.text import clean_listening
 
@@ -207,8 +207,10 @@ def _import(item, path, own_file=False):
         _finish(item, FAILED, "Your profile was deleted while the file was read; nothing was stored.")
         return
     summary = data.pop("summary", {})
+    # The years go to items of their own, not the profile item every write reads (profiles/years.py).
+    per_year = years.store(profile, data.pop("years", None), data.pop("timezone", None))
     data = clean_listening(data)
-    writes.write(profile, {"listening": data, "uploaded": data, "source": "upload", **index.connected_fields(True),
+    writes.write(profile, {**per_year, "listening": data, "uploaded": data, "source": "upload", **index.connected_fields(True),
                            **kept_edits(profile, data),
                            "links": dict(profile.links or {}, upload=clock.iso(clock.now())),
                            "lastRefreshAt": clock.now(), "lastRefreshStatus": "imported",
