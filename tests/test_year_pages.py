@@ -239,3 +239,39 @@ def test_charts_draw_zero_bars_for_silent_months_and_read_broken_numbers_as_zero
     clock = charts.clock_chart([[0] * 23 + [4]] + [[1] * 24] * 6)
     assert clock["busiest"] == "Mondays around 23:00" and clock["total"] == 4 + 6 * 24
     assert {cell["level"] for cell in clock["cells"]} == {0, 1, 4}
+
+
+def test_purge_deletes_the_years_and_their_pages_with_the_profile(refresh_app, spotify_sandbox):
+    from datetime import timedelta
+
+    from anchor import clock
+    from anchor.profiles import lifecycle
+    from anchor.refresh.purge import purge
+    from tests.refresh_fixtures import T0, connect
+    clock.freeze(T0 - timedelta(days=31))
+    profile = connect(spotify_sandbox, "nadia", "nadia")
+    writes.write(profile, years.store(profile, make_years(seed=13, years=(2019, 2020)), BERLIN), bump=True)
+    profile = service.get("nadia")
+    writes.write(profile, years.store(profile, make_years(seed=14, years=(2020,)), BERLIN), bump=True)
+    assert PageModel.get(year_page_key("nadia", "2020")).isPublic
+    lifecycle.soft_delete(service.get("nadia"), "nadia")
+    assert not PageModel.get(year_page_key("nadia", "2020")).isPublic     # taken down with the page
+    clock.freeze(T0)
+    assert purge() == 1
+    for key in (year_key("nadia", "2019"), year_key("nadia", "2020"), year_page_key("nadia", "2019"),
+                year_page_key("nadia", "2020")):
+        with pytest.raises(PageModel.DoesNotExist if key.startswith("PAGE") else YearModel.DoesNotExist):
+            (PageModel if key.startswith("PAGE") else YearModel).get(key, consistent_read=True)
+
+
+def test_a_new_render_version_is_written_back_by_the_first_view_over_the_page_it_read(app, owner, monkeypatch):
+    give_years(app, "nadia", make_years(seed=15))
+    before = PageModel.get(year_page_key("nadia", "2020"))
+    monkeypatch.setenv("ANCHOR_RELEASE", "a-later-release")
+    render.forget_versions()
+    answer = app.test_client().get("/nadia/2020")
+    assert answer.status_code == 200
+    after = PageModel.get(year_page_key("nadia", "2020"), consistent_read=True)
+    assert after.pageRender != before.pageRender and after.isPublic
+    with app.app_context():
+        assert render.is_current(after)
