@@ -275,3 +275,18 @@ def test_a_new_render_version_is_written_back_by_the_first_view_over_the_page_it
     assert after.pageRender != before.pageRender and after.isPublic
     with app.app_context():
         assert render.is_current(after)
+
+
+def test_only_a_change_a_year_page_shows_renders_the_years_again(app, owner, monkeypatch):
+    from anchor.pages import years as year_pages
+    give_years(app, "nadia", make_years(seed=16))
+    reads = []
+    original = year_pages.read_year
+    monkeypatch.setattr(year_pages, "read_year", lambda handle, year: reads.append(year) or original(handle, year))
+    with app.app_context():
+        writes.write(service.get("nadia"), {"bio": "A bio the year pages do not show."})
+        assert reads == []
+        writes.write(service.get("nadia"), {"displayName": "Nadia <Years>"})
+    assert sorted(reads) == ["2019", "2020", "2021"]
+    html = gzip.decompress(PageModel.get(year_page_key("nadia", "2019"), consistent_read=True).pageGz).decode()
+    assert "Nadia &lt;Years&gt;&#39;s 2019 in music" in html or "Nadia &lt;Years&gt;" in html

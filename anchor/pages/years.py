@@ -18,8 +18,7 @@ from anchor.pages.year_view import prefs, stored_pages, visible_years, zone_text
 from anchor.profiles import service
 
 # What a year page shows besides its year's item: a change to any of these renders the years again.
-YEAR_PAGE_INPUTS = frozenset({"displayName", "photo", "isPublic", "deletedAt", "years", "layout",
-                              "shareImages", "dataHash"})
+YEAR_PAGE_INPUTS = frozenset({"displayName", "isPublic", "deletedAt", "years", "layout", "shareImages"})
 SHOWN_ARTISTS, SHOWN_ALBUMS = 10, 9      # a phone's page stays under 2,600 px
 
 
@@ -43,7 +42,8 @@ def year_context(profile, year, data):
             "description": f"{name}'s {year} in music: {minutes:,} minutes{top}.",
             "home": absolute_url("public.profile", handle=profile.handle),
             "og_image": share_images.stored_urls(profile).get("card")
-            or absolute_url("public.share_image", handle=profile.handle, v=public_view.card_version(profile))}
+            # Unversioned (it redirects to the current card): a year page need not change with the bio.
+            or absolute_url("public.share_image", handle=profile.handle)}
 
 
 def render_year_page(profile, year, data):
