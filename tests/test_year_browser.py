@@ -50,6 +50,7 @@ def test_a_year_page_on_a_phone(live_server, new_context, axe_script):
     for scheme in ("light", "dark"):
         phone.emulate_media(color_scheme=scheme)
         height = phone.evaluate("document.documentElement.scrollHeight")
+        print(f"year page at 390 px ({scheme}): {height} px")
         assert height <= PAGE_BUDGET, f"the year page is {height} px high at 390 px ({scheme})"
     assert errors == []
     audit = _covers(new_context(viewport=PHONE, bypass_csp=True).new_page())
