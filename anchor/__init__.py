@@ -47,6 +47,7 @@ def create_app(config=None):
     from anchor.web import dashboard_music  # noqa: F401  (its views register on dashboard.bp)
     from anchor.web import dashboard_share  # noqa: F401  (its views register on dashboard.bp)
     from anchor.web import dashboard_passkeys  # noqa: F401  (its views register on dashboard.bp)
+    from anchor.web import dashboard_years  # noqa: F401  (its views register on dashboard.bp)
     from anchor.web import signin
     # `/static//x` must not be answered with a redirect to whatever Host the client sent.
     app.url_map.merge_slashes = False

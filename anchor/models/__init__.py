@@ -89,6 +89,7 @@ class ProfileModel(_ProfilesTable):
     rev = NumberAttribute(null=True)           # every write; writes are conditioned on it
     pageEtag = UnicodeAttribute(null=True)     # the page its PAGE# item holds (models/pages.py)
     pageRender = UnicodeAttribute(null=True)   # render version: templates, static files, release, base URL
+    years = JSONAttribute(null=True)           # an upload's years: summary, owner's choices, pages (pages/year_view.py)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     expiresAt = NumberAttribute(null=True)     # epoch seconds (the table's TTL): set while deleted

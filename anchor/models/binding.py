@@ -5,6 +5,7 @@ from anchor.models import (ALL_MODELS, PROFILES_TABLE, TOKENS_TABLE, ProfileMode
                            _ProfilesTable)
 from anchor.models.pages import PageModel
 from anchor.models.passkeys import PASSKEY_MODELS
+from anchor.models.years import YearModel
 
 # Bounded time per call, so a hung DynamoDB fails requests fast instead of holding every thread
 # (PynamoDB's defaults: connect 15 s, read 30 s, 3 retries). Two attempts in all.
@@ -28,7 +29,7 @@ def transaction_connection():
 
 def bind(prefix, host, region, timeouts=None):
     """Point every model at the prefixed tables on one endpoint (None = AWS itself)."""
-    for model in (_ProfilesTable, PageModel) + ALL_MODELS + PASSKEY_MODELS:
+    for model in (_ProfilesTable, PageModel, YearModel) + ALL_MODELS + PASSKEY_MODELS:
         base = PROFILES_TABLE if model is not TokenModel else TOKENS_TABLE
         model.Meta.table_name = f"{prefix}{base}"
         model.Meta.host = host

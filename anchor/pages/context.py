@@ -1,7 +1,7 @@
 """What the public template is given, built from the one profile item, and the visitor's page."""
 from flask import current_app, render_template, url_for
 
-from anchor.pages import identity, public_view, share_images
+from anchor.pages import identity, public_view, share_images, year_view
 from anchor.profiles import listening, service
 from anchor.sources.base import RANGE_LABELS
 
@@ -41,7 +41,7 @@ def public_context(profile, preview=False, range_name=None, owner=False):
         "source_link": public_view.source_link(profile, source),
         "ranges": public_view.range_links(profile, range_name),
         "range_label": RANGE_LABELS.get(range_name, range_name),
-        "changes": changes,
+        "changes": changes, "years": year_view.timeline(profile) if range_name == default_range else [],
         "owner_links": profile.ownerLinks or [],
         "writers": public_view.writers(profile), "owner": owner and not preview,
     }

@@ -6,6 +6,8 @@ the aggregates in `HELD#<account>` instead. The claim writes the profile with th
 account item and the held item's release in one transaction, so a page is never half made and an
 upload is taken by one claim only. An upload nobody claims expires (the table's TTL).
 """
+import gzip
+import json
 from datetime import timedelta
 
 from anchor import clock
@@ -26,10 +28,12 @@ def may_hold(account_id):
     return split_id(account_id)[0] == handles.PASSKEY_SOURCE
 
 
-def hold(account_id, data, summary, names):
-    """Keep an import's aggregates and the listener's names for the account's claim."""
+def hold(account_id, data, summary, names, years=None):
+    """Keep an import's aggregates, its years and the listener's names for the account's claim.
+    The years (up to ~40 KB a year in JSON) are kept gzipped so a long history fits one item."""
     previous = get(account_id)
-    HeldUploadModel(key(account_id), data=data, summary=summary, names=names or {},
+    packed = gzip.compress(json.dumps(years, separators=(",", ":")).encode()) if years else None
+    HeldUploadModel(key(account_id), data=data, summary=summary, names=names or {}, years=packed,
                     rev=(previous.rev + 1) if previous is not None else 1,
                     expiresAt=int((clock.now() + HELD_FOR).timestamp())).save()
 
@@ -45,6 +49,11 @@ def get(account_id):
     return item
 
 
+def years_of(held):
+    """The held upload's {"years", "timezone"} (empty when it had none)."""
+    return json.loads(gzip.decompress(held.years)) if held is not None and held.years else {}
+
+
 def prefill(account_id, held):
     """(handle suggestion, display name) from the upload's names; a taken or invalid handle gives None."""
     names = (held.names or {}) if held is not None else {}
@@ -54,7 +63,7 @@ def prefill(account_id, held):
 
 def taken_by(held, handle):
     """(item, actions, condition) for the claim's transaction: the data leaves the held item, once."""
-    actions = [HeldUploadModel.data.remove(), HeldUploadModel.names.remove(),
+    actions = [HeldUploadModel.data.remove(), HeldUploadModel.names.remove(), HeldUploadModel.years.remove(),
                HeldUploadModel.claimedBy.set(handle)]
     condition = HeldUploadModel.data.exists() & (HeldUploadModel.rev == held.rev)
     return HeldUploadModel(held.pk), actions, condition

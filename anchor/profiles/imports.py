@@ -23,7 +23,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
-from anchor.profiles import copywriting, held_uploads, index, listening, service, share_cards, writes
+from anchor.profiles import copywriting, held_uploads, index, listening, service, share_cards, writes, years
 from anchor.sources import upload, upload_names
 from anchor.text import clean_listening
 
@@ -212,8 +212,10 @@ def _import(item, path, own_file=False):
         _finish(item, FAILED, "Your profile was deleted while the file was read; nothing was stored.")
         return
     summary = data.pop("summary", {})
+    # The years go to items of their own, not the profile item every write reads (profiles/years.py).
+    per_year = years.store(profile, data.pop("years", None), data.pop("timezone", None))
     data = clean_listening(data)
-    writes.write(profile, {**page_fields(profile.links, data, summary), **index.connected_fields(True),
+    writes.write(profile, {**per_year, **page_fields(profile.links, data, summary), **index.connected_fields(True),
                            **kept_edits(profile, data)}, bump=True)
     write_copy(item.handle)
     _finish(item, DONE, describe(summary), summary)
@@ -223,7 +225,8 @@ def _import(item, path, own_file=False):
 def _hold(item, data, names):
     """No page yet: keep the aggregates and the names for the claim (anchor/profiles/held_uploads)."""
     summary = data.pop("summary", {})
-    held_uploads.hold(item.pk.removeprefix("IMPORT#"), clean_listening(data), summary, names)
+    kept = {name: data.pop(name) for name in ("years", "timezone") if data.get(name)}
+    held_uploads.hold(item.pk.removeprefix("IMPORT#"), clean_listening(data), summary, names, kept)
     _finish(item, DONE, describe(summary), summary)
     log_event(log, "import held", plays=summary.get("plays"))
 

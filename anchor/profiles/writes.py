@@ -18,7 +18,7 @@ from anchor import cdn, clock
 from anchor.models import ProfileModel, conditional
 from anchor.models.binding import transaction_connection
 from anchor.models.pages import page_item
-from anchor.pages import render
+from anchor.pages import render, years
 from anchor.profiles import changelog, index, pagecopy, service
 from anchor.profiles.service import ProfileGone, StaleEdit
 
@@ -44,13 +44,13 @@ def update(profile, decide, *, bump=False, expect_version=None, allow_deleted=Fa
         changes = decide(profile) if callable(decide) else dict(decide)
         if changes is None:
             return None
-        actions, page, written = _actions(profile, changes, bump)
-        if page is None:
+        actions, page, written, year_items = _actions(profile, changes, bump)
+        if page is None and not year_items:
             if conditional(profile.update, actions=actions, condition=_read_revision(profile)):
                 return profile
-        elif _transact(profile, actions, _read_revision(profile), page):
-            if profile.pageEtag is not None:      # a page visitors saw changed: the CDN forgets it
-                cdn.queue(profile.handle, render.page_paths(profile.handle))
+        elif _transact(profile, actions, _read_revision(profile), page, year_items):
+            if profile.pageEtag is not None or years.year_paths(profile):   # pages visitors saw changed: the CDN forgets them
+                cdn.queue(profile.handle, render.page_paths(profile.handle) + years.year_paths(profile))
             _apply_locally(profile, written, bump)
             return profile
         try:
@@ -66,13 +66,17 @@ def write(profile, changes, *, bump=False, expect_version=None, allow_deleted=Fa
                   allow_deleted=allow_deleted)
 
 
-def _transact(profile, actions, condition, page):
-    """The profile's UpdateItem and the put of its visitor's item as one transaction; False when
-    the profile's condition failed or another transaction held the item (decide again)."""
+def _transact(profile, actions, condition, page, year_items=()):
+    """The profile's UpdateItem and the puts of its visitor's items (the page's, the year pages')
+    as one transaction; False when the profile's condition failed or another transaction held an
+    item (decide again)."""
     try:
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.update(profile, actions=actions, condition=condition)
-            tx.save(page_item(profile, page.body, page.etag, page.version))
+            if page is not None:
+                tx.save(page_item(profile, page.body, page.etag, page.version))
+            for item in year_items:
+                tx.save(item)
     except TransactWriteError as exc:
         reasons = {getattr(reason, "code", None) for reason in exc.cancellation_reasons or [] if reason}
         if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
@@ -135,7 +139,8 @@ def page_copy_of(profile, changes=None):
 
 def _actions(profile, changes, bump):
     """UpdateItem actions for `changes` plus every field derived from the resulting state, the
-    visitor's item to write with them (None: its bytes stay) and the fields written."""
+    visitor's item to write with them (None: its bytes stay), the fields written and the year
+    pages' visitor's items to put with them."""
     state = {name: getattr(profile, name) for name in index.INDEX_INPUTS + ("layout",)}
     state["listening"] = service.listening(profile)
     state.update({k: v for k, v in changes.items() if k in state})
@@ -155,6 +160,9 @@ def _actions(profile, changes, bump):
     page = render.page_changes(profile, changes)     # render on write
     if page is not None:
         changes.update(page.profile_changes())
+    year_items, years_after = years.year_page_writes(profile, changes)
+    if year_items:
+        changes["years"] = years_after
     actions = [getattr(ProfileModel, name).remove() if value is None
                else getattr(ProfileModel, name).set(value) for name, value in changes.items()]
     actions.append(ProfileModel.rev.add(1))
@@ -162,4 +170,4 @@ def _actions(profile, changes, bump):
         actions.append(ProfileModel.version.add(1))
     if page is not None:
         actions.append(LEGACY_PAGE.remove())
-    return actions, page, changes
+    return actions, page, changes, year_items

@@ -1,5 +1,5 @@
 """A new page: claim the handle, then fetch once through the refresh path (or take the held upload)."""
-from anchor.profiles import handles, held_uploads, imports, listening, service, writes
+from anchor.profiles import handles, held_uploads, imports, listening, service, writes, years
 from anchor.refresh import engine
 
 
@@ -21,7 +21,10 @@ def _claim_with_upload(account_id, raw_handle, display_name, held):
     profile = handles.claim(account_id, raw_handle, display_name=display_name, data=fields,
                             also=lambda handle: held_uploads.taken_by(held, handle))
     # The data is in with the claim; the one write path now adds what derives from it (hashes,
-    # index keys, the page's copy), as after any import.
-    writes.write(service.get(profile.handle), fields)
+    # index keys, the page's copy, the years' items and pages), as after any import.
+    profile = service.get(profile.handle)
+    kept = held_uploads.years_of(held)
+    per_year = years.store(profile, kept.get("years"), kept.get("timezone")) if kept else {}
+    writes.write(profile, {**fields, **per_year})
     imports.write_copy(profile.handle)
     return service.get(profile.handle)

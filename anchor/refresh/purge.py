@@ -15,7 +15,8 @@ from anchor.logs import log_event
 from anchor.models import AccountModel, ProfileModel, TokenModel
 from anchor.models.binding import transaction_connection
 from anchor.models.pages import PageModel, page_key
-from anchor.profiles import lifecycle, listening, tokens
+from anchor.models.years import YearModel, year_key, year_page_key
+from anchor.profiles import lifecycle, listening, tokens, years
 from anchor.profiles.accounts import account_item, owned_handle
 from anchor.rules import RESTORE_PERIOD
 
@@ -61,6 +62,9 @@ def _purge_one(profile, cutoff):
             # Restored meanwhile (deletedAt removed): the condition fails and nothing is deleted.
             tx.delete(profile, condition=ProfileModel.deletedAt < cutoff)
             tx.delete(PageModel(page_key(profile.handle)))      # its visitor's item, already empty
+            for year in years.purge_keys(profile):               # its years and their pages
+                tx.delete(YearModel(year_key(profile.handle, year)))
+                tx.delete(PageModel(year_page_key(profile.handle, year)))
             for item in owned:
                 tx.delete(item, condition=AccountModel.handle == profile.handle)
     except TransactWriteError:

@@ -1,7 +1,7 @@
 """The Atom feed of a public page: one entry per stored refresh that changed something."""
 from datetime import datetime
 
-from anchor.pages import public_view
+from anchor.pages import public_view, year_view
 from anchor.pages.context import absolute_url
 from anchor.profiles import changelog, service
 
@@ -37,7 +37,24 @@ def atom(profile):
         item.updated(moment)
         item.published(moment)
         item.content(text, type="text")
+    for line in reversed(year_view.timeline(profile)):      # newest year first in the feed
+        _year_entry(feed.add_entry(), profile, name, line)
     return feed.atom_str(pretty=False)
+
+
+def _year_entry(item, profile, name, line):
+    """One entry per visible year page, dated by the year's last play (stable across imports)."""
+    year = line["year"]
+    last = ((profile.years or {}).get("list") or {}).get(year, {}).get("last") or f"{year}-12-31"
+    moment = _when(f"{last}T00:00:00Z") if len(last) == 10 else profile.updatedAt
+    href = absolute_url("public.year", handle=profile.handle, year=year)
+    item.id(href)
+    item.title(f"{name}'s {year} in music")
+    item.link(href=href, rel="alternate", type="text/html")
+    item.updated(moment)
+    item.published(moment)
+    top = f" Top artist: {line['top']}." if line["top"] else ""
+    item.content(f"{line['minutes']:,} minutes of music in {year}.{top}", type="text")
 
 
 def _text(entry, hidden):

@@ -5,7 +5,8 @@ from anchor.models import bulkhead
 from anchor.pages import public_view
 from anchor.profiles import service
 from anchor.profiles.handles import HANDLE_RE
-from anchor.web import feeds, public_page, share_card, sharing, svg_card
+from anchor.profiles.years import YEAR_RE
+from anchor.web import feeds, public_page, share_card, sharing, svg_card, year_page
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_global(sharing.share_view, "share_view")
@@ -55,6 +56,17 @@ def profile(handle):
     except public_view.UnknownRange:
         abort(404)
     return public_page.render_public(found, range_name=range_name)
+
+
+@bp.get("/<handle>/<year>")
+def year(handle, year):
+    """A year page: the stored bytes of its visitor's item (one GetItem). Same 404 for every miss."""
+    if not HANDLE_RE.fullmatch(handle) or not YEAR_RE.fullmatch(year):
+        abort(404)
+    answer = year_page.serve_year(handle, year)
+    if answer is None:
+        abort(404)
+    return answer
 
 
 @bp.get("/<handle>/feed.xml")

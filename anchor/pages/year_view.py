@@ -1,0 +1,57 @@
+"""The profile's `years` attribute read for pages: which years a visitor sees, and the timeline.
+
+`years` holds, for an upload with a history of several years (profiles/years.py writes it):
+  zone, from   the clock the times are on, and whether the file said so ("country") or not ("none")
+  list         {yyyy: {plays, minutes, days, first, last, top: [{id, name}] × 3}} (the year's own
+               50 artists and albums live in `YEAR#<handle>#<yyyy>`, models/years.py)
+  gone         years an older upload held, emptied, kept so `flask purge` finds their items
+  prefs        the owner's choices: {"hidden": [yyyy], "clock": bool} (the clock is off by default)
+  pages        the year pages stored: {"render": version, "etags": {yyyy: etag}}
+"""
+from flask import url_for
+
+from anchor.profiles import service
+
+
+def prefs(profile):
+    """The owner's year choices with defaults: nothing hidden, the listening clock off."""
+    stored = (profile.years or {}).get("prefs") or {}
+    return {"hidden": [str(y) for y in stored.get("hidden") or []], "clock": stored.get("clock") is True}
+
+
+def stored_pages(profile):
+    """The year pages stored for the profile: {"render": version, "etags": {yyyy: etag}}."""
+    return (profile.years or {}).get("pages") or {}
+
+
+def all_years(profile):
+    """Every year the profile's upload holds, newest first, with its summary."""
+    listed = (profile.years or {}).get("list") or {}
+    return [dict(listed[year], year=year) for year in sorted(listed, reverse=True)]
+
+
+def visible_years(profile):
+    """The years a visitor may see: the page is public and the owner did not hide them."""
+    if not profile.isPublic or profile.deletedAt is not None:
+        return []
+    hidden = set(prefs(profile)["hidden"])
+    return [entry for entry in all_years(profile) if entry["year"] not in hidden]
+
+
+def timeline(profile):
+    """The main page's timeline: one line per visible year, newest first, with its top artist."""
+    hidden = set(service.layout(profile)["hidden"])
+    lines = []
+    for entry in visible_years(profile):
+        top = next((a["name"] for a in entry.get("top") or [] if a.get("id") not in hidden), None)
+        lines.append({"year": entry["year"], "top": top, "minutes": entry.get("minutes") or 0,
+                      "href": url_for("public.year", handle=profile.handle, year=entry["year"])})
+    return lines
+
+
+def zone_text(profile):
+    """How the page says which clock its times are on."""
+    zone = (profile.years or {}).get("zone") or "UTC"
+    if (profile.years or {}).get("from") == "country":
+        return f"Times in {zone} (from the country in the file)."
+    return f"Times in {zone}: the file does not say where you listened."

@@ -1,0 +1,71 @@
+"""An upload's years: their aggregates stored beside the profile, and the owner's year choices.
+
+Each year's aggregates go to an item of their own (`YEAR#<handle>#<yyyy>`, models/years.py),
+never to the profile item that every write reads; the profile keeps a short summary per year
+(`years`: totals and the top three artists, what the timeline and the feed need). A newer
+upload replaces them: its years are put, and a year the new file no longer holds is emptied
+(a put, so the web role needs no DeleteItem); `flask purge` deletes them with the profile.
+"""
+import re
+
+from anchor.models.years import YearModel, year_key
+from anchor.profiles import writes
+
+YEAR_RE = re.compile(r"[0-9]{4}")
+TOP_KEPT = 3          # the timeline shows the first of these the owner has not hidden
+
+
+class YearsRefused(Exception):
+    """The owner's year choice names no year of the page (message shown as is)."""
+
+
+def _summary(data):
+    return {"plays": int(data.get("plays") or 0), "minutes": int(data.get("minutes") or 0),
+            "days": int(data.get("days") or 0), "first": data.get("first"), "last": data.get("last"),
+            "top": [{"id": a.get("id"), "name": a.get("name")} for a in (data.get("artists") or [])[:TOP_KEPT]]}
+
+
+def _kept(years):
+    """The import's years that can have a page: four-digit years with data."""
+    return {str(y): data for y, data in (years or {}).items() if YEAR_RE.fullmatch(str(y)) and data}
+
+
+def summary(years, timezone, before=None):
+    """The profile's `years` attribute (pages/year_view.py) for an import's `years` and
+    `timezone`: the owner's choices and the stored pages carry over from `before`."""
+    kept = _kept(years)
+    before = before or {}
+    gone = (set(before.get("list") or {}) | set(before.get("gone") or [])) - set(kept)
+    found = {"zone": (timezone or {}).get("zone") or "UTC", "from": (timezone or {}).get("from") or "none",
+             "list": {year: _summary(data) for year, data in kept.items()}, "gone": sorted(gone)}
+    found.update({name: before[name] for name in ("prefs", "pages") if before.get(name)})
+    return found if kept or gone or found.get("pages") else None
+
+
+def store(profile, years, timezone):
+    """Put an import's years beside `profile` and empty those the new file lacks; the profile
+    changes to write with the import (its `years`)."""
+    found = summary(years, timezone, profile.years)
+    for year, data in sorted(_kept(years).items()):
+        YearModel(year_key(profile.handle, year), handle=profile.handle, year=year, data=data).save()
+    for year in (found or {}).get("gone") or []:
+        YearModel(year_key(profile.handle, year), handle=profile.handle, year=year, data=None).save()
+    return {"years": found}
+
+
+def set_prefs(profile, shown, clock, expect_version=None):
+    """Hide every year not in `shown` and turn the listening clock on or off; re-renders the pages."""
+    def decide(current):
+        known = set(((current.years or {}).get("list") or {}))
+        if not {str(y) for y in shown} <= known:
+            raise YearsRefused("That year is not on your page.")
+        chosen = {"hidden": sorted(known - {str(y) for y in shown}), "clock": bool(clock)}
+        return {"years": dict(current.years or {}, prefs=chosen)}
+    return writes.update(profile, decide, bump=True, expect_version=expect_version)
+
+
+def purge_keys(profile):
+    """Every year `profile` left items for: its aggregates and its visitor's pages."""
+    stored = profile.years or {}
+    return sorted(set(stored.get("list") or {}) | set(stored.get("gone") or [])
+                  | set(((stored.get("pages") or {}).get("etags") or {})))

@@ -1,0 +1,30 @@
+"""The dashboard's year choices: which year pages are public, and whether they show the clock.
+
+It registers on the one `dashboard` blueprint (anchor/web/dashboard.py), with its endpoint names.
+"""
+from flask import request
+
+from anchor.profiles import years
+from anchor.profiles.service import ProfileGone, StaleEdit
+from anchor.web import public_page
+from anchor.web.dashboard import BODY, TEMPLATE, bp, owner_profile, page_context
+from anchor.web.htmx import after_post
+
+PLACE = "years-card"
+
+
+@bp.post("/years")
+def year_choices():
+    """Show the ticked years (hide the others) and turn the listening clock on or off."""
+    profile = owner_profile()
+    before = public_page.shown(profile)
+    message = error = None
+    try:
+        years.set_prefs(profile, request.form.getlist("shown"), request.form.get("clock") == "on")
+        public_page.changed(profile.handle, before)
+        message = "Saved. Your year pages show your choices now."
+    except (years.YearsRefused, ProfileGone, StaleEdit) as exc:
+        error = str(exc)
+    profile = owner_profile()
+    return after_post(TEMPLATE, BODY, lambda **kw: page_context(profile, **kw), message=message,
+                      error=error, place=PLACE)
