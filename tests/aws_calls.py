@@ -211,10 +211,11 @@ def pytest_sessionfinish(session, exitstatus):
         session.config.workeroutput["anchor_aws_calls"] = {"calls": _call_rows(recorded),
                                                            "deleted": _deleted_rows(deleted)}
         return
-    if not recorded:
+    if session.config.getoption("--aws-calls-from"):   # judging a finished run: its files stay as they are
         return
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "aws-calls.json").write_text(json.dumps(_call_rows(recorded), indent=1) + "\n")
+    if recorded:
+        (ARTIFACTS / "aws-calls.json").write_text(json.dumps(_call_rows(recorded), indent=1) + "\n")
     run = {"whole_suite": whole_suite(session.config), "testsfailed": session.testsfailed,
            "testscollected": session.testscollected, "exitstatus": int(exitstatus),
            "calls": _call_rows(recorded), "deleted": _deleted_rows(deleted)}
