@@ -9,7 +9,7 @@ run: setup
 
 test:
 	@scripts/bootstrap.sh --browser
-	.venv/bin/python -m pytest
+	scripts/test.sh
 
 mutation: setup
 	.venv/bin/python scripts/mutation.py

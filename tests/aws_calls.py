@@ -7,6 +7,12 @@ anywhere on the stack makes it "admin", otherwise the innermost frame of this re
 between the app (`anchor/`) and a test. `tests/test_zz_iam_policy.py` compares the app's calls
 with the IAM policies in `docs/iam/`.
 
+Under pytest-xdist each worker records only its own calls: at its end a worker hands them to the
+controller (`workeroutput`), which adds them to its own counters, so the controller's end of run
+sees every call. That end writes `test-artifacts/aws-calls-run.json` (the calls plus whether the
+run was the whole suite and how many tests failed), which `pytest tests/test_zz_iam_policy.py
+--aws-calls-from=<file>` compares with the policies after the run (`make test`).
+
 Enable with `-p tests.aws_calls` or `pytest_plugins = ["tests.aws_calls"]` in conftest.
 """
 import json
@@ -16,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import botocore.client
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 _ROOT_PREFIX = str(ROOT) + "/"
@@ -142,6 +149,12 @@ if not getattr(botocore.client.BaseClient._make_api_call, "_anchor_recording", F
     botocore.client.BaseClient._make_api_call = _recording_make_api_call
 
 
+def pytest_addoption(parser):
+    parser.addoption("--aws-calls-from", metavar="FILE", default=None,
+                     help="compare the calls a finished run recorded in FILE (aws-calls-run.json) "
+                          "with docs/iam/ instead of this process's own")
+
+
 def pytest_configure(config):
     config.anchor_aws_calls = calls
 
@@ -151,16 +164,62 @@ def app_operations():
     return sorted({(s, o, r) for (origin, s, o, r) in calls() if origin == "app"})
 
 
-def pytest_sessionfinish(session):
-    """Leave the list in test-artifacts/aws-calls.json for whoever updates docs/iam/."""
-    recorded = calls()
-    if not recorded:
-        return
-    out = ROOT / "test-artifacts" / "aws-calls.json"
-    out.parent.mkdir(exist_ok=True)
-    rows = [{"origin": origin, "service": s, "operation": o, "resource": r, "count": n}
+ARTIFACTS = ROOT / "test-artifacts"
+RUN_RECORD = ARTIFACTS / "aws-calls-run.json"
+
+
+def _call_rows(recorded):
+    return [{"origin": origin, "service": s, "operation": o, "resource": r, "count": n}
             for (origin, s, o, r), n in sorted(recorded.items())]
-    out.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def _deleted_rows(deleted):
+    return [{"origin": origin, "kind": kind, "count": n} for (origin, kind), n in sorted(deleted.items())]
+
+
+def merge(call_rows, deleted_rows):
+    """Add calls recorded elsewhere (an xdist worker, a run record) to this process's counters."""
+    with _lock:
+        for row in call_rows:
+            _calls[(row["origin"], row["service"], row["operation"], row["resource"])] += row["count"]
+        for row in deleted_rows:
+            _deleted[(row["origin"], row["kind"])] += row["count"]
+
+
+def whole_suite(config):
+    """Whether this run is the whole suite: no paths but tests/, no -k, no -m."""
+    every = all(Path(arg.split("::")[0]).resolve() in (ROOT, ROOT / "tests") for arg in config.args)
+    return every and not config.option.keyword and not config.option.markexpr
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: take a finished worker's calls into this process's counters."""
+    handed = getattr(node, "workeroutput", {}).get("anchor_aws_calls")
+    if handed:
+        merge(handed["calls"], handed["deleted"])
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A worker hands its calls to the controller; the controller (or a plain run) writes them out.
+
+    test-artifacts/aws-calls.json is the list for whoever updates docs/iam/; aws-calls-run.json adds
+    what the IAM check needs to judge the run (whole suite? failures?) when it runs afterwards.
+    """
+    recorded, deleted = calls(), deleted_profile_keys()
+    if hasattr(session.config, "workerinput"):
+        session.config.workeroutput["anchor_aws_calls"] = {"calls": _call_rows(recorded),
+                                                           "deleted": _deleted_rows(deleted)}
+        return
+    if session.config.getoption("--aws-calls-from"):   # judging a finished run: its files stay as they are
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    if recorded:
+        (ARTIFACTS / "aws-calls.json").write_text(json.dumps(_call_rows(recorded), indent=1) + "\n")
+    run = {"whole_suite": whole_suite(session.config), "testsfailed": session.testsfailed,
+           "testscollected": session.testscollected, "exitstatus": int(exitstatus),
+           "calls": _call_rows(recorded), "deleted": _deleted_rows(deleted)}
+    RUN_RECORD.write_text(json.dumps(run, indent=1) + "\n")
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,5 +1,8 @@
 """flaskr-shaped fixtures: a real DynamoDB Local for the session, fresh tables per test."""
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from types import SimpleNamespace
 
@@ -10,6 +13,24 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def _private_tempdir():
+    """Give this test process (each xdist worker too) a temp dir of its own, removed at exit.
+
+    The upload import root `<tmp>/anchor-imports` is swept and counted by whichever process looks:
+    a worker must not see the other worker's uploads. Subprocesses inherit it through TMPDIR.
+    pytest's own tmp_path stays under the usual root (PYTEST_DEBUG_TEMPROOT), where it is kept.
+    """
+    root = tempfile.gettempdir()
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", root)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    private = tempfile.mkdtemp(prefix=f"anchor-tests-{worker}-", dir=root)
+    os.environ["TMPDIR"] = tempfile.tempdir = private
+    atexit.register(shutil.rmtree, private, ignore_errors=True)
+
+
+_private_tempdir()
 for _name in ("ANCHOR_KMS_KEY_ID", "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "ANCHOR_ENV",
               "ANCHOR_TABLE_PREFIX", "ANCHOR_AI_PROVIDER"):
     os.environ.pop(_name, None)

@@ -1,6 +1,6 @@
 """Each mutation in tests/mutations.py, applied to a copy of `anchor/`, fails its named tests.
 
-The copies run in pytest subprocesses, two at a time; `anchor.config.ROOT` follows the package,
+The copies run in pytest subprocesses, WORKERS at a time; `anchor.config.ROOT` follows the package,
 so each copy gets the templates, static files, migrations and the DynamoDB Local cache beside it.
 """
 import os
@@ -19,7 +19,9 @@ from tests.mutations import MUTATIONS, Mutation
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ("anchor", "tests")
 LINKED = ("templates", "static", "migrations", "devstack", ".cache", "wsgi.py", "pytest.ini")
-WORKERS = 2
+# Two mutants at a time in a plain run; one in a pytest-xdist worker, whose sibling already keeps
+# the second core busy (two subprocesses beside it would put three busy processes on two cores).
+WORKERS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 TIMEOUT = 120                # one mutation's few killing tests
 CONTROL_TIMEOUT = 360        # the control runs every killing test at once
 # Every killing test on an unmutated copy: they must pass there, or a "kill" proves nothing.
