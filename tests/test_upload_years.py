@@ -178,7 +178,8 @@ def test_plays_before_2006_and_in_the_future_count_in_the_ranges_but_not_in_the_
     records = [play("2003-04-01T12:00:00Z", "Ancient"), play("2005-12-31T14:00:00Z", "Eve", country="JP"),
                play("2005-12-31T14:59:00Z", "Eve", country="JP"), play("2005-12-31T15:00:00Z", "Dawn", country="JP"),
                play("2024-11-30T12:00:00Z", "Now", country="JP"), play("2024-12-02T23:59:00Z", "Now", country="JP"),
-               play("2024-12-03T00:00:00Z", "Future", country="JP"), play("2099-01-01T00:00:00Z", "Future", country="JP")]
+               play("2024-12-03T00:00:00Z", "Future", country="JP"),
+               play("2099-01-01T00:00:00Z", "Future", country="JP")]
     data = run(tmp_path, records)
     assert sorted(data["years"]) == ["2006", "2024"]
     assert [a["name"] for a in data["years"]["2006"]["artists"]] == ["Dawn"]

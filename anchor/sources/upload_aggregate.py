@@ -123,7 +123,7 @@ class Tally:
         """Entries of an extended history file (`Streaming_History_Audio_*.json`)."""
         self._start("extended", name)
         tick, rows, years = self.tick, self.rows, self.years
-        minutes, count_country = years._minutes, years.count_country
+        minutes, count_country = years.minute_cache, years.count_country
         current, artist_days, album_days, in_years = None, None, None, None
         try:
             for record in records:
@@ -185,7 +185,7 @@ class Tally:
         """Entries of an account-data history file (`StreamingHistory_music_*.json`): no albums."""
         self._start("account", name)
         tick, rows, years = self.tick, self.rows, self.years
-        minutes = years._minutes
+        minutes = years.minute_cache
         current, artist_days, in_years = None, None, None
         try:
             for record in records:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-FIRST_YEAR = 2006                     # Spotify opened in October 2008; earlier plays are bad clocks
+FIRST_YEAR = 2006                     # Spotify was founded in 2006: an earlier play is a wrong device clock
 TOP_YEAR = 50                         # artists and albums kept per year
 SLOT_MINUTES = 15
 SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
@@ -81,7 +81,7 @@ class YearSlots:
         self.ms: dict[int, array] = {}         # UTC year -> ms per slot
         self.artists: dict[int, dict] = {}     # UTC year, or -(global slot) in the window -> {index: tally}
         self.albums: dict[int, dict] = {}
-        self._minutes: dict[str, int] = {}     # "HH:MM" -> minute of the day (-1: unreadable)
+        self.minute_cache: dict[str, int] = {}     # "HH:MM" -> minute of the day (-1: unreadable)
 
     def day(self, day: int) -> tuple | None:
         """(plays, ms, first slot, artists, albums, edge, global first slot) of one UTC day; None if out of the years.
@@ -105,15 +105,15 @@ class YearSlots:
     def minute(self, stamp: str) -> int:
         """Minute of the UTC day of a "YYYY-MM-DD?HH:MM..." stamp; -1 when it has no readable time."""
         key = stamp[11:16]
-        minute = self._minutes.get(key)
+        minute = self.minute_cache.get(key)
         if minute is None:
             try:
                 hour, mins = int(key[:2]), int(key[3:5])
                 minute = hour * 60 + mins if key[2] == ":" and 0 <= hour < 24 and 0 <= mins < 60 else -1
             except (ValueError, IndexError):
                 minute = -1
-            if len(self._minutes) < 4 * 24 * 60:
-                self._minutes[key] = minute
+            if len(self.minute_cache) < 4 * 24 * 60:
+                self.minute_cache[key] = minute
         return minute
 
     def window(self, edge: int, minute: int, day_slot: int) -> tuple[dict, dict] | None:
