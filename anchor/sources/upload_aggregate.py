@@ -9,6 +9,7 @@ days before the latest day seen so far (the only days a finite range can still n
 into one all-time total per name (plus its first day) once they fall behind: memory grows with
 distinct names, never with the number of plays or years. The ranges are summed at the end, when
 the last day is known. Plays may come in any order (files are not trusted to be chronological).
+The same loops feed the per-calendar-year tallies of upload_years (turned into `years` at the end).
 """
 from __future__ import annotations
 
