@@ -29,7 +29,12 @@ def clean_listening(data):
     for name, part in (data.get("ranges") or {}).items():
         part = part if isinstance(part, dict) else {}
         ranges[name] = {kind: _clean_items(part.get(kind)) for kind in ("artists", "albums")}
-    return {**data, "ranges": ranges}
+    if "years" not in data:
+        return {**data, "ranges": ranges}
+    # an upload's years (upload.import_export) keep their numbers; their items are cleaned like the ranges'
+    years = {year: {**part, "artists": _clean_items(part.get("artists")), "albums": _clean_items(part.get("albums"))}
+             for year, part in (data.get("years") or {}).items() if isinstance(part, dict)}
+    return {**data, "ranges": ranges, "years": years}
 
 
 def _clean_items(items):

@@ -249,8 +249,10 @@ def main():
         table.add("7 import", f"100 MB export ({imported['rows']:,} rows), wall s",
                   f"{imported['wall']:.1f}", "≤ 20", imported["wall"] <= 20)
         table.add("7 import", "rows/s", f"{imported['rows_per_s']:,.0f}")
-        table.add("7 import", "peak RSS growth, MB", f"{imported['rss_growth_mb']:.1f}", "≤ 50",
-                  imported["rss_growth_mb"] <= 50)
+        table.add("7 import", "peak RSS growth, MB (ranges + per-year aggregates)",
+                  f"{imported['rss_growth_mb']:.1f}", "≤ 50", imported["rss_growth_mb"] <= 50)
+        table.add("7 import", "calendar years kept (listener's zone)",
+                  f"{len(imported['years'])} ({imported['timezone']})", "report")
 
         # 6. cold start ----------------------------------------------------------------------
         results["cold_start_seconds"] = cold_starts

@@ -1,5 +1,6 @@
 """`python -m bench.upload 100`: import a generated extended-history export of about N MB and print
-wall time, rows/s, peak RSS growth and the ijson backend. Not part of `make bench`.
+wall time, rows/s, peak RSS growth (the ranges and the per-year aggregates together) and the ijson
+backend. `make bench` runs it for 100 MB (bench/run.py, section 7).
 
 The export is generated first (in this process); the import runs in a fresh child process so that
 its peak RSS (VmHWM) is its own: growth = peak during the import - RSS just before it.
@@ -31,7 +32,8 @@ result = upload.import_export(sys.argv[1], progress=lambda *a: calls.append(a))
 wall = time.perf_counter() - t0
 print(json.dumps({"wall": wall, "rss_before_kb": before, "peak_kb": kb("VmHWM"), "summary": result["summary"],
                   "backend": upload.BACKEND_NAME, "progress_calls": len(calls),
-                  "top": [a["name"] for a in result["ranges"]["all_time"]["artists"][:3]]}))
+                  "top": [a["name"] for a in result["ranges"]["all_time"]["artists"][:3]],
+                  "years": sorted(result["years"]), "timezone": result["timezone"]["zone"]}))
 """
 
 
@@ -64,6 +66,9 @@ def run(size_mb: float, *, seed: int = 0) -> dict:
     print(f"peak RSS growth   {growth_mb:.1f} MB   (goal <= {goal_mb:.0f} MB: "
           f"{'PASS' if growth_mb <= goal_mb else 'MISS'})")
     print(f"progress calls    {figures['progress_calls']}")
+    years = figures["years"]
+    print(f"years kept        {len(years)} ({years[0]} .. {years[-1]}), zone {figures['timezone']}" if years else
+          "years kept        none")
     return figures
 
 

@@ -6,7 +6,8 @@
 A catalogue of artists (Unicode names: Japanese, Korean, Arabic, accented Latin) with a long,
 Zipf-like tail of popularity that drifts over the years (so a month differs from all time), each
 with albums and tracks; plays in time order with skips, short plays, podcast episodes and a few
-plays without metadata. Files are named and split the way Spotify does: extended history in
+plays without metadata; most plays from one country (HOME_COUNTRY) with quiet nights and busy
+evenings in its zone (HOUR_WEIGHTS). Files are named and split the way Spotify does: extended history in
 `Spotify Extended Streaming History/Streaming_History_Audio_<years>_<n>.json` of about 11 MB each
 (plus a video history file and a PDF to ignore); account data in
 `Spotify Account Data/StreamingHistory_music_<n>.json` of at most 10,000 entries (plus podcast
@@ -43,6 +44,10 @@ SHOWS = ["The Daily Thing", "Science Hour", "Café Chats", "Long Form", "歴史�
 PLATFORMS = ["android", "ios", "windows", "osx", "web_player", "cast_to_device"]
 COUNTRIES = ["DE", "FR", "JP", "KR", "EG", "ES", "US", "GB"]
 REASONS_END = ["trackdone", "fwdbtn", "endplay", "logout", "backbtn"]
+HOME_COUNTRY, HOME_UTC_OFFSET, AT_HOME = "DE", timedelta(hours=1), 0.85   # most plays from one country
+# Relative plays per local hour 0..23 (home zone, standard time): quiet nights, busy evenings.
+HOUR_WEIGHTS = [1.0, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2.0, 2.0, 1.8, 1.8,
+                2.0, 2.0, 1.8, 1.8, 2.0, 2.2, 2.5, 2.5, 2.3, 2.0, 1.6, 1.2]
 
 
 def _name(rng: random.Random, script: str, parts=(2, 4)) -> str:
@@ -78,8 +83,9 @@ def catalogue(rng: random.Random, artists: int = 600):
     return out
 
 
-def _plays(rng: random.Random, kind: str, plays: int, years: float):
-    """Records in time order. Popularity: Zipf rank weight times a bump around each artist's era."""
+def _plays(rng: random.Random, kind: str, plays: int, years: float, home: random.Random):
+    """Records in time order. Popularity: Zipf rank weight times a bump around each artist's era.
+    Countries are drawn from `home`, so `rng` makes the same names and durations as before they were."""
     cat = catalogue(rng, artists=max(50, min(3000, plays // 40)))
     start = END - timedelta(days=365 * years)
     span = (END - start).total_seconds()
@@ -98,10 +104,10 @@ def _plays(rng: random.Random, kind: str, plays: int, years: float):
     stamps = sorted(rng.random() for _ in range(plays))
     indexes = range(len(cat))
     for frac in stamps:
-        ts = start + timedelta(seconds=int(frac * span))
+        ts = _daily(start + timedelta(seconds=int(frac * span)))
         roll = rng.random()
         if kind == "extended" and roll < 0.05:
-            yield _podcast(rng, ts)
+            yield _at_home(home, _podcast(rng, ts))
             continue
         artist, albums = cat[rng.choices(indexes, cum_weights=cum_by_period[min(periods - 1, int(frac * periods))])[0]]
         album, tracks = rng.choice(albums)
@@ -117,8 +123,26 @@ def _plays(rng: random.Random, kind: str, plays: int, years: float):
                    "msPlayed": ms}
             continue
         meta = roll > 0.995      # a few plays with no metadata at all (local files, removed tracks)
-        yield _extended(rng, ts, ms, None if meta else track, None if meta else artist,
-                        None if meta else album, None if meta else uri, reason, skipped)
+        yield _at_home(home, _extended(rng, ts, ms, None if meta else track, None if meta else artist,
+                                       None if meta else album, None if meta else uri, reason, skipped))
+
+
+def _daily(ts: datetime) -> datetime:
+    """`ts` moved within its home-zone day so that plays follow HOUR_WEIGHTS (monotonic: order is kept)."""
+    local = ts + HOME_UTC_OFFSET
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    target = (local - midnight).total_seconds() / 86_400 * sum(HOUR_WEIGHTS)
+    for hour, weight in enumerate(HOUR_WEIGHTS):
+        if target < weight or hour == 23:
+            return midnight + timedelta(hours=hour + min(target / weight, 1.0)) - HOME_UTC_OFFSET
+        target -= weight
+    raise AssertionError("unreachable")
+
+
+def _at_home(home: random.Random, record: dict) -> dict:
+    if home.random() < AT_HOME:
+        record["conn_country"] = HOME_COUNTRY
+    return record
 
 
 def _extended(rng, ts, ms, track, artist, album, uri, reason_end, skipped, episode=None, show=None, ep_uri=None):
@@ -168,7 +192,7 @@ def write_export(path, *, kind: str = "extended", size_mb: float | None = None, 
     if plays is None:
         plays = int(size_mb * 1024 * 1024 / BYTES_PER_PLAY[kind]) if size_mb else 5000
     rng = random.Random(seed)
-    records = _plays(rng, kind, plays, years)
+    records = _plays(rng, kind, plays, years, random.Random(f"home-{seed}"))
     path = Path(path)
     if not as_zip:
         with open(path, "wb") as out:

@@ -24,12 +24,24 @@ says what was counted:
     {"plays", "skipped_short", "podcasts", "unattributed", "rows", "from", "to", "top_artist",
      "format": "extended" | "account", "albums_available", "files"}
 
+Two more keys hold the whole history per calendar year, in the listener's zone (upload_years says
+how the zone is chosen, and which plays are left out):
+
+    "years": {"2019": {"plays", "minutes", "days", "first", "last",   # minutes = sum(months)
+                       "artists": [item...], "albums": [item...],   # top 50 of that year, ranges' ids
+                       "months": [12 minutes, Jan..Dec], "clock": [[24 plays] x 7, Monday first]}}
+    "timezone": {"zone": "Europe/Berlin" | "UTC", "from": "country" | "none"}
+
+A year's items are shaped like the ranges' ones: plays and minutes of that year, firstPlayed of the
+whole history (UTC day, as in the ranges). A year with no counted play has no entry.
+
 Nothing of the upload reaches the result but artist and album names (cleaned) and counts.
 Limits (each refusal is an UploadRefused, and nothing is returned): see upload_archive.
 """
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 from .upload_aggregate import MAX_DISTINCT_NAMES, RANGE_DAYS, SHORT_PLAY_MS, TOP_ALBUMS, TOP_ARTISTS, Tally
@@ -44,13 +56,14 @@ __all__ = ["import_export", "UploadRefused", "BACKEND_NAME", "MAX_TOTAL_BYTES", 
 PROGRESS_EVERY = 0.5   # seconds between progress calls (at most)
 
 
-def import_export(path: str | Path, *, progress=None, clock=time.monotonic) -> dict:
+def import_export(path: str | Path, *, progress=None, clock=time.monotonic, now: datetime | None = None) -> dict:
     """Read the upload at `path` and return its normalised data; raise UploadRefused when it cannot be.
 
     `progress(rows_read, bytes_read, bytes_total)` is called once at the start, then at most every
     PROGRESS_EVERY seconds (the clock is looked at every 1024 rows), and once at the end with
     bytes_read == bytes_total. Bytes are uncompressed history bytes. An exception it raises
-    (e.g. to cancel) propagates unchanged.
+    (e.g. to cancel) propagates unchanged. `now` (UTC; default: the clock's) dates the import:
+    plays after the day of now + 1 day are left out of the years.
     """
     with open_export(path) as export:
         budget = Budget(total=export.declared_bytes)
@@ -63,7 +76,7 @@ def import_export(path: str | Path, *, progress=None, clock=time.monotonic) -> d
                 last_call = now
                 progress(rows, min(budget.read, budget.total), budget.total)
 
-        tally = Tally(tick if progress is not None else None)
+        tally = Tally(tick if progress is not None else None, now=now)
         if progress is not None:
             progress(0, 0, budget.total)
         for hf in export.files:

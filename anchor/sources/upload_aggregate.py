@@ -9,23 +9,23 @@ days before the latest day seen so far (the only days a finite range can still n
 into one all-time total per name (plus its first day) once they fall behind: memory grows with
 distinct names, never with the number of plays or years. The ranges are summed at the end, when
 the last day is known. Plays may come in any order (files are not trusted to be chronological).
+The same loops feed the per-calendar-year tallies of upload_years (turned into `years` at the end).
 """
 from __future__ import annotations
 
-import hashlib
-from datetime import date
+from datetime import date, datetime
 
 from .base import now_iso
 from .upload_archive import UploadRefused
+from .upload_items import PLAY_SHIFT, item, ranked, year_entry
 from .upload_records import MAX_NAME, clean_name, duration_ms, shape_error, too_many_names
+from .upload_years import SLOT_MINUTES, YearSlots, choose_zone
 
 SHORT_PLAY_MS = 30_000
 RANGE_DAYS = {"month": 28, "half_year": 182, "year": 365, "all_time": None}
 TOP_ARTISTS, TOP_ALBUMS = 20, 12
 MAX_DISTINCT_NAMES = 250_000          # artists + albums; far beyond any real listener
 FIRST_DAY, LAST_DAY = date(2000, 1, 1).toordinal(), date(2100, 1, 1).toordinal()   # plausible play dates
-PLAY_SHIFT = 40                       # a tally is plays << 40 | ms
-MS_MASK = (1 << PLAY_SHIFT) - 1
 KEEP_DAYS = max(n for n in RANGE_DAYS.values() if n)   # days kept one by one behind the latest day
 FOLD_EVERY = 30                                         # fold when this many days have piled up
 
@@ -33,8 +33,9 @@ FOLD_EVERY = 30                                         # fold when this many da
 class Tally:
     """Plays counted so far; feed it history files with `add_extended`/`add_account`, then `result()`."""
 
-    def __init__(self, tick=None):
+    def __init__(self, tick=None, now: datetime | None = None):
         self.tick = tick                       # called every 1024 rows with the rows read so far
+        self.years = YearSlots(now)            # per calendar year, in the listener's zone (upload_years)
         self.rows = self.plays = self.short = self.podcasts = self.unattributed = 0
         self.files = 0
         self.kind: str | None = None
@@ -122,8 +123,9 @@ class Tally:
     def add_extended(self, records, name: str) -> None:
         """Entries of an extended history file (`Streaming_History_Audio_*.json`)."""
         self._start("extended", name)
-        tick, rows = self.tick, self.rows
-        current, artist_days, album_days = None, None, None
+        tick, rows, years = self.tick, self.rows, self.years
+        minutes, count_country = years.minute_cache, years.count_country
+        current, artist_days, album_days, in_years = None, None, None, None
         try:
             for record in records:
                 rows += 1
@@ -151,22 +153,41 @@ class Tally:
                 if day != current:
                     artist_days, album_days = self._buckets(day)
                     current = day
+                    in_years = years.day(day)
+                    if in_years is not None:
+                        y_plays, y_ms, y_base, y_artists, y_albums, y_edge, y_slot = in_years
                 self.plays += 1
                 value = (1 << PLAY_SHIFT) + ms
                 artist = self._artist(artist_name)
                 artist_days[artist] = artist_days.get(artist, 0) + value
                 album_name = self._name(record.get("master_metadata_album_album_name"))
-                if album_name:
-                    album = self._album(artist, album_name)
+                album = self._album(artist, album_name) if album_name else None
+                if album is not None:
                     album_days[album] = album_days.get(album, 0) + value
+                count_country(record.get("conn_country"))
+                if in_years is None:
+                    continue
+                minute = minutes.get(stamp[11:16])
+                if minute is None:
+                    minute = years.minute(stamp)
+                if minute < 0:
+                    continue
+                slot = y_base + minute // SLOT_MINUTES
+                y_plays[slot] += 1
+                y_ms[slot] += ms
+                year_artists, year_albums = (y_edge and years.window(y_edge, minute, y_slot)) or (y_artists, y_albums)
+                year_artists[artist] = year_artists.get(artist, 0) + value
+                if album is not None:
+                    year_albums[album] = year_albums.get(album, 0) + value
         finally:
             self.rows = rows
 
     def add_account(self, records, name: str) -> None:
         """Entries of an account-data history file (`StreamingHistory_music_*.json`): no albums."""
         self._start("account", name)
-        tick, rows = self.tick, self.rows
-        current, artist_days = None, None
+        tick, rows, years = self.tick, self.rows, self.years
+        minutes = years.minute_cache
+        current, artist_days, in_years = None, None, None
         try:
             for record in records:
                 rows += 1
@@ -190,9 +211,25 @@ class Tally:
                 if day != current:
                     artist_days = self._buckets(day)[0]
                     current = day
+                    in_years = years.day(day)
+                    if in_years is not None:
+                        y_plays, y_ms, y_base, y_artists, _, y_edge, y_slot = in_years
                 self.plays += 1
+                value = (1 << PLAY_SHIFT) + ms
                 artist = self._artist(artist_name)
-                artist_days[artist] = artist_days.get(artist, 0) + (1 << PLAY_SHIFT) + ms
+                artist_days[artist] = artist_days.get(artist, 0) + value
+                if in_years is None:
+                    continue
+                minute = minutes.get(stamp[11:16])
+                if minute is None:
+                    minute = years.minute(stamp)
+                if minute < 0:
+                    continue
+                slot = y_base + minute // SLOT_MINUTES
+                y_plays[slot] += 1
+                y_ms[slot] += ms
+                year_artists = (y_edge and years.window(y_edge, minute, y_slot) or (y_artists,))[0]
+                year_artists[artist] = year_artists.get(artist, 0) + value
         finally:
             self.rows = rows
 
@@ -208,12 +245,15 @@ class Tally:
         album_totals, album_first = _totals(self.recent[1], self.old[1], self.first[1], last)
         ranges = {}
         for rng in RANGE_DAYS:
-            artists = [_item("artist", artist_names[i], value, artist_first[i])
+            artists = [item("artist", artist_names[i], value, artist_first[i])
                        for i, value in artist_totals[rng].items()]
-            albums = [_item("album", album_keys[i][1], value, album_first[i], artist_names[album_keys[i][0]])
+            albums = [item("album", album_keys[i][1], value, album_first[i], artist_names[album_keys[i][0]])
                       for i, value in album_totals[rng].items()]
-            ranges[rng] = {"artists": _ranked(artists, TOP_ARTISTS),
-                           "albums": _ranked(albums, TOP_ALBUMS) if self.kind == "extended" else []}
+            ranges[rng] = {"artists": ranked(artists, TOP_ARTISTS),
+                           "albums": ranked(albums, TOP_ALBUMS) if self.kind == "extended" else []}
+        zone, tz = choose_zone(self.years.countries)
+        names = (artist_names, album_keys, artist_first, album_first, self.kind == "extended")
+        years = {str(year): year_entry(entry, *names) for year, entry in sorted(self.years.local_years(tz).items())}
         top = ranges["all_time"]["artists"]
         summary = {"plays": self.plays, "skipped_short": self.short, "podcasts": self.podcasts,
                    "unattributed": self.unattributed, "rows": self.rows,
@@ -221,7 +261,7 @@ class Tally:
                    "top_artist": top[0]["name"] if top else None, "format": self.kind,
                    "albums_available": self.kind == "extended", "files": self.files}
         return {"source": "upload", "fetchedAt": now_iso(), "lastPlayed": date.fromordinal(last).isoformat(),
-                "ranges": ranges, "summary": summary}
+                "ranges": ranges, "summary": summary, "years": years, "timezone": zone}
 
 
 def _totals(recent: dict, old: dict, first: dict, last: int) -> tuple[dict[str, dict[int, int]], dict[int, int]]:
@@ -240,28 +280,3 @@ def _totals(recent: dict, old: dict, first: dict, last: int) -> tuple[dict[str, 
             for target in targets:
                 target[index] = target.get(index, 0) + value
     return out, first
-
-
-def stable_id(*parts: str) -> str:
-    return "upload:" + hashlib.sha1("\x00".join(parts).encode()).hexdigest()[:16]
-
-
-def _item(kind: str, name: str, value: int, day: int, artist: str | None = None) -> dict:
-    plays, ms = value >> PLAY_SHIFT, value & MS_MASK
-    item = {"id": stable_id(kind, artist, name) if artist is not None else stable_id(kind, name),
-            "name": name, "url": None, "image": None, "rank": 0, "plays": plays, "minutes": ms // 60_000,
-            "firstPlayed": date.fromordinal(day).isoformat(), "_ms": ms}
-    if artist is not None:
-        item["artists"] = [artist]
-        item["year"] = None
-    return item
-
-
-def _ranked(items: list[dict], limit: int) -> list[dict]:
-    """Most listened first (exact milliseconds, then plays, then name, then id): deterministic."""
-    items.sort(key=lambda it: (-it["_ms"], -it["plays"], it["name"], it.get("artists", [""])[0]))
-    top = items[:limit]
-    for rank, item in enumerate(top, 1):
-        item["rank"] = rank
-        del item["_ms"]
-    return top
