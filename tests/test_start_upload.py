@@ -1,7 +1,9 @@
 """A passkey account's start (issue 30): passkey → upload → claim (prefilled from the data) → publish."""
+import gzip
 import json
 import re
 import time
+import zipfile
 
 import pytest
 
@@ -94,10 +96,15 @@ def test_a_passkey_account_uploads_before_it_claims_and_the_claim_is_prefilled_f
     assert top in started.get("/mia-k").get_data(as_text=True)
 
 
+def _readable(value):
+    """Binary attributes as text a search can see into: gzip (held years, stored pages) unpacked."""
+    return gzip.decompress(value).decode() if value[:2] == b"\x1f\x8b" else value.decode("latin-1")
+
+
 def _stored(app):
-    """Every item of the profiles table, as DynamoDB holds it."""
+    """Every item of the profiles table, as DynamoDB holds it (binary values unpacked)."""
     with app.app_context():
-        return json.dumps(ProfileModel._get_connection().scan()["Items"])
+        return json.dumps(ProfileModel._get_connection().scan()["Items"], default=_readable)
 
 
 def test_nothing_of_the_upload_but_the_two_names_and_the_totals_is_kept(app, started, tmp_path):
@@ -215,3 +222,31 @@ def test_a_refused_claim_over_htmx_keeps_the_handle_and_name_as_typed(app, start
     body = answer.get_data(as_text=True)
     assert "is taken" in body
     assert HANDLE.search(body).group(1) == "taken-one" and NAME.search(body).group(1) == "Mia K."
+
+
+def _years_in(path):
+    """The calendar years (UTC: account data names no country) with a counted play, from the file itself."""
+    found = set()
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if "StreamingHistory" in name and name.endswith(".json"):
+                found |= {r["endTime"][:4] for r in json.loads(archive.read(name)) if r["msPlayed"] >= 30_000}
+    return found
+
+
+def test_an_upload_held_before_the_claim_brings_its_years_to_the_page(app, started, tmp_path):
+    path = write_export(tmp_path / "my_spotify_data.zip", kind="account", plays=900, years=3, seed=8)
+    expected = _years_in(path)
+    assert len(expected) >= 3
+    _upload(started, path)
+    account, _ = _wait(app)
+    with app.app_context():
+        assert HeldUploadModel.get(held_uploads.key(account), consistent_read=True).years   # kept, packed
+    post(started, "/dashboard/claim", {"handle": "mia-k", "display_name": "Mia"})
+    with app.app_context():
+        assert HeldUploadModel.get(held_uploads.key(account), consistent_read=True).years is None
+    assert post(started, "/dashboard/publish", {}).status_code == 303
+    visitor = app.test_client()
+    for year in expected:
+        assert visitor.get(f"/mia-k/{year}").status_code == 200, year
+    assert visitor.get(f"/mia-k/{int(min(expected)) - 1}").status_code == 404      # a year the file lacks
