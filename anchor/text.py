@@ -22,19 +22,26 @@ def clean_name(value, limit=NAME_LIMIT):
 
 
 def clean_listening(data):
-    """Normalised listening data with every artist and album name cleaned (nameless items dropped)."""
+    """Normalised listening data with every artist and album name cleaned, in the ranges and the years
+    (nameless items dropped); the other keys (`timezone`, ...) pass through."""
     if not isinstance(data, dict):
         return data
     ranges = {}
     for name, part in (data.get("ranges") or {}).items():
         part = part if isinstance(part, dict) else {}
         ranges[name] = {kind: _clean_items(part.get(kind)) for kind in ("artists", "albums")}
-    if "years" not in data:
-        return {**data, "ranges": ranges}
-    # an upload's years (upload.import_export) keep their numbers; their items are cleaned like the ranges'
-    years = {year: {**part, "artists": _clean_items(part.get("artists")), "albums": _clean_items(part.get("albums"))}
-             for year, part in (data.get("years") or {}).items() if isinstance(part, dict)}
-    return {**data, "ranges": ranges, "years": years}
+    cleaned = {**data, "ranges": ranges}
+    if "years" in data:
+        cleaned["years"] = clean_years(data["years"])
+    return cleaned
+
+
+def clean_years(years):
+    """The calendar years' entries with their top lists cleaned like the ranges' (other numbers kept)."""
+    if not isinstance(years, dict):
+        return {}
+    return {year: {**entry, **{kind: _clean_items(entry.get(kind)) for kind in ("artists", "albums")}}
+            for year, entry in years.items() if isinstance(entry, dict)}
 
 
 def _clean_items(items):

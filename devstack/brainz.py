@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from devstack import spotify_data as sandbox_data
 from devstack.spotify_images import cover_png
 
+from .brainz_activity import ACTIVITY, ACTIVITY_RANGES, spoil
 from .brainz_data import computed, entity_payload
 from .brainz_oauth import OAuthEndpoints
 from .demo_music import get_listener, listener_names
@@ -26,11 +27,12 @@ __all__ = ["BrainzStandIn", "DEFAULT_REDIRECT_URIS", "main"]
 DEFAULT_REDIRECT_URIS = ("http://127.0.0.1:5000/auth/listenbrainz/callback",
                          "http://localhost:5000/auth/listenbrainz/callback")
 RANGES = ("this_week", "this_month", "this_year", "week", "month", "quarter", "year", "half_yearly", "all_time")
-_STATS_RE = re.compile(r"^/1/stats/user/([^/]+)/(artists|releases|release-groups)$")
+_STATS_RE = re.compile(r"^/1/stats/user/([^/]+)/(artists|releases|release-groups|listening-activity|daily-activity)$")
 _CAA_RE = re.compile(r"^/release/([^/]*)/(front|\d+)(?:-(250|500|1200))?(?:\.jpg)?$")
 _MBID_RE = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
 _IMAGE_RE = re.compile(r"^/images/caa/([a-f0-9-]{36})-(250|500|1200)\.png$")
 _API_FAULTS = ("429", "500", "503", "slow", "garbage", "204")
+_DATA_FAULTS = ("negative_counts", "absent_counts", "future_bucket", "hostile_names")  # spoil a 200 payload
 _CORS = {"Access-Control-Allow-Origin": "*"}
 
 
@@ -43,7 +45,7 @@ class BrainzStandIn(MusicBrainzWS, OAuthEndpoints, StandIn):
     """MusicBrainz OAuth2 and /ws/2 + ListenBrainz stats + Cover Art Archive on one port, with injectable faults."""
 
     name = "brainz-standin"
-    fault_kinds = _API_FAULTS + ("read_only", "invalid_token") + WS_FAULTS
+    fault_kinds = _API_FAULTS + _DATA_FAULTS + ("read_only", "invalid_token") + WS_FAULTS
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, client_id: str = "anchor-demo",
                  client_secret: str = "anchor-demo-secret", redirect_uris=DEFAULT_REDIRECT_URIS,
@@ -211,11 +213,12 @@ class BrainzStandIn(MusicBrainzWS, OAuthEndpoints, StandIn):
         return 200, {"Content-Type": "application/json", **_CORS, **headers}, body.encode()
 
     def stats_api(self, request: Request, typed_name: str, entity: str) -> Reply:
-        """GET /1/stats/user/{user}/{entity}: checks in the real order, then the payload."""
+        """GET /1/stats/user/{user}/{entity}: checks in the real order, then the payload (a fault queued
+        with `method=<entity>`, e.g. "daily-activity", meets only that endpoint)."""
         headers, over = self._rate_headers(request.client_ip)
         if over:
             return self._fault_reply({"kind": "429"}, headers)
-        fault = self.take_fault(_API_FAULTS)
+        fault = self.take_fault(_API_FAULTS, method=entity)
         if fault and fault["kind"] == "slow":
             time.sleep(float(fault.get("delay", 1.0)))
         elif fault:
@@ -226,6 +229,8 @@ class BrainzStandIn(MusicBrainzWS, OAuthEndpoints, StandIn):
         stats_range = request.query.get("range", "all_time")
         if stats_range not in RANGES:
             return lb_error(400, f"Invalid range: {stats_range}", headers)
+        if entity in ACTIVITY:  # no count/offset: the whole range's buckets
+            return self._activity(listener, typed_name, entity, stats_range, headers)
         numbers = {}
         for name, default in (("offset", 0), ("count", 25)):
             try:
@@ -240,7 +245,17 @@ class BrainzStandIn(MusicBrainzWS, OAuthEndpoints, StandIn):
             epoch = self._epochs.get(listener.name, 0)
         payload = entity_payload(listener, typed_name, entity, stats_range, numbers["count"], numbers["offset"],
                                  epoch, self._clock())
-        return json_reply(200, payload, {**_CORS, **headers})
+        return self._data_reply(payload, entity, headers)
+
+    def _activity(self, listener, typed_name: str, entity: str, stats_range: str, headers: dict) -> Reply:
+        """listening-activity / daily-activity: computed for the year ranges only (others: 204)."""
+        if not computed(listener, stats_range) or stats_range not in ACTIVITY_RANGES:
+            return 204, {**_CORS, **headers}, b""
+        return self._data_reply(ACTIVITY[entity](listener, typed_name, stats_range, self._clock()), entity, headers)
+
+    def _data_reply(self, payload: dict, entity: str, headers: dict[str, str]) -> Reply:
+        fault = self.take_fault(_DATA_FAULTS, method=entity)
+        return json_reply(200, spoil(payload, fault and fault["kind"], self._clock()), {**_CORS, **headers})
 
     # -- Cover Art Archive ---------------------------------------------------------------------
     def cover_art(self, path: str) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
+from .brainz_activity import entity_bounds
 from .demo_music import NOT_COMPUTED, PARTIAL, Album, Artist, Listener, ranked
 
 # Entities served by /1/stats/user/{user}/<path>: (payload key, total key).
@@ -64,6 +65,9 @@ def entity_payload(listener: Listener, typed_name: str, entity: str, stats_range
     page = rows[offset:offset + count]
     updated = int(now if now is not None else time.time()) // 86400 * 86400
     from_ts = ALL_TIME_FROM if stats_range == "all_time" else updated - RANGE_SECONDS[stats_range] * 86400
+    calendar_range = entity_bounds(stats_range, now if now is not None else time.time())
+    if calendar_range:  # the year ranges are calendar years, as ListenBrainz's get_dates_for_stats_range
+        from_ts, _end = calendar_range
     return {"payload": {"user_id": typed_name, key: page, "count": len(page), total_key: len(rows),
                         "offset": offset, "range": stats_range, "from_ts": from_ts, "to_ts": updated,
                         "last_updated": updated}}

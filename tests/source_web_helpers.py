@@ -15,8 +15,11 @@ from tests.web_helpers import post
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
-# The ListenBrainz statistics one fetch reads (artists and release groups, once a range).
-STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups")
+# The ListenBrainz statistics one fetch reads: artists and release groups, once a range, then the
+# calendar years' top lists and activity (issue 31).
+STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups", "/1/stats/user/*/listening-activity",
+               "/1/stats/user/*/daily-activity")
+ONE_FETCH = 6 + 7   # requests of one ListenBrainz fetch that meets no fault
 
 
 def stats_requests(standin):

@@ -130,7 +130,7 @@ def test_the_budget_cap_counts_per_address_sources_once_per_instance(app):
     one = sizing.hourly_capacity(config)
     three = sizing.hourly_capacity(dict(config, WORKER_INSTANCES=3))
     assert three["spotify"] == one["spotify"] and three["listenbrainz"] == 3 * one["listenbrainz"]
-    assert one["listenbrainz"] == int(BucketSize.window(25, 10).rate * 3600 // 7)
+    assert one["listenbrainz"] == int(BucketSize.window(25, 10).rate * 3600 // 14)
     counts = {MONDAY + timedelta(days=2): 40, MONDAY + timedelta(days=7): 3_400}
     planned = sizing.plan(MONDAY + timedelta(days=2), counts.__getitem__, dict(config, REFRESH_INTERVAL_SECONDS=7 * 86400,
                                                                           WORKER_INTERVAL_SECONDS=3600))

@@ -6,7 +6,7 @@ import pytest
 from anchor.models import AccountModel
 from anchor.profiles import service
 from anchor.refresh import engine
-from tests.source_web_helpers import (claim_with, dashboard_text, link_listenbrainz, public_page, publish,
+from tests.source_web_helpers import (ONE_FETCH, claim_with, dashboard_text, link_listenbrainz, public_page, publish,
                                       sign_in_listenbrainz, signed_in_as, stats_requests)
 from tests.web_helpers import claim, post
 
@@ -58,7 +58,7 @@ def test_link_listenbrainz_switch_and_sign_in_with_either(spotify_owner, app, br
     assert answer.status_code == 303
     switched = profile_of(app, "nadia")
     assert switched.source == "listenbrainz" and switched.links == linked.links
-    assert stats_requests(brainz_standin) == 6
+    assert stats_requests(brainz_standin) == ONE_FETCH
     data = switched.listening
     assert data["source"] == "listenbrainz" and set(data["ranges"]) == {"month", "half_year", "all_time"}
     assert data["ranges"]["all_time"]["artists"][0]["name"] == "Metallica"

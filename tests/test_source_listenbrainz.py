@@ -10,7 +10,8 @@ from anchor.sources.base import (BadResponse, BudgetExhausted, CredentialsRevoke
 from anchor.sources.listenbrainz import ListenBrainzClient, userinfo
 from tests.source_fixtures import CountingBudget, RateRecorder
 
-STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups")
+STATS_PATHS = ("/1/stats/user/*/artists", "/1/stats/user/*/release-groups", "/1/stats/user/*/listening-activity",
+               "/1/stats/user/*/daily-activity")
 
 
 def hits(standin):
@@ -43,7 +44,7 @@ def test_fetch_normalises_three_ranges(brainz_standin, lb_client):
     assert covered and all(re.fullmatch(re.escape(brainz_standin.url) + r"/release/[0-9a-f-]{36}/(\d+|front)-250",
                                         a["image"]) for a in covered)
     assert data["ranges"]["month"] != ever
-    assert hits(brainz_standin) == 6
+    assert hits(brainz_standin) == 6 + 7   # three ranges' top lists, then the calendar years (issue 31)
 
 
 def test_cover_urls_use_caa_release_mbid_and_resolve(brainz_standin, lb_client):
@@ -155,8 +156,8 @@ def test_budget_taken_once_per_request_and_rate_state_observed(brainz_standin, s
     with ListenBrainzClient(brainz_standin.url, brainz_standin.url, sleep=source_sleeps, budget=budget,
                             rate_state=rate) as client:
         client.fetch("ella_bluenote")
-    assert budget.taken == 7 == hits(brainz_standin)
-    assert len(rate.seen) == 7 and rate.seen[1][0] == rate.seen[2][0] + 1 and all(r[1] >= 0 for r in rate.seen)
+    assert budget.taken == 14 == hits(brainz_standin)
+    assert len(rate.seen) == 14 and rate.seen[1][0] == rate.seen[2][0] + 1 and all(r[1] >= 0 for r in rate.seen)
 
 
 def test_exhausted_budget_stops_before_sending(brainz_standin):

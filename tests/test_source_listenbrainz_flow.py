@@ -11,9 +11,9 @@ from markupsafe import escape
 from anchor import clock
 from anchor.profiles import service, writes
 from anchor.refresh import engine
-from tests.source_web_helpers import (app_path, brainz_consent, claim_with, dashboard_text, public_page, publish,
-                                      query_of, shown_names, sign_in_listenbrainz, signed_in_as, start_listenbrainz,
-                                      stats_requests)
+from tests.source_web_helpers import (ONE_FETCH, app_path, brainz_consent, claim_with, dashboard_text, public_page,
+                                      publish, query_of, shown_names, sign_in_listenbrainz, signed_in_as,
+                                      start_listenbrainz, stats_requests)
 from tests.web_helpers import post
 
 USER = "grimnir"
@@ -110,7 +110,7 @@ def test_a_token_musicbrainz_rejects_reads_as_a_refusal_not_an_outage(client, br
 # -- claim, first fetch, publish --------------------------------------------------------------
 def test_claim_fetches_three_ranges_with_cover_art_then_publish(client, app, brainz_standin):
     claim_with(client, "listenbrainz", USER)
-    assert stats_requests(brainz_standin) == 6               # artists + release groups, three ranges
+    assert stats_requests(brainz_standin) == ONE_FETCH               # three ranges' top lists, then the years
     profile = profile_of(app)
     assert profile.ownerId == "listenbrainz:grimnir" and profile.source == "listenbrainz"
     assert profile.links == {"listenbrainz": "grimnir"}
@@ -287,7 +287,7 @@ def test_twenty_threads_refresh_once(owner, app, brainz_standin):
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert stats_requests(brainz_standin) == 6                 # one fetch: two requests per range
+    assert stats_requests(brainz_standin) == ONE_FETCH                 # one fetch
     assert sorted(outcomes) == ["refreshed"] + ["skipped-locked"] * 19
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from anchor.profiles import service
 from anchor.refresh import lock
-from tests.source_web_helpers import dashboard_text, link_listenbrainz, publish, stats_requests
+from tests.source_web_helpers import ONE_FETCH, dashboard_text, link_listenbrainz, publish, stats_requests
 from tests.two_processes import two_processes  # noqa: F401  (fixture)
 from tests.web_helpers import claim, post
 
@@ -75,7 +75,7 @@ def test_a_plain_form_switch_answers_before_the_fetch(owner, app, brainz_standin
     _join("refresh-nadia")
     _join("copy-nadia")
     landed = profile_of(app)
-    assert reached.is_set() and stats_requests(brainz_standin) == 6
+    assert reached.is_set() and stats_requests(brainz_standin) == ONE_FETCH
     assert landed.listening["source"] == "listenbrainz" and landed.lastManualRefreshAt is not None
     page = dashboard_text(owner)
     assert "Your page now shows ListenBrainz. Fetching your ListenBrainz data" in page
@@ -94,14 +94,14 @@ def test_switching_back_and_forth_costs_one_fetch_and_the_limit_refuses_more(
             assert shown.listening == spotify_data                # its stored data, not a new fetch
     # The first switch fetched (and started the hour of cooldown); every later one showed data
     # its source had sent within the hour.
-    assert stats_requests(brainz_standin) == 6 and spotify_calls(spotify_sandbox) == spotify_before
+    assert stats_requests(brainz_standin) == ONE_FETCH and spotify_calls(spotify_sandbox) == spotify_before
     assert "with the data Spotify sent within the hour: nothing was fetched again" in dashboard_text(owner)
 
     for htmx in (False, True):
         refused = post(owner, "/dashboard/source", {"source": "listenbrainz"}, htmx=htmx)
         assert refused.status_code == 429 and TOO_OFTEN in refused.get_data(as_text=True)
     assert profile_of(app).source == "spotify"
-    assert stats_requests(brainz_standin) == 6 and spotify_calls(spotify_sandbox) == spotify_before
+    assert stats_requests(brainz_standin) == ONE_FETCH and spotify_calls(spotify_sandbox) == spotify_before
 
 
 def test_a_switch_that_needs_a_fetch_waits_for_the_refresh_cooldown(owner, app, brainz_standin):
@@ -148,4 +148,4 @@ def test_the_switch_limit_holds_across_two_processes(owner, app, two_processes, 
         refused = switch(process, "listenbrainz")
         assert refused.status_code == 429 and TOO_OFTEN in refused.text
     assert profile_of(app).source == "spotify"
-    assert stats_requests(brainz_standin) == 6 and spotify_calls(spotify_sandbox) == spotify_before
+    assert stats_requests(brainz_standin) == ONE_FETCH and spotify_calls(spotify_sandbox) == spotify_before

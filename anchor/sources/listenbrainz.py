@@ -16,14 +16,17 @@ import requests
 
 from anchor.limits import CallBudget
 
+from . import listenbrainz_years
 from .base import (BadResponse, CredentialsRevoked, NotReady, SourceError, UnknownUser, now_iso,
                    safe_url)
 from .http import Transport, TransportClient, name_id, seconds
 
-__all__ = ["ListenBrainzClient", "client_from", "userinfo", "RANGE_PARAMS"]
+__all__ = ["ListenBrainzClient", "client_from", "userinfo", "RANGE_PARAMS", "CALLS_PER_FETCH"]
 
 SOURCE = "ListenBrainz"
 RANGE_PARAMS = {"month": "month", "half_year": "half_yearly", "all_time": "all_time"}
+# Two top lists a range, the calendar years' statistics, one retry: inside ListenBrainz's window of 25 per 10 s.
+CALLS_PER_FETCH = 2 * len(RANGE_PARAMS) + listenbrainz_years.CALLS + 1
 MUSICBRAINZ_HOSTS = ("musicbrainz.org",)
 COVERART_HOSTS = ("coverartarchive.org",)
 # The Cover Art Archive answers an image request with a redirect to the Internet Archive's servers.
@@ -56,10 +59,10 @@ class ListenBrainzClient(TransportClient):
     def __init__(self, api_url: str, coverart_url: str, *, timeout=(3.05, 10), max_retries: int = 2,
                  max_retry_wait: float = 5.0, sleep: Callable[[float], None] = time.sleep,
                  budget: CallBudget | None = None, rate_state: Any = None, allow_loopback: bool = False,
-                 artist_count: int = 20, album_count: int = 12):
+                 artist_count: int = 20, album_count: int = 12, clock: Callable[[], float] = time.time):
         self.api_url, self.coverart_url = api_url.rstrip("/"), coverart_url.rstrip("/")
         self.rate_state, self.allow_loopback = rate_state, allow_loopback
-        self.artist_count, self.album_count = artist_count, album_count
+        self.artist_count, self.album_count, self.clock = artist_count, album_count, clock
         self.transport = Transport(SOURCE, timeout=timeout, max_retries=max_retries, max_retry_wait=max_retry_wait,
                                    sleep=sleep, budget=budget)
 
@@ -72,12 +75,10 @@ class ListenBrainzClient(TransportClient):
             self.rate_state.observe(int(remaining), reset_in)
         return reset_in if reset_in >= 0 else None
 
-    def top(self, user: str, entity: str, stats_range: str, count: int) -> list[dict] | None:
-        """Raw items of /1/stats/user/{user}/{entity}; None when the statistics are not computed yet (204)."""
-        key = entity.replace("-", "_")
-        what = f"top {entity.replace('-', ' ')}"
+    def payload(self, user: str, endpoint: str, stats_range: str, what: str, **params: Any) -> dict | None:
+        """The payload of /1/stats/user/{user}/{endpoint} ({} if none); None when not computed yet (204)."""
 
-        def parse(response: requests.Response) -> list[dict] | None:
+        def parse(response: requests.Response) -> dict | None:
             reset_in = self._observe(response)
             status = response.status_code
             if status == 429:  # ListenBrainz sends no Retry-After: the window's reset is the wait
@@ -87,19 +88,27 @@ class ListenBrainzClient(TransportClient):
             unknown = UnknownUser(f"{SOURCE} does not know the user {user}")
             data = self.transport.json_answer(response, what, {404: unknown})
             payload = data.get("payload") if isinstance(data, dict) else None
-            items = payload.get(key) if isinstance(payload, dict) else None
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                raise BadResponse(f"{SOURCE}'s answer for {what} has no list of {key}")
-            return items
+            return payload if isinstance(payload, dict) else {}   # callers name what is missing
 
-        url = f"{self.api_url}/1/stats/user/{quote(user, safe='')}/{entity}"
-        return self.transport.call("GET", url, what, parse,
-                                   params={"range": stats_range, "count": count, "offset": 0})
+        url = f"{self.api_url}/1/stats/user/{quote(user, safe='')}/{endpoint}"
+        return self.transport.call("GET", url, what, parse, params={"range": stats_range, **params})
+
+    def top(self, user: str, entity: str, stats_range: str, count: int) -> list[dict] | None:
+        """Raw items of /1/stats/user/{user}/{entity}; None when the statistics are not computed yet (204)."""
+        key = entity.replace("-", "_")
+        what = f"top {entity.replace('-', ' ')}"
+        payload = self.payload(user, entity, stats_range, what, count=count, offset=0)
+        if payload is None:
+            return None
+        items = payload.get(key)
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise BadResponse(f"{SOURCE}'s answer for {what} has no list of {key}")
+        return items
 
     # -- normalisation -------------------------------------------------------------------------
-    def _artists(self, items: list[dict]) -> list[dict]:
+    def _artists(self, items: list[dict], count: int | None = None) -> list[dict]:
         artists = []
-        for rank, item in enumerate(items[:self.artist_count], start=1):
+        for rank, item in enumerate(items[:count or self.artist_count], start=1):
             name, mbid = _name(item, "artist_name", "top artists", rank), _mbid(item.get("artist_mbid"))
             artists.append({"id": mbid or name_id(name), "name": name,
                             "url": safe_url(f"https://musicbrainz.org/artist/{mbid}", MUSICBRAINZ_HOSTS)
@@ -118,9 +127,9 @@ class ListenBrainzClient(TransportClient):
         return safe_url(f"{self.coverart_url}/release/{release}/{name}", COVERART_HOSTS,
                         allow_loopback=self.allow_loopback)
 
-    def _albums(self, items: list[dict]) -> list[dict]:
+    def _albums(self, items: list[dict], count: int | None = None) -> list[dict]:
         albums = []
-        for rank, item in enumerate(items[:self.album_count], start=1):
+        for rank, item in enumerate(items[:count or self.album_count], start=1):
             name = _name(item, "release_group_name", "top albums", rank)
             credit = item.get("artist_name") if isinstance(item.get("artist_name"), str) else ""
             parts = item.get("artists")
@@ -135,7 +144,8 @@ class ListenBrainzClient(TransportClient):
         return albums
 
     def fetch(self, user: str) -> dict:
-        """Normalised top artists and albums for the three ranges; NotReady when no range is computed yet."""
+        """Normalised top artists and albums for the three ranges, then the calendar years (`years`,
+        `timezone`); NotReady when no range is computed yet."""
         ranges, computed = {}, False
         for ours, theirs in RANGE_PARAMS.items():
             artists = self.top(user, "artists", theirs, self.artist_count)
@@ -145,7 +155,8 @@ class ListenBrainzClient(TransportClient):
         if not computed:
             raise NotReady(f"{SOURCE} has not computed statistics for {user} yet; they appear within a day "
                            "of the first listens")
-        return {"source": "listenbrainz", "fetchedAt": now_iso(), "ranges": ranges}
+        return {"source": "listenbrainz", "fetchedAt": now_iso(), "ranges": ranges,
+                **listenbrainz_years.read_years(self, user, self.clock())}
 
 
 def client_from(config: Mapping, budget: CallBudget | None = None, **kwargs: Any) -> ListenBrainzClient:

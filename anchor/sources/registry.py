@@ -76,7 +76,7 @@ _records: dict[str, Source] = {source.name: source for source in (
            stand_in_env="ANCHOR_SPOTIFY_SANDBOX_URL", stand_in_url="http://127.0.0.1:5055",
            credential="SPOTIFY_CLIENT_ID", secret="SPOTIFY_CLIENT_SECRET", sandbox_flag="SPOTIFY_SANDBOX",
            limits_from=_spotify_limits, image_hosts=spotify_albums.HOSTS),
-    Source("listenbrainz", "ListenBrainz", 7, client=listenbrainz.client_from,
+    Source("listenbrainz", "ListenBrainz", listenbrainz.CALLS_PER_FETCH, client=listenbrainz.client_from,
            fetch=listenbrainz.ListenBrainzClient.fetch,
            endpoints=(Endpoint("MUSICBRAINZ_URL", "https://musicbrainz.org"),
                       Endpoint("LISTENBRAINZ_API_URL", "https://api.listenbrainz.org"),
