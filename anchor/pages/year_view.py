@@ -2,14 +2,16 @@
 
 `years` holds, for an upload with a history of several years (profiles/years.py writes it):
   zone, from   the clock the times are on, and whether the file said so ("country") or not ("none")
-  list         {yyyy: {plays, minutes, days, first, last, top: [{id, name}] × 3}} (the year's own
-               50 artists and albums live in `YEAR#<handle>#<yyyy>`, models/years.py)
+  list         {yyyy: {plays, minutes, days, first, last, top: [{id, name}] × 3, unit?}} (the year's own
+               50 artists and albums live in `YEAR#<handle>#<yyyy>`, models/years.py); a year
+               from ListenBrainz has "unit": "listens" and minutes, days (maybe first, last) None
   gone         years an older upload held, emptied, kept so `flask purge` finds their items
   prefs        the owner's choices: {"hidden": [yyyy], "clock": bool} (the clock is off by default)
   pages        the year pages stored: {"render": version, "etags": {yyyy: etag}}
 """
 from flask import url_for
 
+from anchor.models.years import unit_of
 from anchor.profiles import service
 
 
@@ -44,7 +46,10 @@ def timeline(profile):
     lines = []
     for entry in visible_years(profile):
         top = next((a["name"] for a in entry.get("top") or [] if a.get("id") not in hidden), None)
+        unit = unit_of(entry)
+        amount = (entry.get("plays") if unit == "listens" else entry.get("minutes")) or 0
         lines.append({"year": entry["year"], "top": top, "minutes": entry.get("minutes") or 0,
+                      "amount": amount, "unit": unit,
                       "href": url_for("public.year", handle=profile.handle, year=entry["year"])})
     return lines
 
