@@ -8,6 +8,7 @@
   gone         years an older upload held, emptied, kept so `flask purge` finds their items
   prefs        the owner's choices: {"hidden": [yyyy], "clock": bool} (the clock is off by default)
   pages        the year pages stored: {"render": version, "etags": {yyyy: etag}}
+  cards        each year's share images: {yyyy: {"hash", "card": key, "story": key}} (profiles/year_cards.py)
 """
 from flask import url_for
 

@@ -12,7 +12,7 @@ import hashlib
 from flask import current_app, has_app_context, render_template
 
 from anchor.models.years import read_year, unit_of, year_page_item
-from anchor.pages import charts, public_view, render, share_images
+from anchor.pages import charts, public_view, render, share_images, year_images
 from anchor.pages.context import absolute_url
 from anchor.pages.year_view import prefs, stored_pages, visible_years, zone_text
 from anchor.profiles import service
@@ -43,7 +43,8 @@ def year_context(profile, year, data):
             "zone": zone_text(profile), "canonical": canonical,
             "description": f"{name}'s {year} in music: {amount:,} {unit}{top}.",
             "home": absolute_url("public.profile", handle=profile.handle),
-            "og_image": share_images.stored_urls(profile).get("card")
+            "og_image": year_images.stored_urls(profile, year).get("card")
+            or share_images.stored_urls(profile).get("card")
             # Unversioned (it redirects to the current card): a year page need not change with the bio.
             or absolute_url("public.share_image", handle=profile.handle)}
 

@@ -4,6 +4,7 @@ It registers on the one `dashboard` blueprint (anchor/web/dashboard.py), with it
 """
 from flask import request
 
+from anchor.pages import year_images
 from anchor.profiles import years
 from anchor.profiles.service import ProfileGone, StaleEdit
 from anchor.web import public_page
@@ -11,6 +12,7 @@ from anchor.web.dashboard import BODY, TEMPLATE, bp, owner_profile, page_context
 from anchor.web.htmx import after_post
 
 PLACE = "years-card"
+bp.add_app_template_global(year_images.stored_urls, "year_image_urls")
 
 
 @bp.post("/years")
