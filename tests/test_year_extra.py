@@ -7,7 +7,7 @@ import pytest
 from anchor.models.pages import PageModel
 from anchor.models.years import YearModel, year_key, year_page_key
 from anchor.pages import render
-from anchor.profiles import listening, service, writes, years
+from anchor.profiles import listening, service, writes, year_copy, years
 from anchor.refresh import engine
 from tests.refresh_fixtures import connect
 from tests.web_helpers import claim, post
@@ -112,6 +112,7 @@ def test_a_refresh_without_years_leaves_the_stored_years_and_renders_no_year(ref
     profile = connect(spotify_sandbox, "nadia", "nadia")
     uploaded = make_years(seed=25)
     writes.write(profile, years.store(profile, uploaded, BERLIN), bump=True)
+    year_copy.update(service.get("nadia"))              # the import's copy job wrote the years' words
     before = service.get("nadia").years
     reads = []
     original = year_pages.read_year

@@ -14,7 +14,7 @@ from flask import current_app, has_app_context, render_template
 from anchor.models.years import read_year, unit_of, year_page_item
 from anchor.pages import charts, public_view, render, share_images, year_images
 from anchor.pages.context import absolute_url
-from anchor.pages.year_view import prefs, stored_pages, visible_years, zone_text
+from anchor.pages.year_view import prefs, stored_pages, visible_years, year_copy, zone_text
 from anchor.profiles import service
 
 # What a year page shows besides its year's item: a change to any of these renders the years again.
@@ -40,7 +40,7 @@ def year_context(profile, year, data):
             "months": charts.months_chart(data.get("months"), unit),
             "clock": (charts.clock_chart(data.get("clock"), "listens" if unit == "listens" else "plays")
                       if prefs(profile)["clock"] else None),
-            "zone": zone_text(profile), "canonical": canonical,
+            "zone": zone_text(profile), "canonical": canonical, "copy": year_copy(profile, year, data),
             "description": f"{name}'s {year} in music: {amount:,} {unit}{top}.",
             "home": absolute_url("public.profile", handle=profile.handle),
             "og_image": year_images.stored_urls(profile, year).get("card")

@@ -43,7 +43,7 @@ def summary(years, timezone, before=None):
     gone = (set(before.get("list") or {}) | set(before.get("gone") or [])) - set(kept)
     found = {"zone": (timezone or {}).get("zone") or "UTC", "from": (timezone or {}).get("from") or "none",
              "list": {year: _summary(data) for year, data in kept.items()}, "gone": sorted(gone)}
-    found.update({name: before[name] for name in ("prefs", "pages", "cards") if before.get(name)})
+    found.update({name: before[name] for name in ("prefs", "pages", "cards", "copy") if before.get(name)})
     return found if kept or gone or found.get("pages") or found.get("cards") else None
 
 

@@ -14,7 +14,7 @@ from anchor.errors import BudgetExhausted, CredentialsRevoked, NotReady, RateLim
 from anchor.limits import incidents
 from anchor.logs import log_event
 from anchor.profiles import (copyjobs, copywriting, index, listening, music, service, share_cards,
-                             year_cards, years)
+                             year_cards, year_copy, years)
 from anchor.refresh import failures
 from anchor.refresh.lock import write_locked
 from anchor.refresh.outcomes import Outcome, RefreshResult, hhmm, nothing_to_show
@@ -122,6 +122,7 @@ def store(profile, lock_id, now, data, reason="scheduled"):
             if copy.status in ("failed", "limited", "unavailable"):
                 message = f"{message} {copy.message}"
             share_cards.update_quietly(profile)     # an owner's refresh leaves this to its copy job
+            year_copy.update_quietly(profile)
             year_cards.update_quietly(profile)
     except Exception:  # the data is stored; the copy is retried when the profile is next due
         log_event(log, "copy generation crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
