@@ -122,3 +122,25 @@ def test_a_refresh_without_years_leaves_the_stored_years_and_renders_no_year(ref
     assert service.get("nadia").years == before and reads == []
     assert YearModel.get(year_key("nadia", "2020")).data == uploaded["2020"]
     assert PageModel.get(year_page_key("nadia", "2020")).isPublic
+
+
+def test_lighthouse_scores_the_newest_year_page_the_timeline_links(app, owner):
+    from bench.lighthouse import UPLOAD, newest_year
+    assert UPLOAD == "streaming-history"            # the seeded upload page (anchor/demo.py)
+    assert newest_year(app.test_client().get("/nadia").get_data(as_text=True), "nadia") is None
+    give_years(app, "nadia", make_years(seed=26))
+    html = app.test_client().get("/nadia").get_data(as_text=True)
+    assert newest_year(html, "nadia") == "/nadia/2021"
+    assert app.test_client().get(newest_year(html, "nadia")).status_code == 200
+
+
+def test_the_seeded_upload_export_spans_at_least_three_calendar_years(tmp_path):
+    import json
+    import zipfile
+
+    from devstack.spotify_export import write_export
+    path = write_export(tmp_path / "my_spotify_data.zip", plays=4000, seed=11)     # as seed_upload asks
+    with zipfile.ZipFile(path) as download:
+        found = {row["ts"][:4] for name in download.namelist() if name.endswith(".json") and "Audio" in name
+                 for row in json.loads(download.read(name))}
+    assert len(found) >= 3
