@@ -118,3 +118,62 @@ def test_an_import_writes_the_years_copy_after_the_page(app, owner):
         imports.write_copy("nadia")
         assert service.get("nadia").years["copy"]["2020"]["provider"] == "offline"
     assert 'class="year-copy"' in year_page("2020")
+
+
+def words_of(year):
+    return year_page(year).split('<p class="year-copy">')[1].split("</p>")[0]
+
+
+def test_the_owner_writes_and_locks_a_years_words_plain_and_over_htmx_and_clears_them(app, owner):
+    data = a_year()
+    with app.app_context():
+        profile = service.get("nadia")
+        profile = writes.write(profile, years.store(profile, {"2020": data}, BERLIN), bump=True)
+        year_copy.update(profile)
+    version = service.get("nadia").version
+    answer = post(owner, "/dashboard/years/words", {"year": "2020", "words": "My year of night buses.",
+                                                    "version": version})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("#years-card")
+    assert words_of("2020") == "My year of night buses."
+    with app.app_context():
+        writes.write(service.get("nadia"), {"layout": {"hidden": [data["artists"][0]["id"]]}})
+        assert year_copy.update(service.get("nadia")) == []       # locked: the copy job keeps them
+    assert words_of("2020") == "My year of night buses."
+    page = post(owner, "/dashboard/years/words", {"year": "2020", "words": "",
+                                                  "version": service.get("nadia").version}, htmx=True)
+    assert page.status_code == 200 and "Cleared. Your 2020 page gets its words" in page.get_data(as_text=True)
+    assert 'class="year-copy"' not in year_page("2020")
+    with app.app_context():
+        assert year_copy.update(service.get("nadia")) == ["2020"]
+    assert "Nina Simone" not in words_of("2020")
+
+
+@pytest.mark.parametrize("words, year, message", [
+    ("See <script>alert(1)</script>", "2020", "markup"),
+    ("Read more at evil.com", "2020", "web address"),
+    ("x" * 301, "2020", "the limit is 300"),
+    ("Fine words.", "2019", "That year is not on your page."),
+    ("Fine words.", "abcd", "That year is not on your page."),
+])
+def test_bad_words_for_a_year_are_refused_with_a_message_and_nothing_changes(app, owner, words, year, message):
+    with app.app_context():
+        profile = service.get("nadia")
+        writes.write(profile, years.store(profile, {"2020": a_year()}, BERLIN), bump=True)
+    before = service.get("nadia").years
+    page = post(owner, "/dashboard/years/words", {"year": year, "words": words,
+                                                  "version": service.get("nadia").version}, htmx=True)
+    assert page.status_code == 200 and message in page.get_data(as_text=True)
+    assert service.get("nadia").years == before
+
+
+def test_a_stale_form_and_a_missing_csrf_token_change_nothing(app, owner):
+    with app.app_context():
+        profile = service.get("nadia")
+        writes.write(profile, years.store(profile, {"2020": a_year()}, BERLIN), bump=True)
+    before = service.get("nadia").years
+    stale = post(owner, "/dashboard/years/words", {"year": "2020", "words": "Old form.",
+                                                   "version": service.get("nadia").version - 1}, htmx=True)
+    assert stale.status_code == 200 and service.get("nadia").years == before
+    assert owner.post("/dashboard/years/words", data={"year": "2020", "words": "x", "version": "1"}).status_code == 400
+    assert app.test_client().post("/dashboard/years/words", data={"year": "2020"}).status_code in (302, 400, 401)
+    assert service.get("nadia").years == before

@@ -82,6 +82,9 @@ def copy_digest(profile, year, data):
 
 
 def year_copy(profile, year, data):
-    """The stored copy of `year` when it was written from what the page shows now, else None."""
+    """The stored copy of `year`: the owner's locked words, or words written from what the page
+    shows now (else None)."""
     stored = ((profile.years or {}).get("copy") or {}).get(year) or {}
-    return stored.get("text") or None if stored.get("hash") == copy_digest(profile, year, data) else None
+    if stored.get("locked") or stored.get("hash") == copy_digest(profile, year, data):
+        return stored.get("text") or None
+    return None
