@@ -1,20 +1,25 @@
 """`make lighthouse`: Lighthouse (npm lighthouse@12.2.3, mobile preset, Debian's Chromium) on a
-demo public page, the demo artist page (photo, links, releases) and the first one's owner's dashboard; prints the four category scores and the page's
-height on a 390 px phone. Not part of `make test` (it takes a minute and needs Node).
+demo public page, the demo artist page (photo, links, releases), the first one's owner's dashboard
+and the newest year page of the seeded upload page (/streaming-history/<yyyy>, found in its
+timeline); prints the four category scores and the pages' heights on a 390 px phone. Not part of
+`make test` (it takes a minute and needs Node).
 
 Everything runs on this machine: a private stack (bench/stack.py), the demo listeners seeded
 through `flask seed-demo`, one of them changed at the source and refreshed so the page shows
 "What changed".
 """
 import json
+import re
 import subprocess
 import sys
 import time
+import urllib.request
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from anchor.config import ROOT
+from anchor.demo import UPLOAD_DEMO
 from bench.stack import SECRET_KEY, Stack
 from devstack.ports import free_port
 from devstack.s3 import S3Standin
@@ -24,6 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 OUT = ROOT / "test-artifacts" / "lighthouse"
 HANDLE = "nadia"
 ARTIST = "juno-static"          # the demo artist page (anchor/demo_artist.py)
+UPLOAD = UPLOAD_DEMO[1]         # the demo page imported from a generated data download: its years
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 GOAL = 95
 
@@ -48,6 +54,18 @@ def lighthouse(url, name, headers=None):
     data = json.loads(report.read_text())
     scores = {c: round(data["categories"][c]["score"] * 100) for c in CATEGORIES}
     return scores, report
+
+
+def newest_year(page_html, handle=UPLOAD):
+    """The path of the newest year page the main page's timeline links, or None (no years)."""
+    years = re.findall(rf'href="/{re.escape(handle)}/([0-9]{{4}})"', page_html)
+    return f"/{handle}/{max(years)}" if years else None
+
+
+def year_page(base):
+    """The upload demo's newest year page's path, read from its public page as a visitor would."""
+    with urllib.request.urlopen(f"{base}/{UPLOAD}", timeout=30) as answer:
+        return newest_year(answer.read().decode())
 
 
 def phone_height(url, shot="public-390.png"):
@@ -89,8 +107,14 @@ def main():
         cookie = session_cookie(f"spotify:{HANDLE}")
         dashboard, _ = lighthouse(f"{base}/dashboard", "dashboard", {"Cookie": f"session={cookie}"})
         rows.append(("dashboard", dashboard))
+        year_path = year_page(base)
+        if year_path is None:
+            sys.exit(f"/{UPLOAD} links no year page: the seeded upload has no years to score.")
+        year, _ = lighthouse(f"{base}{year_path}", "year")
+        rows.append((f"year page {year_path}", year))
         height = phone_height(f"{base}/{HANDLE}")
         artist_height = phone_height(f"{base}/{ARTIST}", "artist-390.png")
+        year_height = phone_height(f"{base}{year_path}", "year-390.png")
     finally:
         stack.close()
         photos.stop()
@@ -98,9 +122,10 @@ def main():
     print("|---|" + "---|" * len(CATEGORIES))
     for name, scores in rows:
         print(f"| {name} | " + " | ".join(str(scores[c]) for c in CATEGORIES) + " |")
-    print(f"public page height at 390 px: {height} CSS px, artist page {artist_height} (goal ≤ 2600)")
+    print(f"public page height at 390 px: {height} CSS px, artist page {artist_height}, "
+          f"year page {year_height} (goal ≤ 2600)")
     print(f"reports: {OUT}")
-    for name, scores in (("public page", public), ("artist page", artist)):
+    for name, scores in (("public page", public), ("artist page", artist), ("year page", year)):
         missed = [c for c in CATEGORIES if scores[c] < GOAL]
         print(f"{name}: " + ("every score ≥ 95" if not missed else "below 95: " + ", ".join(missed)))
 

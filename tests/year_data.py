@@ -46,3 +46,19 @@ def make_years(seed=1, years=(2019, 2020, 2021)):
 
 
 BERLIN = {"zone": "Europe/Berlin", "from": "country"}
+
+
+def make_listens_year(rng, year, first_year):
+    """A ListenBrainz year: listen counts, no durations (minutes, days, first and last are None)."""
+    data = make_year(rng, year, first_year)
+    data["months"] = [rng.randint(0, 400) for _ in range(12)]
+    data.update(unit="listens", plays=sum(data["months"]), minutes=None, days=None, first=None, last=None)
+    for item in data["artists"] + data["albums"]:
+        item["minutes"] = None
+    return data
+
+
+def make_listens_years(seed=1, years=(2019, 2020, 2021)):
+    """{"2019": {...}, ...} as a ListenBrainz refresh returns them."""
+    rng = random.Random(seed)
+    return {str(year): make_listens_year(rng, year, years[0]) for year in years}

@@ -22,6 +22,11 @@ class YearModel(_ProfilesTable):
     data = JSONAttribute(null=True)
 
 
+def unit_of(data):
+    """"listens" for a year counted in listens (ListenBrainz has no durations), else "minutes"."""
+    return "listens" if (data or {}).get("unit") == "listens" else "minutes"
+
+
 def year_key(handle, year):
     """`YEAR#<handle>#<yyyy>`: the key of a year's aggregates."""
     return f"YEAR#{handle}#{year}"

@@ -22,8 +22,9 @@ def _counts(values, size):
             for value in found]
 
 
-def months_chart(months):
-    """Bars of minutes per month, Jan..Dec; a month with no plays draws no bar."""
+def months_chart(months, unit="minutes"):
+    """Bars of minutes (or, for a source without durations, listens) per month, Jan..Dec; a
+    month with no plays draws no bar."""
     values = _counts(months, 12)
     top = max(values)
     bars = []
@@ -36,7 +37,9 @@ def months_chart(months):
                      "label": MONTH_LABELS[index], "label_x": x + BAR_WIDTH // 2, "value": value})
     return {"bars": bars, "width": 12 * (BAR_WIDTH + BAR_GAP) - BAR_GAP,
             "height": BARS_HEIGHT + LABEL_ROOM, "label_y": BARS_HEIGHT + LABEL_ROOM - 4,
-            "total": sum(values), "empty": top == 0,
+            "total": sum(values), "empty": top == 0, "unit": unit,
+            "heading": f"{unit.capitalize()} per month",
+            "title": "Listens per month" if unit == "listens" else "Minutes listened per month",
             "busiest": MONTH_LABELS[values.index(top)] if top else None}
 
 
@@ -44,8 +47,8 @@ def _level(value, top):
     return 0 if not value else min(LEVELS, max(1, math.ceil(LEVELS * value / top)))
 
 
-def clock_chart(clock):
-    """A 7 × 24 heat map of plays per weekday (Monday first) and local hour."""
+def clock_chart(clock, unit="plays"):
+    """A 7 × 24 heat map of plays (or listens) per weekday (Monday first) and local hour."""
     rows = [_counts(row, 24) for row in (list(clock or []) + [[]] * 7)[:7]]
     top = max(max(row) for row in rows)
     step = CELL + CELL_GAP
@@ -60,5 +63,5 @@ def clock_chart(clock):
                                       "y": d * step + CELL - 2} for d in range(7)],
             "hours": [{"hour": h, "x": DAY_ROOM + h * step + CELL // 2} for h in range(0, 24, 6)],
             "width": DAY_ROOM + 24 * step - CELL_GAP, "height": 7 * step + HOUR_ROOM,
-            "hour_y": 7 * step + HOUR_ROOM - 3, "empty": top == 0, "busiest": busiest,
+            "hour_y": 7 * step + HOUR_ROOM - 3, "empty": top == 0, "busiest": busiest, "unit": unit,
             "total": sum(map(sum, rows))}

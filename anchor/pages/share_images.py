@@ -57,7 +57,7 @@ def _tile(slot, covers, size):
     return ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
 
 
-def _wall(canvas, items, covers, left, top, size):
+def wall(canvas, items, covers, left, top, size):
     """Paste the 3×3 cover wall with its top-left corner at (left, top)."""
     for index in range(SLOTS):
         x, y = left + index % GRID * size, top + index // GRID * size
@@ -65,14 +65,14 @@ def _wall(canvas, items, covers, left, top, size):
             canvas.paste(_tile(items[index], covers, size), (x, y))
 
 
-def _names(draw, shown, left, top, width, size, gap, accent):
+def names(draw, shown, left, top, width, size, gap, accent):
     drawing.draw_text(draw, (left, top), "Top artists", round(size * 0.8), accent)
     for place, name in enumerate(shown["artists"][:NAMES], start=1):
         drawing.draw_text(draw, (left, top + place * gap), drawing.fit(draw, f"{place}. {name}", size, width),
                           size, TEXT)
 
 
-def _png(image):
+def png(image):
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()
@@ -85,15 +85,15 @@ def card(profile, covers):
     image = Image.new("RGB", CARD, bg)
     tile = CARD[1] // GRID
     wall_left = CARD[0] - GRID * tile
-    _wall(image, data["slots"], covers, wall_left, 0, tile)
+    wall(image, data["slots"], covers, wall_left, 0, tile)
     draw = ImageDraw.Draw(image)
     margin, width = 56, wall_left - 2 * 56
     drawing.draw_text(draw, (margin, 84), "Anchor.band", 30, accent)
     drawing.draw_text(draw, (margin, 170), drawing.fit(draw, data["name"], 58, width), 58, TEXT)
     drawing.draw_text(draw, (margin, 214), drawing.fit(draw, f"anchor.band/{profile.handle}", 26, width),
                       26, MUTED, bold=False)
-    _names(draw, data, margin, 296, width, 32, 56, accent)
-    return _png(image)
+    names(draw, data, margin, 296, width, 32, 56, accent)
+    return png(image)
 
 
 def story(profile, covers):
@@ -103,15 +103,15 @@ def story(profile, covers):
     image = Image.new("RGB", STORY, bg)
     tile = STORY[0] // GRID
     wall_top = 360
-    _wall(image, data["slots"], covers, 0, wall_top, tile)
+    wall(image, data["slots"], covers, 0, wall_top, tile)
     draw = ImageDraw.Draw(image)
     margin, width = 72, STORY[0] - 2 * 72
     drawing.draw_text(draw, (margin, 150), "Anchor.band", 44, accent)
     drawing.draw_text(draw, (margin, 262), drawing.fit(draw, data["name"], 84, width), 84, TEXT)
     drawing.draw_text(draw, (margin, 330), drawing.fit(draw, f"anchor.band/{profile.handle}", 38, width),
                       38, MUTED, bold=False)
-    _names(draw, data, margin, wall_top + GRID * tile + 90, width, 44, 64, accent)
-    return _png(image)
+    names(draw, data, margin, wall_top + GRID * tile + 90, width, 44, 64, accent)
+    return png(image)
 
 
 def stored_urls(profile):

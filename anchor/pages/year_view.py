@@ -2,14 +2,21 @@
 
 `years` holds, for an upload with a history of several years (profiles/years.py writes it):
   zone, from   the clock the times are on, and whether the file said so ("country") or not ("none")
-  list         {yyyy: {plays, minutes, days, first, last, top: [{id, name}] × 3}} (the year's own
-               50 artists and albums live in `YEAR#<handle>#<yyyy>`, models/years.py)
+  list         {yyyy: {plays, minutes, days, first, last, top: [{id, name}] × 3, unit?}} (the year's own
+               50 artists and albums live in `YEAR#<handle>#<yyyy>`, models/years.py); a year
+               from ListenBrainz has "unit": "listens" and minutes, days (maybe first, last) None
   gone         years an older upload held, emptied, kept so `flask purge` finds their items
   prefs        the owner's choices: {"hidden": [yyyy], "clock": bool} (the clock is off by default)
   pages        the year pages stored: {"render": version, "etags": {yyyy: etag}}
+  copy         each year's words: {yyyy: {"text", "hash", "provider"}} (profiles/year_copy.py)
+  cards        each year's share images: {yyyy: {"hash", "card": key, "story": key}} (profiles/year_cards.py)
 """
+import hashlib
+import json
+
 from flask import url_for
 
+from anchor.models.years import unit_of
 from anchor.profiles import service
 
 
@@ -44,7 +51,10 @@ def timeline(profile):
     lines = []
     for entry in visible_years(profile):
         top = next((a["name"] for a in entry.get("top") or [] if a.get("id") not in hidden), None)
+        unit = unit_of(entry)
+        amount = (entry.get("plays") if unit == "listens" else entry.get("minutes")) or 0
         lines.append({"year": entry["year"], "top": top, "minutes": entry.get("minutes") or 0,
+                      "amount": amount, "unit": unit,
                       "href": url_for("public.year", handle=profile.handle, year=entry["year"])})
     return lines
 
@@ -55,3 +65,26 @@ def zone_text(profile):
     if (profile.years or {}).get("from") == "country":
         return f"Times in {zone} (from the country in the file)."
     return f"Times in {zone}: the file does not say where you listened."
+
+
+def shown_artists(profile, data):
+    """A year's artists the owner has not hidden, in the year's order."""
+    hidden = set(service.layout(profile)["hidden"])
+    return [a for a in data.get("artists") or [] if a.get("id") not in hidden]
+
+
+def copy_digest(profile, year, data):
+    """A hash of what a year's copy is written from: a stored copy with another hash is not shown."""
+    shown = {"name": service.visible(profile)["displayName"], "year": year,
+             "artists": [(a.get("name"), a.get("minutes"), a.get("firstPlayed")) for a in shown_artists(profile, data)],
+             "numbers": [data.get(key) for key in ("minutes", "unit", "months")]}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def year_copy(profile, year, data):
+    """The stored copy of `year`: the owner's locked words, or words written from what the page
+    shows now (else None)."""
+    stored = ((profile.years or {}).get("copy") or {}).get(year) or {}
+    if stored.get("locked") or stored.get("hash") == copy_digest(profile, year, data):
+        return stored.get("text") or None
+    return None

@@ -11,10 +11,10 @@ import hashlib
 
 from flask import current_app, has_app_context, render_template
 
-from anchor.models.years import read_year, year_page_item
-from anchor.pages import charts, public_view, render, share_images
+from anchor.models.years import read_year, unit_of, year_page_item
+from anchor.pages import charts, public_view, render, share_images, year_images
 from anchor.pages.context import absolute_url
-from anchor.pages.year_view import prefs, stored_pages, visible_years, zone_text
+from anchor.pages.year_view import prefs, stored_pages, visible_years, year_copy, zone_text
 from anchor.profiles import service
 
 # What a year page shows besides its year's item: a change to any of these renders the years again.
@@ -30,18 +30,21 @@ def year_context(profile, year, data):
     albums = public_view.rows([a for a in data.get("albums") or [] if a.get("id") not in hidden])
     shown = public_view.with_album_art(public_view.rows(artists), albums)[:SHOWN_ARTISTS]
     discovered = [a["name"] for a in artists if str(a.get("firstPlayed") or "")[:4] == year]
-    minutes = data.get("minutes") or 0
+    unit = unit_of(data)
+    amount = (data.get("plays") if unit == "listens" else data.get("minutes")) or 0
     top = f", top artist {artists[0]['name']}" if artists else ""
     canonical = absolute_url("public.year", handle=profile.handle, year=year)
-    return {"profile": profile, "name": name, "year": year, "data": data, "minutes": minutes,
+    return {"profile": profile, "name": name, "year": year, "data": data, "amount": amount, "unit": unit,
             "artists": shown, "albums": albums[:SHOWN_ALBUMS], "discovered": discovered,
             "marks": {}, "lines": {}, "range_label": year, "totals": None, "listening_up_to": None,
-            "months": charts.months_chart(data.get("months")),
-            "clock": charts.clock_chart(data.get("clock")) if prefs(profile)["clock"] else None,
-            "zone": zone_text(profile), "canonical": canonical,
-            "description": f"{name}'s {year} in music: {minutes:,} minutes{top}.",
+            "months": charts.months_chart(data.get("months"), unit),
+            "clock": (charts.clock_chart(data.get("clock"), "listens" if unit == "listens" else "plays")
+                      if prefs(profile)["clock"] else None),
+            "zone": zone_text(profile), "canonical": canonical, "copy": year_copy(profile, year, data),
+            "description": f"{name}'s {year} in music: {amount:,} {unit}{top}.",
             "home": absolute_url("public.profile", handle=profile.handle),
-            "og_image": share_images.stored_urls(profile).get("card")
+            "og_image": year_images.stored_urls(profile, year).get("card")
+            or share_images.stored_urls(profile).get("card")
             # Unversioned (it redirects to the current card): a year page need not change with the bio.
             or absolute_url("public.share_image", handle=profile.handle)}
 

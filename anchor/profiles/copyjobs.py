@@ -19,7 +19,7 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import CopyJobModel, conditional
-from anchor.profiles import copywriting, service, share_cards
+from anchor.profiles import copywriting, service, share_cards, year_cards, year_copy
 
 log = logging.getLogger("anchor.copy")
 
@@ -119,4 +119,6 @@ def _run(handle, job, fallback_offline, profile=None):
     log_event(log, "copy job done", handle=handle, outcome=outcome.status, ai_called=outcome.ai_called)
     if profile is not None and profile.deletedAt is None:
         share_cards.update_quietly(profile)      # after the job ends: the owner sees the copy first
+        year_copy.update_quietly(profile)
+        year_cards.update_quietly(profile)
     return outcome

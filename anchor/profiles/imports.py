@@ -23,7 +23,8 @@ from flask import current_app
 from anchor import clock
 from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
-from anchor.profiles import copywriting, held_uploads, index, listening, service, share_cards, writes, years
+from anchor.profiles import (copywriting, held_uploads, index, listening, service, share_cards, writes,
+                             year_cards, year_copy, years)
 from anchor.sources import upload, upload_names
 from anchor.text import clean_listening
 
@@ -246,6 +247,8 @@ def write_copy(handle):
     except Exception:  # the data is in; the copy can be written from the dashboard
         log_event(log, "copy after import crashed", level=logging.ERROR, exc_info=True, handle=handle)
     share_cards.update_quietly(service.get(handle))
+    year_copy.update_quietly(service.get(handle))
+    year_cards.update_quietly(service.get(handle))
 
 
 def _ids(data):

@@ -1,7 +1,7 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
 from anchor.models import AccountModel, ProfileModel, conditional
-from anchor.profiles import index, listening, passkeys, photos, service, share_cards, tokens, writes
+from anchor.profiles import index, listening, passkeys, photos, service, share_cards, tokens, writes, year_cards
 from anchor.profiles.accounts import account_item, split_id
 from anchor.rules import RESTORE_PERIOD
 
@@ -19,11 +19,13 @@ def soft_delete(profile, typed_handle):
     # Tokens go at once (the tokens table has no TTL: its expiresAt is the access token's).
     for source in linked_sources(profile):
         tokens.delete(listening.account_id(profile, source))
-    photo, images = profile.photo, profile.shareImages
+    photo, images, year_images = profile.photo, profile.shareImages, year_cards.stored(profile)
+    gone = {"years": dict(profile.years, cards=None)} if year_images else {}
     deleted = writes.write(profile, {"isPublic": False, "deletedAt": now, **index.connected_fields(False),
-                                     "expiresAt": expires, "photo": None, "shareImages": None}, bump=True)
+                                     "expiresAt": expires, "photo": None, "shareImages": None, **gone}, bump=True)
     photos.discard(photo, profile.handle)      # a deleted page's face is not left readable for 30 days
     share_cards.discard(images, profile.handle)
+    share_cards.delete_keys(year_cards.keys(year_images), profile.handle)
     _expire_accounts(profile, expires)
     return deleted
 

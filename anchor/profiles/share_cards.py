@@ -50,18 +50,18 @@ def update(profile):
             photos_store.put(stored[kind], draw(profile, fetched), "image/png",
                              download_as=f"anchor-{profile.handle}-story.png" if kind == "story" else None)
     except photos_store.StoreDown:
-        _delete(keys(stored), profile.handle)
+        delete_keys(keys(stored), profile.handle)
         return False
     old = profile.shareImages
     try:
         writes.update(profile, lambda fresh: None if _wanted(fresh) != wanted else {"shareImages": stored})
     except (ProfileGone, StaleEdit):
-        _delete(keys(stored), profile.handle)
+        delete_keys(keys(stored), profile.handle)
         return False
     if profile.shareImages != stored:          # the page moved on meanwhile: the next write draws again
-        _delete(keys(stored), profile.handle)
+        delete_keys(keys(stored), profile.handle)
         return False
-    _delete([key for key in keys(old) if key not in keys(stored)], profile.handle)
+    delete_keys([key for key in keys(old) if key not in keys(stored)], profile.handle)
     log_event(log, "share images stored", handle=profile.handle, covers=stored["covers"])
     return True
 
@@ -77,10 +77,11 @@ def update_quietly(profile):
 
 def discard(stored, handle):
     """Delete the images a deleted profile let go of; a failure is logged."""
-    _delete(keys(stored), handle)
+    delete_keys(keys(stored), handle)
 
 
-def _delete(found, handle):
+def delete_keys(found, handle):
+    """Delete these bucket files; one the bucket refuses is logged and left."""
     for key in found:
         try:
             photos_store.delete(key)

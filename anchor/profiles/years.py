@@ -8,7 +8,7 @@ upload replaces them: its years are put, and a year the new file no longer holds
 """
 import re
 
-from anchor.models.years import YearModel, year_key
+from anchor.models.years import YearModel, unit_of, year_key
 from anchor.profiles import writes
 
 YEAR_RE = re.compile(r"[0-9]{4}")
@@ -20,9 +20,14 @@ class YearsRefused(Exception):
 
 
 def _summary(data):
-    return {"plays": int(data.get("plays") or 0), "minutes": int(data.get("minutes") or 0),
-            "days": int(data.get("days") or 0), "first": data.get("first"), "last": data.get("last"),
-            "top": [{"id": a.get("id"), "name": a.get("name")} for a in (data.get("artists") or [])[:TOP_KEPT]]}
+    listens = unit_of(data) == "listens"
+    found = {"plays": int(data.get("plays") or 0), "minutes": None if listens else int(data.get("minutes") or 0),
+             "days": None if listens else int(data.get("days") or 0), "first": data.get("first"),
+             "last": data.get("last"),
+             "top": [{"id": a.get("id"), "name": a.get("name")} for a in (data.get("artists") or [])[:TOP_KEPT]]}
+    if listens:
+        found["unit"] = "listens"
+    return found
 
 
 def _kept(years):
@@ -38,8 +43,8 @@ def summary(years, timezone, before=None):
     gone = (set(before.get("list") or {}) | set(before.get("gone") or [])) - set(kept)
     found = {"zone": (timezone or {}).get("zone") or "UTC", "from": (timezone or {}).get("from") or "none",
              "list": {year: _summary(data) for year, data in kept.items()}, "gone": sorted(gone)}
-    found.update({name: before[name] for name in ("prefs", "pages") if before.get(name)})
-    return found if kept or gone or found.get("pages") else None
+    found.update({name: before[name] for name in ("prefs", "pages", "cards", "copy") if before.get(name)})
+    return found if kept or gone or found.get("pages") or found.get("cards") else None
 
 
 def store(profile, years, timezone):
@@ -51,6 +56,13 @@ def store(profile, years, timezone):
     for year in (found or {}).get("gone") or []:
         YearModel(year_key(profile.handle, year), handle=profile.handle, year=year, data=None).save()
     return {"years": found}
+
+
+def take(data):
+    """Pop `years` and `timezone` from fetched data (they never go to `listening`): (years,
+    timezone), or None when the source sent no years, so the stored ones stay as they are."""
+    found, zone = data.pop("years", None), data.pop("timezone", None)
+    return (found, zone) if _kept(found) else None
 
 
 def set_prefs(profile, shown, clock, expect_version=None):

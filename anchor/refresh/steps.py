@@ -13,7 +13,8 @@ from anchor import clock
 from anchor.errors import BudgetExhausted, CredentialsRevoked, NotReady, RateLimited, SourceError
 from anchor.limits import incidents
 from anchor.logs import log_event
-from anchor.profiles import copyjobs, copywriting, index, listening, music, service, share_cards
+from anchor.profiles import (copyjobs, copywriting, index, listening, music, service, share_cards,
+                             year_cards, year_copy, years)
 from anchor.refresh import failures
 from anchor.refresh.lock import write_locked
 from anchor.refresh.outcomes import Outcome, RefreshResult, hhmm, nothing_to_show
@@ -75,6 +76,11 @@ def store(profile, lock_id, now, data, reason="scheduled"):
     failed one costs none.
     """
     name = listening.label(service.source_of(profile))
+    # A source's year statistics go to items of their own, as an import's do (profiles/years.py);
+    # an answer without years leaves the stored ones (an uploaded history's) as they are.
+    fetched_years = years.take(data)
+    if fetched_years:
+        years.store(profile, *fetched_years)
     changed = service.hash_of(data, profile.layout) != profile.dataHash
     said = {}
 
@@ -91,6 +97,8 @@ def store(profile, lock_id, now, data, reason="scheduled"):
                    "failureCount": 0, "nextRefreshAt": now + COPY_PENDING_RETRY}
         if is_new:
             changes["listening"] = data
+        if fetched_years and years.summary(*fetched_years, fresh.years) != fresh.years:
+            changes["years"] = years.summary(*fetched_years, fresh.years)
         if reason in COOLDOWN_REASONS:
             changes["lastManualRefreshAt"] = now
         return changes
@@ -114,6 +122,8 @@ def store(profile, lock_id, now, data, reason="scheduled"):
             if copy.status in ("failed", "limited", "unavailable"):
                 message = f"{message} {copy.message}"
             share_cards.update_quietly(profile)     # an owner's refresh leaves this to its copy job
+            year_copy.update_quietly(profile)
+            year_cards.update_quietly(profile)
     except Exception:  # the data is stored; the copy is retried when the profile is next due
         log_event(log, "copy generation crashed", level=logging.ERROR, exc_info=True, handle=profile.handle)
         message = f"{message} The AI copy could not be written this time."

@@ -54,7 +54,8 @@ def _year_entry(item, profile, name, line):
     item.updated(moment)
     item.published(moment)
     top = f" Top artist: {line['top']}." if line["top"] else ""
-    item.content(f"{line['minutes']:,} minutes of music in {year}.{top}", type="text")
+    amount = f"{line['amount']:,} minutes of music" if line["unit"] == "minutes" else f"{line['amount']:,} listens"
+    item.content(f"{amount} in {year}.{top}", type="text")
 
 
 def _text(entry, hidden):
