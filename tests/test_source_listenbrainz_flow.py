@@ -305,3 +305,23 @@ def test_each_app_signs_in_against_its_own_musicbrainz(app, make_config, brainz_
     elsewhere = create_app(make_config(MUSICBRAINZ_URL="http://127.0.0.1:9/elsewhere"))
     assert start_listenbrainz(elsewhere.test_client()).startswith("http://127.0.0.1:9/elsewhere/oauth2/authorize?")
     assert start_listenbrainz(app.test_client()).startswith(f"{brainz_standin.url}/oauth2/authorize?")
+
+
+def test_a_published_listenbrainz_page_has_year_pages_counted_in_listens(owner, app, brainz_standin):
+    # The first fetch read the calendar-year statistics; the visitor's year page says listens, the
+    # number being the listens of that year's months from the stand-in.
+    profile = profile_of(app)
+    from anchor.pages import year_view
+    with app.app_context():
+        entries = year_view.visible_years(profile)
+    years = [entry["year"] for entry in entries]
+    assert years, "no year pages after a ListenBrainz first fetch"
+    assert entries[0]["plays"] > 0 and entries[0]["unit"] == "listens"
+    page = public_page(app, "grimnir").get_data(as_text=True)
+    year = years[0]
+    assert f'href="/grimnir/{year}"' in page
+    app.extensions["anchor.page_cache"].forget(f"grimnir/{year}")
+    answer = app.test_client().get(f"/grimnir/{year}")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and f"{entries[0]['plays']:,} listens" in text
+    assert "None" not in text and "0 minutes" not in text
