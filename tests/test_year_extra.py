@@ -74,14 +74,14 @@ def test_a_listens_year_with_no_listens_draws_no_chart(app, owner):
     assert "No listens to chart this year." in html and "<svg" not in html and "None" not in html
 
 
-def with_years(monkeypatch, found):
+def with_years(monkeypatch, found, zone=UTC):
     """The source's answer, plus `found` as its `years` (None: an answer without years)."""
     fetch = listening.fetch
 
     def fetched(profile, calls):
         data = fetch(profile, calls)
         if found is not None:
-            data.update(years=found, timezone=UTC)
+            data.update(years=found, timezone=zone)
         return data
     monkeypatch.setattr(listening, "fetch", fetched)
 
@@ -98,12 +98,35 @@ def test_a_refresh_that_returns_years_stores_them_and_renders_their_pages(refres
     assert YearModel.get(year_key("nadia", "2021")).data == data["2021"]
     html = gzip.decompress(PageModel.get(year_page_key("nadia", "2021")).pageGz).decode()
     assert f"{data['2021']['plays']:,} listens" in html
-    # The next answer lacks 2019: its item is emptied and its page taken down, like a newer upload's.
-    with_years(monkeypatch, {year: data[year] for year in ("2020", "2021")})
+    # The next answer lacks 2019 (its statistics failed, or the source reads two years only) and
+    # has more 2021: 2019's item and page stay, 2021 is replaced.
+    newer = {**data["2021"], "plays": data["2021"]["plays"] + 7}
+    with_years(monkeypatch, {"2020": data["2020"], "2021": newer})
     engine.refresh_profile("nadia", "scheduled")
-    assert YearModel.get(year_key("nadia", "2019")).data is None
-    assert not PageModel.get(year_page_key("nadia", "2019")).isPublic
-    assert sorted(service.get("nadia").years["list"]) == ["2020", "2021"]
+    assert YearModel.get(year_key("nadia", "2019")).data == data["2019"]
+    assert PageModel.get(year_page_key("nadia", "2019")).isPublic
+    assert sorted(service.get("nadia").years["list"]) == ["2019", "2020", "2021"]
+    assert YearModel.get(year_key("nadia", "2021")).data == newer
+    html = gzip.decompress(PageModel.get(year_page_key("nadia", "2021")).pageGz).decode()
+    assert f"{newer['plays']:,} listens" in html
+
+
+def test_a_sources_years_sit_beside_an_uploads_each_on_its_own_clock(refresh_app, spotify_sandbox, monkeypatch):
+    profile = connect(spotify_sandbox, "nadia", "nadia")
+    uploaded = make_years(seed=25)                       # 2019-2021, minutes, Berlin
+    writes.write(profile, years.store(profile, uploaded, BERLIN), bump=True)
+    counted = make_listens_years(seed=27)
+    with_years(monkeypatch, {"2021": counted["2021"]}, zone={"zone": "UTC", "from": "source"})
+    assert engine.refresh_profile("nadia", "scheduled").outcome == "refreshed"
+    listed = service.get("nadia").years["list"]
+    assert sorted(listed) == ["2019", "2020", "2021"]
+    assert YearModel.get(year_key("nadia", "2020")).data == uploaded["2020"]
+    assert listed["2020"]["zone"]["zone"] == "Europe/Berlin" and listed["2021"]["zone"]["zone"] == "UTC"
+    with refresh_app.app_context():
+        from anchor.pages.year_view import zone_text
+        profile = service.get("nadia")
+        assert "Europe/Berlin" in zone_text(profile, "2020")
+        assert zone_text(profile, "2021") == "Times in UTC, as your music service counts them."
 
 
 def test_a_refresh_without_years_leaves_the_stored_years_and_renders_no_year(refresh_app, spotify_sandbox,

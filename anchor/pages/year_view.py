@@ -59,11 +59,15 @@ def timeline(profile):
     return lines
 
 
-def zone_text(profile):
-    """How the page says which clock its times are on."""
-    zone = (profile.years or {}).get("zone") or "UTC"
-    if (profile.years or {}).get("from") == "country":
+def zone_text(profile, year=None):
+    """How the page says which clock a year's times are on (the year's own, else the profile's)."""
+    stored = profile.years or {}
+    said = ((stored.get("list") or {}).get(str(year)) or {}).get("zone") or stored
+    zone = said.get("zone") or "UTC"
+    if said.get("from") == "country":
         return f"Times in {zone} (from the country in the file)."
+    if said.get("from") == "source":
+        return f"Times in {zone}, as your music service counts them."
     return f"Times in {zone}: the file does not say where you listened."
 
 

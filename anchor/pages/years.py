@@ -40,7 +40,7 @@ def year_context(profile, year, data):
             "months": charts.months_chart(data.get("months"), unit),
             "clock": (charts.clock_chart(data.get("clock"), "listens" if unit == "listens" else "plays")
                       if prefs(profile)["clock"] else None),
-            "zone": zone_text(profile), "canonical": canonical, "copy": year_copy(profile, year, data),
+            "zone": zone_text(profile, year), "canonical": canonical, "copy": year_copy(profile, year, data),
             "description": f"{name}'s {year} in music: {amount:,} {unit}{top}.",
             "home": absolute_url("public.profile", handle=profile.handle),
             "og_image": year_images.stored_urls(profile, year).get("card")

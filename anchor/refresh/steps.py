@@ -77,10 +77,11 @@ def store(profile, lock_id, now, data, reason="scheduled"):
     """
     name = listening.label(service.source_of(profile))
     # A source's year statistics go to items of their own, as an import's do (profiles/years.py);
-    # an answer without years leaves the stored ones (an uploaded history's) as they are.
+    # they replace the years they name, and the other stored ones (an uploaded history's, or a
+    # year whose statistics failed this time) stay as they are.
     fetched_years = years.take(data)
     if fetched_years:
-        years.store(profile, *fetched_years)
+        years.store(profile, *fetched_years, adding=True)
     changed = service.hash_of(data, profile.layout) != profile.dataHash
     said = {}
 
@@ -97,8 +98,9 @@ def store(profile, lock_id, now, data, reason="scheduled"):
                    "failureCount": 0, "nextRefreshAt": now + COPY_PENDING_RETRY}
         if is_new:
             changes["listening"] = data
-        if fetched_years and years.summary(*fetched_years, fresh.years) != fresh.years:
-            changes["years"] = years.summary(*fetched_years, fresh.years)
+        added = years.summary(*fetched_years, fresh.years, adding=True) if fetched_years else None
+        if fetched_years and added != fresh.years:
+            changes["years"] = added
         if reason in COOLDOWN_REASONS:
             changes["lastManualRefreshAt"] = now
         return changes
