@@ -94,6 +94,11 @@ def seed_one(source, listener, handle=None):
 UPLOAD_DEMO = ("quiet-room", "streaming-history")   # a MusicBrainz sign-in with no listens, then a file
 
 
+# The generated download the demo imports (devstack/spotify_export.write_export's plays and seed):
+# 4000 plays over two years to 2024-11-30, so three calendar years of pages.
+UPLOAD_EXPORT = {"plays": 4000, "seed": 11}
+
+
 def seed_upload():
     """The imported demo page: sign in with MusicBrainz (no history there), claim, import a
     generated data download fetched from the Spotify stand-in, publish."""
@@ -102,7 +107,7 @@ def seed_upload():
         return "exists"
     account_id, display_name = _listenbrainz_sign_in(user)
     profile = claim_and_fetch(account_id, handle, display_name="Streaming history demo")
-    answer = requests.get(f"{_sandbox_url()}/_control/export", params={"plays": 4000, "seed": 11}, timeout=60)
+    answer = requests.get(f"{_sandbox_url()}/_control/export", params=UPLOAD_EXPORT, timeout=60)
     answer.raise_for_status()
     with tempfile.NamedTemporaryFile(suffix=".zip") as download:
         download.write(answer.content)
