@@ -250,3 +250,24 @@ def test_an_upload_held_before_the_claim_brings_its_years_to_the_page(app, start
     for year in expected:
         assert visitor.get(f"/mia-k/{year}").status_code == 200, year
     assert visitor.get(f"/mia-k/{int(min(expected)) - 1}").status_code == 404      # a year the file lacks
+
+
+def test_the_export_holds_the_passkeys_the_held_upload_then_the_years(app, started, tmp_path):
+    # Before the claim: the passkey and the held upload (with its years); after it: the years'
+    # aggregates beside the profile. Never a passkey's public key.
+    path = write_export(tmp_path / "my_spotify_data.zip", kind="account", plays=900, years=3, seed=8,
+                        username="mia.k", display_name="Mia Kowalski")
+    expected = _years_in(path)
+    _upload(started, path)
+    _wait(app)
+    before = started.get("/dashboard/export").get_json()
+    assert [set(key) for key in before["passkeys"]] == [{"id", "name", "createdAt", "lastUsedAt"}]
+    held = before["heldUpload"]
+    assert held["names"]["displayName"] == "Mia Kowalski" and set(held["years"]) == expected
+    assert held["data"]["ranges"]["all_time"]["artists"] and before["years"] == {}
+    post(started, "/dashboard/claim", {"handle": "mia-k", "display_name": "Mia"})
+    after = started.get("/dashboard/export").get_json()
+    assert after["heldUpload"] is None and len(after["passkeys"]) == 1
+    assert set(after["years"]) == expected
+    assert all(after["years"][year]["plays"] > 0 for year in expected)
+    assert after["years"] == {year: held["years"][year] for year in expected}

@@ -1,7 +1,9 @@
 """Soft delete, restore within 30 days, and the export of everything stored for an account."""
 from anchor import clock
 from anchor.models import AccountModel, ProfileModel, conditional
-from anchor.profiles import index, listening, passkeys, photos, service, share_cards, tokens, writes, year_cards
+from anchor.models.years import read_year
+from anchor.profiles import (held_uploads, index, listening, passkeys, photos, service, share_cards, tokens,
+                             writes, year_cards)
 from anchor.profiles.accounts import account_item, split_id
 from anchor.rules import RESTORE_PERIOD
 
@@ -96,8 +98,22 @@ def export(account_id, profile):
                     "displayName": account.spotifyDisplayName if account else None,
                     "createdAt": clock.iso(account.createdAt) if account else None},
         "profile": {name: _plain(getattr(profile, name)) for name in export_fields()} if profile else None,
+        # each year's aggregates live beside the profile (profiles/years.py), an unclaimed upload
+        # on an item of its own, the passkeys on the account's (their public keys are not the owner's data)
+        "years": {year: read_year(profile.handle, year) for year in sorted((profile.years or {}).get("list") or {})}
+                 if profile else {},
+        "heldUpload": _held(account_id),
+        "passkeys": passkeys.passkeys(account_id),
         "spotifyTokens": token_info,
     }
+
+
+def _held(account_id):
+    held = held_uploads.get(account_id) if held_uploads.may_hold(account_id) else None
+    if held is None:
+        return None
+    return {"data": held.data, "summary": held.summary, "names": held.names, **held_uploads.years_of(held),
+            "expiresAt": held.expiresAt}
 
 
 
