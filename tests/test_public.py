@@ -247,6 +247,9 @@ def test_what_changed_and_its_feed(published, visitor, app):
     assert 'id="changes-title">What changed' in body
     assert f"{before['artists'][-1]['name']} ({len(before['artists'])} → 1)".replace("'", "&#39;") in body
     assert "Left the top albums:</strong> " + before["albums"][0]["name"].replace("'", "&#39;") in body
+    # Reversed, every artist but the middle one moved: a line names three and counts the rest.
+    moves = re.findall(r"<li><strong>(?:Up|Down):</strong> (.*?)</li>", body, re.S)
+    assert len(moves) == 2 and all(line.count("→") == 3 and re.search(r" and \d+ more$", line) for line in moves)
     assert re.search(r'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="[^"]+/nadia/feed\.xml">', body)
     answer = visitor.get("/nadia/feed.xml")
     assert answer.status_code == 200 and answer.mimetype == "application/atom+xml"
