@@ -18,7 +18,7 @@ from devstack.spotify_images import cover_png
 from .brainz_activity import ACTIVITY, ACTIVITY_RANGES, spoil
 from .brainz_data import computed, entity_payload
 from .brainz_oauth import OAuthEndpoints
-from .demo_music import get_listener, listener_names
+from .demo_music import ARTISTS, get_listener, listener_names
 from .musicbrainz_ws import WS_FAULTS, MusicBrainzWS
 from .standin import Reply, Request, StandIn, json_reply, redirect
 
@@ -61,7 +61,8 @@ class BrainzStandIn(MusicBrainzWS, OAuthEndpoints, StandIn):
         self._grants: dict[str, dict] = {}
         self._offline_granted: set[str] = set()
         self._covers: dict[str, str] = {}
-        for name in listener_names(generated):  # index covers so art URLs resolve after a restart too
+        # index covers so art URLs resolve after a restart too (the artists' own listening included)
+        for name in [*listener_names(generated), *ARTISTS]:
             for album in get_listener(name, generated, seed).albums:
                 if album.caa_release_mbid:
                     self._covers[album.caa_release_mbid] = album.name

@@ -220,6 +220,18 @@ def test_cover_art_redirects_to_served_png(brainz_standin):
     assert unknown.status_code == 404
 
 
+@pytest.mark.parametrize("listener", ["grimnir", "juno_static"])
+def test_every_cover_a_top_list_names_is_served(brainz_standin, listener):
+    # The archive has an image for every caa_id ListenBrainz hands out: the demo artist's own too.
+    items = stats(brainz_standin, listener, "release-groups").json()["payload"]["release_groups"]
+    named = [i for i in items if i["caa_release_mbid"] and i["caa_id"]]
+    assert named
+    for item in named:
+        answer = requests.get(f"{brainz_standin.url}/release/{item['caa_release_mbid']}/{item['caa_id']}-250",
+                              allow_redirects=False, timeout=5)
+        assert answer.status_code == 307, item["release_group_name"]
+
+
 def test_control_routes(brainz_standin):
     names = requests.get(f"{brainz_standin.url}/_control/listeners", timeout=5).json()["listeners"]
     assert {"minji_kpop", "fresh-start", "quiet-room", "listener-00003"} <= set(names)
