@@ -224,3 +224,14 @@ def test_the_daily_limit_leaves_the_facts_and_the_year_waits(make_app, bedrock_s
     assert run_job(app) == ["2020"] and bedrock_standin.count == 1
     assert stored(app)["2020"]["provider"] == "bedrock"
     render.forget_versions()
+
+
+def test_a_hidden_artist_never_reaches_the_model(model_app, owner, bedrock_standin):
+    data = a_year()
+    put_years(model_app, {"2020": data})
+    with model_app.app_context():
+        writes.write(service.get("nadia"), {"layout": {"hidden": [data["artists"][0]["id"]]}})
+    assert run_job(model_app) == ["2020"]
+    (prompt,) = year_prompts(bedrock_standin)
+    assert "Nina Simone" not in json.dumps(prompt) and prompt["artists"][0]["name"] == "Alice Coltrane"
+    assert stored(model_app)["2020"]["provider"] == "bedrock" and "Nina Simone" not in words_of("2020")
