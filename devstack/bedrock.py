@@ -162,6 +162,12 @@ class BedrockStandin:
         with self._lock:
             return len(self.requests)
 
+    def asked(self, tool: str) -> list[dict]:
+        """The recorded request bodies that forced `tool` (the bio's or a year's)."""
+        with self._lock:
+            return [body for _model, body in self.requests
+                    if (body.get("toolConfig") or {}).get("toolChoice", {}).get("tool", {}).get("name") == tool]
+
     def script(self, *behaviours: str) -> None:
         """Queue behaviours for the next calls; afterwards every call is "good"."""
         unknown = [b for b in behaviours if b not in BEHAVIOURS]
