@@ -235,3 +235,20 @@ def test_a_hidden_artist_never_reaches_the_model(model_app, owner, bedrock_stand
     (prompt,) = year_prompts(bedrock_standin)
     assert "Nina Simone" not in json.dumps(prompt) and prompt["artists"][0]["name"] == "Alice Coltrane"
     assert stored(model_app)["2020"]["provider"] == "bedrock" and "Nina Simone" not in words_of("2020")
+
+
+def test_a_slow_model_stops_the_job_asking_and_the_years_wait(model_app, owner, bedrock_standin):
+    put_years(model_app, {str(y): a_year(seed=y, year=y) for y in (2018, 2019, 2020)})
+    model_app.config["AI_BUDGET_SECONDS"] = 1.0
+    bedrock_standin.delay = 2.5                      # past the 1-second budget: the job's time is spent
+    assert run_job(model_app) == ["2018", "2019", "2020"]
+    # one Converse call, for the newest year (botocore may send it twice: its own retry on a read timeout)
+    assert {p["year"] for p in year_prompts(bedrock_standin)} == {"2020"}
+    copy = stored(model_app)
+    assert all(copy[y]["provider"] == "offline" and copy[y]["waiting"] for y in ("2018", "2019", "2020"))
+    assert words_of("2020").startswith(OFFLINE_2020)
+    bedrock_standin.reset()
+    model_app.config["AI_BUDGET_SECONDS"] = 20.0
+    assert run_job(model_app) == ["2018", "2019", "2020"]
+    assert {p["year"] for p in year_prompts(bedrock_standin)} >= {"2018", "2019", "2020"}
+    assert all(entry["provider"] == "bedrock" for entry in stored(model_app).values())

@@ -10,12 +10,13 @@ Where the configured writer is the model and the YEAR's data may go to one (deci
 year came from, not by the page's current source: an upload's minutes are the listener's own
 data, a year in listens came from ListenBrainz), the model is asked once for that year
 (anchor/ai/year_model.py), at most MODEL_YEARS_PER_JOB of the newest changed years a job, each
-counted against the owner's daily AI limit. Any answer that fails the checks, or no answer, leaves
-the offline facts. A year the model could not be asked about (the cap, the daily limit, an
-unavailable model) is marked `waiting` and asked at the next job; an answer that was refused is
-not asked again until the year changes.
+counted against the owner's daily AI limit, and none once the job has spent one model budget.
+Any answer that fails the checks, or no answer, leaves the offline facts. A year the model could
+not be asked about (the cap, the time, the daily limit, an unavailable model) is marked `waiting`
+and asked at the next job; an answer that was refused is not asked again until the year changes.
 """
 import logging
+import time
 
 from flask import current_app
 
@@ -104,6 +105,8 @@ def update(profile):
     if profile.deletedAt is not None:
         return []
     before, after, data_of, asked = stored(profile), {}, {}, 0
+    # One job spends about one model budget: a slow model holds up the refresh or import that ran it.
+    stop_asking = time.monotonic() + current_app.config["AI_BUDGET_SECONDS"]
     for entry in all_years(profile):         # newest first: the cap keeps the model for the newest
         year = entry["year"]
         data_of[year] = read_year(profile.handle, year)
@@ -114,7 +117,7 @@ def update(profile):
             after[year] = kept
             continue
         ask = model_allowed(data_of[year])
-        if ask and asked >= MODEL_YEARS_PER_JOB:
+        if ask and (asked >= MODEL_YEARS_PER_JOB or time.monotonic() >= stop_asking):
             after[year] = {**write_year(profile, year, data_of[year]), "waiting": True}
             continue
         asked += ask
