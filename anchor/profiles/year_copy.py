@@ -35,14 +35,12 @@ from anchor.profiles.service import ProfileGone, StaleEdit
 from anchor.text import clean_name
 
 log = logging.getLogger("anchor.copy")
+MODEL_YEARS_PER_JOB = 3     # the newest changed years a job asks the model about; the rest wait
 
 
 def stored(profile):
     """{yyyy: {"text", "hash", "provider"}}: the years' copy the profile holds."""
     return dict((profile.years or {}).get("copy") or {})
-
-
-MODEL_YEARS_PER_JOB = 3     # the newest changed years a job asks the model about; the rest wait
 
 
 def origin(data):
@@ -95,6 +93,7 @@ def write_year(profile, year, data, ask_model=False):
 
 
 def _up_to_date(profile, year, data, kept):
+    """Locked words, or words written from what the page shows now and not waiting for the model."""
     if kept.get("locked"):
         return True
     return kept.get("hash") == copy_digest(profile, year, data) and not (kept.get("waiting") and model_allowed(data))
