@@ -9,9 +9,11 @@ Speaks the wire format boto3 uses (`POST /model/{modelId}/converse`, restJson er
 `standin.delay = 3` makes every answer wait 3 s (a slow model); `hold()` keeps answers waiting
 until `release()`, so a test can look at a generation while it runs.
 
-Behaviours: good, invented_album, cliche, too_long, markup, text, missing_album, throttle,
-unavailable, invalid_request. "good" copy is devstack/model_copy.py's full copy for the data found
-in the user message (see prompt.extract_data). Run alone: `python -m devstack.bedrock --port 8123`.
+Behaviours: good, invented_album, cliche, too_long, markup, url, text, missing_album, throttle,
+unavailable, internal_error, invalid_request. "good" copy is devstack/model_copy.py's full copy
+for the data found in the user message (see prompt.extract_data). A request forcing the year tool
+(anchor/ai/year_prompt.py) gets a year's two sentences instead (devstack/model_year_copy.py),
+with the same behaviours: a third sentence is a year's "too_long". Run alone: `python -m devstack.bedrock --port 8123`.
 """
 import argparse
 import json
@@ -23,14 +25,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from anchor.ai.prompt import TOOL_NAME, extract_data
+from anchor.ai.year_prompt import YEAR_TOOL_NAME, extract_year_data
 
 from devstack.model_copy import write_full
+from devstack.model_year_copy import write_year
 
-BEHAVIOURS = ("good", "invented_album", "cliche", "too_long", "markup", "text", "missing_album",
-              "throttle", "unavailable", "invalid_request")
+BEHAVIOURS = ("good", "invented_album", "cliche", "too_long", "markup", "url", "text", "missing_album",
+              "throttle", "unavailable", "internal_error", "invalid_request")
 _ERRORS = {
     "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
     "unavailable": (503, "ServiceUnavailableException", "Service unavailable. Try again later."),
+    "internal_error": (500, "InternalServerException", "The server encountered an internal error."),
     "invalid_request": (400, "ValidationException", "The provided request is not valid."),
 }
 
@@ -50,6 +55,8 @@ def _copy_for(behaviour: str, data: dict) -> dict:
         bio = _fit("The record that anchors it all is “Velvet Harbour Sessions” by Mara Quell.", bio)
     elif behaviour == "cliche":
         bio = _fit("This is an eclectic sonic journey curated with impeccable taste.", bio)
+    elif behaviour == "url":
+        bio = _fit("Listen along at anchor-mix.com.", bio)
     elif behaviour == "too_long":
         bio = (bio + " ") * (700 // max(len(bio), 1) + 1)
         lines = {k: v + " It keeps going." * 10 for k, v in lines.items()}
@@ -101,16 +108,18 @@ class _Handler(BaseHTTPRequestHandler):
         messages = body.get("messages") or []
         first_text = next((b.get("text", "") for b in (messages[0].get("content") or [])
                            if "text" in b), "") if messages else ""
-        data = extract_data(first_text)
-        if choice != TOOL_NAME or data is None:
+        year = choice == YEAR_TOOL_NAME
+        data = (extract_year_data if year else extract_data)(first_text)
+        if choice not in (TOOL_NAME, YEAR_TOOL_NAME) or data is None:
             return self._send(400, {"message": "Expected toolChoice naming the tool and the "
                                                "profile data in the first user message."},
                               "ValidationException")
         if behaviour == "text":
             content, stop = [{"text": "Here is a lovely bio for this listener."}], "end_turn"
         else:
+            answer = {"text": write_year(behaviour, data)} if year else _copy_for(behaviour, data)
             content = [{"toolUse": {"toolUseId": f"tooluse_{uuid.uuid4().hex[:22]}",
-                                    "name": TOOL_NAME, "input": _copy_for(behaviour, data)}}]
+                                    "name": choice, "input": answer}}]
             stop = "tool_use"
         tokens_in, tokens_out = len(raw) // 4, len(json.dumps(content)) // 4
         self._send(200, {
@@ -152,6 +161,12 @@ class BedrockStandin:
         """Number of Converse requests received since the last reset."""
         with self._lock:
             return len(self.requests)
+
+    def asked(self, tool: str) -> list[dict]:
+        """The recorded request bodies that forced `tool` (the bio's or a year's)."""
+        with self._lock:
+            return [body for _model, body in self.requests
+                    if (body.get("toolConfig") or {}).get("toolChoice", {}).get("tool", {}).get("name") == tool]
 
     def script(self, *behaviours: str) -> None:
         """Queue behaviours for the next calls; afterwards every call is "good"."""

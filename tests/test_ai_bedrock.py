@@ -83,7 +83,8 @@ def test_text_instead_of_tool_is_retried_with_a_text_turn(bedrock_standin, ai_pr
 
 
 @pytest.mark.parametrize("behaviour, reason", [
-    ("markup", "markup"), ("missing_album", "has no line"), ("text", TEXT_INSTEAD_OF_TOOL)])
+    ("markup", "markup"), ("missing_album", "has no line"), ("text", TEXT_INSTEAD_OF_TOOL),
+    ("url", "web address")])
 def test_bad_output_is_never_returned(bedrock_standin, ai_profile_data, behaviour, reason):
     bedrock_standin.script(behaviour, behaviour)
     with pytest.raises(CopyFailed) as failed:
@@ -108,6 +109,7 @@ def test_persistent_throttling_fails_clearly(bedrock_standin, bedrock_fast_clien
 
 @pytest.mark.parametrize("behaviour, reason", [
     ("unavailable", "Bedrock is temporarily unavailable; try again later"),
+    ("internal_error", "Bedrock had an internal error; try again later"),
     ("invalid_request", "Bedrock rejected the request for model"),
 ])
 def test_service_errors_become_copy_failed(bedrock_standin, bedrock_fast_client,

@@ -3,6 +3,7 @@ page to it, and can then sign in with either account; an account that owns anoth
 the AI writer follows the page's source. Real stand-ins, real DynamoDB Local, no mocks."""
 import pytest
 
+from anchor.ai.prompt import TOOL_NAME
 from anchor.models import AccountModel
 from anchor.profiles import service
 from anchor.refresh import engine
@@ -122,5 +123,5 @@ def test_ai_writer_follows_the_source(app, spotify_sandbox, brainz_standin, bedr
     post(owner, "/dashboard/source", {"source": "listenbrainz"})
     switched = profile_of(app, "nadia")
     assert switched.source == "listenbrainz" and switched.copyMeta["provider"] == "bedrock"
-    assert bedrock_standin.count == 1                                   # ListenBrainz: allowed
+    assert len(bedrock_standin.asked(TOOL_NAME)) == 1                   # ListenBrainz: allowed
     assert "Metallica" in str(bedrock_standin.requests[0][1])

@@ -149,16 +149,21 @@ class BedrockWriter:
             self._client = None
 
     def _converse(self, messages: list, attempts: int, deadline: float) -> dict:
+        return self.converse(messages, attempts, deadline, SYSTEM_PROMPT, tool_config(), INFERENCE)
+
+    def converse(self, messages: list, attempts: int, deadline: float, system: str, tools: dict,
+                 inference: dict) -> dict:
+        """One Converse call inside the shared quota and the time left; ModelUnavailable on any failure."""
         try:    # the model's quota is shared by every instance (limits/buckets.py)
-            buckets.before_model_call(SYSTEM_PROMPT, messages, INFERENCE["maxTokens"])
+            buckets.before_model_call(system, messages, inference["maxTokens"])
         except RateLimited:
             raise ModelUnavailable(["the AI model's shared quota is used up for now; try again later"],
                                    attempts=attempts) from None
 
         def call():
             return self.client.converse(
-                modelId=self.model_id, system=[{"text": SYSTEM_PROMPT}], messages=messages,
-                inferenceConfig=dict(INFERENCE), toolConfig=tool_config())
+                modelId=self.model_id, system=[{"text": system}], messages=messages,
+                inferenceConfig=dict(inference), toolConfig=tools)
         try:
             return _within(call, deadline - time.monotonic())
         except _OverBudget:

@@ -23,3 +23,12 @@ def write_copy(profile_data: dict, previous_copy: Copy | None = None, *, provide
         finally:
             writer.close()
     raise ValueError(f"unknown AI copy provider {provider!r}; use one of: {', '.join(PROVIDERS)}")
+
+
+def write_year_copy(prompt_data: dict, names: list[str], *, model_id: str | None, budget: float = 30.0,
+                    client=None) -> tuple[str, dict]:
+    """(text, usage): the model's checked words about one year (one call), or CopyFailed."""
+    if not model_id:
+        raise ValueError("provider 'bedrock' needs a model_id (set BEDROCK_MODEL_ID)")
+    from .year_model import model_year_copy   # its client loads only where Bedrock is used (memory)
+    return model_year_copy(prompt_data, names, model_id=model_id, budget=budget, client=client)

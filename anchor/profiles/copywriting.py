@@ -33,7 +33,7 @@ def previous_copy(profile):
                 provider=meta.get("provider", "offline"), model_id=meta.get("modelId"))
 
 
-def _reserve(profile):
+def reserve(profile):
     """Count one generation against today's limit, atomically; False when the limit is reached."""
     limit = current_app.config["AI_DAILY_LIMIT"]
     today = clock.now().date().isoformat()
@@ -47,10 +47,10 @@ def _reserve(profile):
     if reserved:
         return True
     profile.refresh(consistent_read=True)
-    return profile.aiDay != today and _reserve(profile)   # the day rolled over meanwhile
+    return profile.aiDay != today and reserve(profile)   # the day rolled over meanwhile
 
 
-def _release(profile):
+def release(profile):
     """Give back today's reservation: the model never answered, so it cost the owner nothing."""
     today = clock.now().date().isoformat()
     conditional(profile.update, actions=[ProfileModel.aiCount.add(-1)],
@@ -95,7 +95,7 @@ def generate(profile, *, force=False, progress=None, fallback_offline=False):
     config = current_app.config
     provider = writer_for(profile)
     # The cap is about model cost: the offline writer is free and never counted.
-    if provider != "offline" and not _reserve(profile):
+    if provider != "offline" and not reserve(profile):
         limit = config["AI_DAILY_LIMIT"]
         limited = (f"Daily limit reached: copy can be written {limit} times a day. "
                    "Try again tomorrow (UTC).")
@@ -113,7 +113,7 @@ def generate(profile, *, force=False, progress=None, fallback_offline=False):
         reason = "; ".join(exc.reasons)
         unavailable = isinstance(exc, ModelUnavailable)
         if unavailable:
-            _release(profile)
+            release(profile)
         log_event(log, "copy model unavailable" if unavailable else "copy rejected", level=logging.WARNING,
                   handle=profile.handle, reasons=reason, provider=provider,
                   **emf({"CopyGenerations": 1, "CopyFailures" if unavailable else "CopyRejects": 1}))
