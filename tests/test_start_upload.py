@@ -271,3 +271,39 @@ def test_the_export_holds_the_passkeys_the_held_upload_then_the_years(app, start
     assert set(after["years"]) == expected
     assert all(after["years"][year]["plays"] > 0 for year in expected)
     assert after["years"] == {year: held["years"][year] for year in expected}
+
+
+def test_an_unclaimed_upload_can_be_thrown_away_and_another_taken(app, started, tmp_path):
+    _upload(started, _export(tmp_path, username="mia.k", display_name="Mia Kowalski"))
+    account, item = _wait(app)
+    top = item.summary["top_artist"]
+    page = _dashboard(started)
+    assert "Throw this upload away" in page and f"your top artist is {top}" in page
+    assert post(started, "/dashboard/upload/discard", {}).status_code == 303
+    with app.app_context():
+        held = HeldUploadModel.get(held_uploads.key(account), consistent_read=True)
+        line = ImportModel.get(f"IMPORT#{account}", consistent_read=True)
+    assert (held.data, held.summary, held.names, held.years) == (None, None, None, None)
+    assert line.summary is None and "nothing of it is kept" in line.message
+    page = _dashboard(started)
+    assert top not in page and "Mia Kowalski" not in page and "Throw this upload away" not in page
+    assert "Upload your Spotify data download" in page
+    again = post(started, "/dashboard/upload/discard", {}, htmx=True).get_data(as_text=True)
+    assert "There is no upload to throw away." in again
+    # A claim now makes an empty upload page, never one from the thrown-away file.
+    assert post(started, "/dashboard/claim", {"handle": "mia-k", "display_name": "Mia"}).status_code == 303
+    with app.app_context():
+        assert not (service.get("mia-k").listening or {}).get("ranges")
+
+
+def test_throwing_away_needs_the_csrf_token_and_a_page_less_passkey_account(app, started, client, tmp_path):
+    _upload(started, _export(tmp_path))
+    account, _ = _wait(app)
+    refused = started.post("/dashboard/upload/discard", data={})        # no CSRF token
+    assert refused.status_code == 400
+    with app.app_context():
+        assert HeldUploadModel.get(held_uploads.key(account), consistent_read=True).data is not None
+    claim(app.test_client(), "nadia")                                    # a source account with a page
+    other = app.test_client()
+    claim(other, "tomas")
+    assert post(other, "/dashboard/upload/discard", {}).status_code == 404

@@ -83,3 +83,8 @@ def load_account(account_id):
         return None
     account = Account(account_id)
     return account if sessions.valid(account.id) else None
+
+
+def import_key(account_id):
+    """`IMPORT#<account id>`: the account's one import item (profiles/imports.py)."""
+    return f"IMPORT#{account_id}"

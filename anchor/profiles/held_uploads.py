@@ -11,9 +11,10 @@ import json
 from datetime import timedelta
 
 from anchor import clock
+from anchor.models import ImportModel, conditional
 from anchor.models.passkeys import HeldUploadModel
 from anchor.profiles import handles
-from anchor.profiles.accounts import current_id, split_id
+from anchor.profiles.accounts import current_id, import_key, split_id
 
 HELD_FOR = timedelta(days=7)
 
@@ -67,3 +68,21 @@ def taken_by(held, handle):
                HeldUploadModel.claimedBy.set(handle)]
     condition = HeldUploadModel.data.exists() & (HeldUploadModel.rev == held.rev)
     return HeldUploadModel(held.pk), actions, condition
+
+
+DISCARDED = "You threw that upload away: nothing of it is kept. Upload a file again when you are ready."
+
+
+def discard(account_id):
+    """Throw away the account's unclaimed upload (its totals, years and names) and the import's
+    line about it; False when there was none to throw away (claimed, expired or never made)."""
+    held = HeldUploadModel(key(account_id))
+    taken = conditional(held.update, actions=[HeldUploadModel.data.remove(), HeldUploadModel.summary.remove(),
+                                              HeldUploadModel.names.remove(), HeldUploadModel.years.remove(),
+                                              HeldUploadModel.rev.add(1)],
+                        condition=HeldUploadModel.data.exists() & HeldUploadModel.claimedBy.does_not_exist())
+    if taken:      # the import's line said what the file held; a newer import still running is left alone
+        conditional(ImportModel(import_key(account_id)).update,
+                    actions=[ImportModel.summary.remove(), ImportModel.message.set(DISCARDED)],
+                    condition=ImportModel.pk.exists() & (ImportModel.status != "running"))
+    return taken

@@ -25,6 +25,7 @@ from anchor.logs import log_event
 from anchor.models import ImportModel, conditional
 from anchor.profiles import (copywriting, held_uploads, index, listening, service, share_cards, writes,
                              year_cards, year_copy, years)
+from anchor.profiles.accounts import import_key
 from anchor.sources import upload, upload_names
 from anchor.text import clean_listening
 
@@ -54,7 +55,7 @@ def replace_warning(profile):
 
 def key(account_id):
     """`IMPORT#<account id>`: the account's one import item."""
-    return f"IMPORT#{account_id}"
+    return import_key(account_id)
 
 
 def current(account_id):

@@ -80,6 +80,17 @@ def upload_file():
                       message=message, error=error, place="upload-card")
 
 
+@bp.post("/upload/discard")
+def discard_upload():
+    """A passkey account throws away the upload it has not claimed a page with."""
+    if not held_uploads.may_hold(current_user.id) or owner_profile(required=False) is not None:
+        abort(404)
+    found = held_uploads.discard(current_user.id)
+    return after_post(TEMPLATE, BODY, lambda **kw: page_context(None, **kw),
+                      message=held_uploads.DISCARDED if found else None,
+                      error=None if found else "There is no upload to throw away.", place="upload-card")
+
+
 @bp.get("/import-status")
 def import_status():
     """Polled while an import runs; when it ends the page reloads to show the new data."""
