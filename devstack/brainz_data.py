@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
-from .brainz_activity import entity_bounds
+from .brainz_activity import entity_bounds, listens
 from .demo_music import NOT_COMPUTED, PARTIAL, Album, Artist, Listener, ranked
 
 # Entities served by /1/stats/user/{user}/<path>: (payload key, total key).
@@ -55,22 +55,44 @@ def entity_payload(listener: Listener, typed_name: str, entity: str, stats_range
                    epoch: int = 0, now: float | None = None) -> dict:
     """The 200 answer of /1/stats/user/{user}/{entity}; `user_id` echoes the name as typed."""
     key, total_key = ENTITIES[entity]
+    moment = now if now is not None else time.time()
+    calendar_range = entity_bounds(stats_range, moment)
     if entity == "artists":
-        rows = [artist_record(a, n) for a, n in ranked(listener.artists, f"{listener.name}|artists",
-                                                          stats_range, epoch)]
+        mix = ranked(listener.artists, f"{listener.name}|artists", stats_range, epoch)
+    else:
+        mix = ranked(listener.albums, f"{listener.name}|albums", stats_range, epoch)
+    if calendar_range:
+        mix = _within(mix, sum(1 for t in listens(listener, moment) if calendar_range[0] <= t < calendar_range[1]))
+    if entity == "artists":
+        rows = [artist_record(a, n) for a, n in mix]
     else:
         render = release_record if entity == "releases" else release_group_record
-        rows = [render(a, n) for a, n in ranked(listener.albums, f"{listener.name}|albums", stats_range, epoch)]
+        rows = [render(a, n) for a, n in mix]
     count = min(count, 1000)  # clamped, not refused
     page = rows[offset:offset + count]
-    updated = int(now if now is not None else time.time()) // 86400 * 86400
+    updated = int(moment) // 86400 * 86400
     from_ts = ALL_TIME_FROM if stats_range == "all_time" else updated - RANGE_SECONDS[stats_range] * 86400
-    calendar_range = entity_bounds(stats_range, now if now is not None else time.time())
     if calendar_range:  # the year ranges are calendar years, as ListenBrainz's get_dates_for_stats_range
         from_ts, _end = calendar_range
     return {"payload": {"user_id": typed_name, key: page, "count": len(page), total_key: len(rows),
                         "offset": offset, "range": stats_range, "from_ts": from_ts, "to_ts": updated,
                         "last_updated": updated}}
+
+
+def _within(mix: list, total: int) -> list:
+    """A calendar year's ranked counts scaled so they add up to no more than that year's listens, as
+    ListenBrainz's own year statistics do (each listen counts once per list); order is kept."""
+    counted = sum(n for _item, n in mix)
+    if not total or counted <= total:
+        return mix
+    kept, left = [], total
+    for item, n in mix:
+        share = max(1, n * total // counted)
+        if share > left:
+            break
+        kept.append((item, share))
+        left -= share
+    return kept
 
 
 def userinfo(listener: Listener, base_url: str) -> dict:

@@ -247,3 +247,18 @@ def test_generated_users_are_deterministic():
     assert get_listener("listener-00002", 2, 7) != get_listener("listener-00002", 2, 8)
     assert get_listener("listener-00003", 2, 7) is None
     assert one.listeners() == two.listeners()
+
+
+@pytest.mark.parametrize("stats_range", ["year", "this_year"])
+def test_a_calendar_years_top_lists_add_up_to_no_more_than_its_listens(brainz_standin, stats_range):
+    # As on ListenBrainz, a year's top artists and release groups count that year's listens, so no
+    # list adds up to more than the year's listening activity.
+    activity = requests.get(f"{brainz_standin.url}/1/stats/user/grimnir/listening-activity",
+                            params={"range": stats_range}, timeout=5).json()["payload"]
+    for entity, key in (("artists", "artists"), ("release-groups", "release_groups")):
+        payload = stats(brainz_standin, "grimnir", entity, range=stats_range, count=1000).json()["payload"]
+        year_listens = sum(bucket["listen_count"] for bucket in activity["listening_activity"]
+                           if payload["from_ts"] <= bucket["from_ts"] < payload["from_ts"] + 366 * 86400)
+        counts = [item["listen_count"] for item in payload[key]]
+        assert counts and 0 < sum(counts) <= year_listens, (entity, sum(counts), year_listens)
+        assert counts == sorted(counts, reverse=True)

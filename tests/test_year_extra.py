@@ -51,6 +51,8 @@ def test_a_year_in_listens_says_listens_everywhere_and_never_none_or_zero_minute
     assert numbers(html, "months-table") == data["2020"]["months"]
     assert "Listens by weekday and hour in 2020" in html and "listens; the busiest hour" in html
     assert f"2020 in music: {listens:,} listens, top artist" in html       # description
+    top = data["2020"]["artists"][0]
+    assert f'{top["plays"]:,} listens</span>' in html and " plays</span>" not in html   # the rows too
     feed = app.test_client().get("/nadia/feed.xml").get_data(as_text=True)
     assert f"{listens:,} listens in 2020." in feed and "None" not in feed
     assert "minutes of music in 2020" not in feed

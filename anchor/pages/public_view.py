@@ -54,19 +54,20 @@ def _colour(item_id):
     return int(hashlib.sha256(str(item_id).encode()).hexdigest()[:4], 16) % PLACEHOLDER_COLOURS
 
 
-def count_text(item):
-    """The count a ranked row shows ("1,234 min" or "56 plays"), or None."""
+def count_text(item, counted="plays"):
+    """The count a ranked row shows ("1,234 min" or "56 plays"; a year counted in listens says
+    "56 listens"), or None."""
     if item.get("minutes"):
         return f"{item['minutes']:,} min"
     if item.get("plays"):
-        return f"{item['plays']:,} plays"
+        return f"{item['plays']:,} {counted}"
     return None
 
 
-def rows(items):
+def rows(items, counted="plays"):
     """Ranked rows: the place on the page, the item, its placeholder and its count text."""
     return [dict(item, place=place, initials=initials(item.get("name")), colour=_colour(item["id"]),
-                 count=count_text(item)) for place, item in enumerate(items, start=1)]
+                 count=count_text(item, counted)) for place, item in enumerate(items, start=1)]
 
 
 def with_album_art(artists, albums):

@@ -26,11 +26,12 @@ def year_context(profile, year, data):
     """What templates/public/year.html needs for one year."""
     name = service.visible(profile)["displayName"]
     hidden = set(service.layout(profile)["hidden"])
-    artists = [a for a in data.get("artists") or [] if a.get("id") not in hidden]
-    albums = public_view.rows([a for a in data.get("albums") or [] if a.get("id") not in hidden])
-    shown = public_view.with_album_art(public_view.rows(artists), albums)[:SHOWN_ARTISTS]
-    discovered = [a["name"] for a in artists if str(a.get("firstPlayed") or "")[:4] == year]
     unit = unit_of(data)
+    counted = "listens" if unit == "listens" else "plays"        # one word for the year's counts
+    artists = [a for a in data.get("artists") or [] if a.get("id") not in hidden]
+    albums = public_view.rows([a for a in data.get("albums") or [] if a.get("id") not in hidden], counted)
+    shown = public_view.with_album_art(public_view.rows(artists, counted), albums)[:SHOWN_ARTISTS]
+    discovered = [a["name"] for a in artists if str(a.get("firstPlayed") or "")[:4] == year]
     amount = (data.get("plays") if unit == "listens" else data.get("minutes")) or 0
     top = f", top artist {artists[0]['name']}" if artists else ""
     canonical = absolute_url("public.year", handle=profile.handle, year=year)
