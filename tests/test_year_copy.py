@@ -130,11 +130,13 @@ def test_the_owner_writes_and_locks_a_years_words_plain_and_over_htmx_and_clears
         profile = service.get("nadia")
         profile = writes.write(profile, years.store(profile, {"2020": data}, BERLIN), bump=True)
         year_copy.update(profile)
+    assert '2020 (facts from its numbers)</label>' in owner.get("/dashboard").get_data(as_text=True)
     version = service.get("nadia").version
     answer = post(owner, "/dashboard/years/words", {"year": "2020", "words": "My year of night buses.",
                                                     "version": version})
     assert answer.status_code == 303 and answer.headers["Location"].endswith("#years-card")
     assert words_of("2020") == "My year of night buses."
+    assert '2020 (your words)</label>' in owner.get("/dashboard").get_data(as_text=True)
     with app.app_context():
         writes.write(service.get("nadia"), {"layout": {"hidden": [data["artists"][0]["id"]]}})
         assert year_copy.update(service.get("nadia")) == []       # locked: the copy job keeps them

@@ -104,6 +104,7 @@ def test_the_models_words_are_shown_under_the_years_totals_and_an_unchanged_job_
     assert entry["text"] == ("Nina Simone led 2020 with 318 minutes, ahead of Alice Coltrane. "
                              "Alice Coltrane was first heard that year, and March was the busiest month.")
     assert words_of("2020") == entry["text"]
+    assert '2020 (written by an AI model)</label>' in owner.get("/dashboard").get_data(as_text=True)
     assert run_job(model_app) == [] and bedrock_standin.count == 2
 
 
