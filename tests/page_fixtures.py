@@ -1,4 +1,5 @@
-"""Fixtures for tests of the stored visitor page: nadia's page published, and a count of template renders."""
+"""Fixtures for tests of the stored visitor page: nadia's page published (`published`, or `owner`
+for the year pages' tests), and a count of template renders."""
 import flask.templating
 import pytest
 
@@ -6,14 +7,25 @@ from anchor.pages import render
 from tests.web_helpers import claim, post
 
 
-@pytest.fixture
-def published(app):
-    """nadia's page claimed and published, with the web process's page cache cleared; yields her client."""
+def _publish(app):
     owner = app.test_client()
     claim(owner, "nadia")
     post(owner, "/dashboard/publish", {})
     app.extensions["anchor.page_cache"].forget("nadia")
-    yield owner
+    return owner
+
+
+@pytest.fixture
+def published(app):
+    """nadia's page claimed and published, with the web process's page cache cleared; yields her client."""
+    yield _publish(app)
+    render.forget_versions()
+
+
+@pytest.fixture
+def owner(app):
+    """The same, under the name the year pages' tests give it."""
+    yield _publish(app)
     render.forget_versions()
 
 

@@ -8,9 +8,9 @@ import pytest
 from anchor.ai.year_copy import offline_year_copy, year_names, year_problems
 from anchor.models.pages import PageModel
 from anchor.models.years import year_page_key
-from anchor.pages import render
 from anchor.profiles import imports, service, writes, year_copy, years
-from tests.web_helpers import claim, post
+from tests.page_fixtures import owner  # noqa: F401 (a fixture)
+from tests.web_helpers import post
 from tests.year_data import BERLIN, make_listens_years, make_year
 
 
@@ -75,15 +75,6 @@ def test_copy_for_a_year_is_checked_like_the_bio(text, reason):
     data = a_year()
     names = year_names("Nadia", "nadia", data["artists"], data["albums"])
     assert any(reason in problem for problem in year_problems(text, names))
-
-
-@pytest.fixture
-def owner(app):
-    client = app.test_client()
-    claim(client, "nadia")
-    post(client, "/dashboard/publish", {})
-    yield client
-    render.forget_versions()
 
 
 def year_page(year):

@@ -2,27 +2,16 @@
 import gzip
 import re
 
-import pytest
-
 from anchor.models.pages import PageModel
 from anchor.models.years import YearModel, year_key, year_page_key
-from anchor.pages import render
 from anchor.profiles import listening, service, writes, year_copy, years
 from anchor.refresh import engine
+from tests.page_fixtures import owner  # noqa: F401 (a fixture)
 from tests.refresh_fixtures import connect
-from tests.web_helpers import claim, post
+from tests.web_helpers import post
 from tests.year_data import BERLIN, make_listens_years, make_years
 
 UTC = {"zone": "UTC", "from": "none"}
-
-
-@pytest.fixture
-def owner(app):
-    client = app.test_client()
-    claim(client, "nadia")
-    post(client, "/dashboard/publish", {})
-    yield client
-    render.forget_versions()
 
 
 def give_years(app, handle, data, timezone=UTC):

@@ -11,19 +11,11 @@ from anchor.models.years import YearModel, year_key, year_page_key
 from anchor.pages import charts, render
 from anchor.profiles import imports, service, writes, years
 from anchor.sources import upload
-from tests.web_helpers import claim, post
+from tests.page_fixtures import owner  # noqa: F401 (a fixture)
+from tests.web_helpers import post
 from tests.year_data import BERLIN, make_year, make_years
 
 GZIP = {"Accept-Encoding": "gzip"}
-
-
-@pytest.fixture
-def owner(app):
-    client = app.test_client()
-    claim(client, "nadia")
-    post(client, "/dashboard/publish", {})
-    yield client
-    render.forget_versions()
 
 
 def give_years(app, handle, data, timezone=BERLIN):
