@@ -1,7 +1,8 @@
 """Fixtures for tests of the stored visitor page: nadia's page published (`published`, or `owner`
-for the year pages' tests), and a count of template renders."""
+for the year pages' tests), a count of template renders, and the read units of every GetItem."""
 import flask.templating
 import pytest
+from botocore.client import BaseClient
 
 from anchor.pages import render
 from tests.web_helpers import claim, post
@@ -40,3 +41,20 @@ def renders(monkeypatch):
         return original(*args, **kwargs)
     monkeypatch.setattr(flask.templating, "_render", counting)
     return counted
+
+
+@pytest.fixture
+def read_units(monkeypatch):
+    """(key, consistent, read units DynamoDB reports) of every GetItem, asking it to report them."""
+    reported = []
+    original = BaseClient._make_api_call
+
+    def measuring(self, operation_name, api_params):
+        if operation_name != "GetItem":
+            return original(self, operation_name, api_params)
+        answer = original(self, operation_name, {**api_params, "ReturnConsumedCapacity": "TOTAL"})
+        reported.append((api_params["Key"]["pk"]["S"], api_params.get("ConsistentRead", False),
+                         answer["ConsumedCapacity"]["CapacityUnits"]))
+        return answer
+    monkeypatch.setattr(BaseClient, "_make_api_call", measuring)
+    return reported

@@ -2,34 +2,14 @@
 that writes it with the profile change, and migration 0009 that moves pages off profile items."""
 import gzip
 
-import pytest
-from botocore.client import BaseClient
-
 from anchor import migrate
 from anchor.models import ProfileModel
 from anchor.models.pages import PageModel
 from anchor.profiles import service, writes
-from tests.page_fixtures import published, renders  # noqa: F401  (fixtures)
+from tests.page_fixtures import published, read_units, renders  # noqa: F401  (fixtures)
 from tests.web_helpers import claim, post
 
 GZIP = {"Accept-Encoding": "gzip"}
-
-
-@pytest.fixture
-def read_units(monkeypatch):
-    """(key, consistent, read units DynamoDB reports) of every GetItem, asking it to report them."""
-    reported = []
-    original = BaseClient._make_api_call
-
-    def measuring(self, operation_name, api_params):
-        if operation_name != "GetItem":
-            return original(self, operation_name, api_params)
-        answer = original(self, operation_name, {**api_params, "ReturnConsumedCapacity": "TOTAL"})
-        reported.append((api_params["Key"]["pk"]["S"], api_params.get("ConsistentRead", False),
-                         answer["ConsumedCapacity"]["CapacityUnits"]))
-        return answer
-    monkeypatch.setattr(BaseClient, "_make_api_call", measuring)
-    return reported
 
 
 def test_a_cold_view_costs_half_a_read_unit(app, published, read_units):

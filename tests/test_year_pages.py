@@ -4,14 +4,13 @@ import gzip
 import re
 
 import pytest
-from botocore.client import BaseClient
 
 from anchor.models.pages import PageModel
 from anchor.models.years import YearModel, year_key, year_page_key
 from anchor.pages import charts, render
 from anchor.profiles import imports, service, writes, years
 from anchor.sources import upload
-from tests.page_fixtures import owner  # noqa: F401 (a fixture)
+from tests.page_fixtures import owner, read_units  # noqa: F401 (fixtures)
 from tests.web_helpers import post
 from tests.year_data import BERLIN, make_year, make_years
 
@@ -57,23 +56,6 @@ def test_a_twenty_year_worst_case_year_item_fits_far_under_the_item_limit(app, o
     profile = service.get("nadia")
     assert len(str(profile.years).encode()) < 20_000   # twenty years of 200-character names
     assert len(profile.years["pages"]["etags"]) == 20
-
-
-@pytest.fixture
-def read_units(monkeypatch):
-    """(key, consistent, read units DynamoDB reports) of every GetItem, asking it to report them."""
-    reported = []
-    original = BaseClient._make_api_call
-
-    def measuring(self, operation_name, api_params):
-        if operation_name != "GetItem":
-            return original(self, operation_name, api_params)
-        answer = original(self, operation_name, {**api_params, "ReturnConsumedCapacity": "TOTAL"})
-        reported.append((api_params["Key"]["pk"]["S"], api_params.get("ConsistentRead", False),
-                         answer["ConsumedCapacity"]["CapacityUnits"]))
-        return answer
-    monkeypatch.setattr(BaseClient, "_make_api_call", measuring)
-    return reported
 
 
 def table_numbers(html, css_class):
