@@ -13,20 +13,9 @@ from anchor.models.years import year_page_key
 from anchor.pages import drawing, render
 from anchor.profiles import lifecycle, writes, year_cards, years
 from tests.factories import make_profile
-from tests.test_share_images import BUCKET, COLOURS, CoverHost, good_urls, image_of, keys, near, slot_centre
+from tests.test_share_images import (BUCKET, COLOURS, bucket, cover_host, good_urls, image_of,  # noqa: F401
+                                     keys, near, slot_centre)  # (bucket, cover_host: fixtures)
 from tests.year_data import BERLIN, make_year
-
-
-@pytest.fixture
-def cover_host():
-    host = CoverHost()
-    yield host
-    host.stop()
-
-
-@pytest.fixture
-def bucket(make_bucket):
-    return make_bucket(BUCKET)
 
 
 @pytest.fixture
@@ -139,4 +128,4 @@ def test_the_dashboard_offers_each_public_years_story(site, bucket, cover_host):
     html = client.get("/dashboard").get_data(as_text=True)
     for year in ("2020", "2021"):
         assert f'href="{site.config["PHOTO_BASE_URL"]}/{cards[year]["story"]}" download="anchor-nadia-{year}-story.png"' in html
-    assert f"Download the 2021 story</a> · <a" in html
+    assert "Download the 2021 story</a> · <a" in html
