@@ -127,11 +127,12 @@ def retry_text(reasons: list[str]) -> str:
             f"Fix every point and call {TOOL_NAME} again with the complete bio and all album lines.")
 
 
-def extract_data(text: str) -> dict | None:
-    """Read the data JSON back out of a user message built by `build_user_message`."""
+def extract_data(text: str, begin: str = DATA_BEGIN, end: str = DATA_END) -> dict | None:
+    """Read the data JSON back out of a user message built by `build_user_message` (or another
+    message that puts one JSON line between its own `begin` and `end` markers)."""
     lines = text.split("\n")
     for i, line in enumerate(lines[:-2]):
-        if line == DATA_BEGIN and lines[i + 2] == DATA_END:
+        if line == begin and lines[i + 2] == end:
             try:
                 return json.loads(lines[i + 1])
             except ValueError:

@@ -6,9 +6,8 @@ between two marker lines, so a name can never break out of the data or read as a
 the top artists and albums the page shows, the total and the months in the year's unit (minutes,
 or listens for ListenBrainz), the busiest month and the artists first played that year.
 """
-import json
 
-from .prompt import compact_json
+from .prompt import compact_json, extract_data
 from .year_copy import MONTHS, YEAR_COPY_MAX
 
 YEAR_TOOL_NAME = "publish_year_copy"
@@ -78,11 +77,4 @@ def build_year_message(data: dict) -> str:
 
 def extract_year_data(text: str) -> dict | None:
     """Read the year's data back out of a message built by `build_year_message`."""
-    lines = text.split("\n")
-    for i, line in enumerate(lines[:-2]):
-        if line == YEAR_DATA_BEGIN and lines[i + 2] == YEAR_DATA_END:
-            try:
-                return json.loads(lines[i + 1])
-            except ValueError:
-                return None
-    return None
+    return extract_data(text, YEAR_DATA_BEGIN, YEAR_DATA_END)
