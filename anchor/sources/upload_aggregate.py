@@ -19,7 +19,7 @@ from .base import now_iso
 from .upload_archive import UploadRefused
 from .upload_items import PLAY_SHIFT, item, ranked, year_entry
 from .upload_records import MAX_NAME, clean_name, duration_ms, shape_error, too_many_names
-from .upload_years import SLOT_MINUTES, YearSlots, choose_zone
+from .upload_years import YearSlots, choose_zone
 
 SHORT_PLAY_MS = 30_000
 RANGE_DAYS = {"month": 28, "half_year": 182, "year": 365, "all_time": None}
@@ -124,7 +124,7 @@ class Tally:
         """Entries of an extended history file (`Streaming_History_Audio_*.json`)."""
         self._start("extended", name)
         tick, rows, years = self.tick, self.rows, self.years
-        minutes, count_country = years.minute_cache, years.count_country
+        count_country = years.count_country
         current, artist_days, album_days, in_years = None, None, None, None
         try:
             for record in records:
@@ -154,8 +154,6 @@ class Tally:
                     artist_days, album_days = self._buckets(day)
                     current = day
                     in_years = years.day(day)
-                    if in_years is not None:
-                        y_plays, y_ms, y_base, y_artists, y_albums, y_edge, y_slot = in_years
                 self.plays += 1
                 value = (1 << PLAY_SHIFT) + ms
                 artist = self._artist(artist_name)
@@ -165,17 +163,10 @@ class Tally:
                 if album is not None:
                     album_days[album] = album_days.get(album, 0) + value
                 count_country(record.get("conn_country"))
-                if in_years is None:
+                tallies = years.count(in_years, stamp, ms) if in_years is not None else None
+                if tallies is None:
                     continue
-                minute = minutes.get(stamp[11:16])
-                if minute is None:
-                    minute = years.minute(stamp)
-                if minute < 0:
-                    continue
-                slot = y_base + minute // SLOT_MINUTES
-                y_plays[slot] += 1
-                y_ms[slot] += ms
-                year_artists, year_albums = (y_edge and years.window(y_edge, minute, y_slot)) or (y_artists, y_albums)
+                year_artists, year_albums = tallies
                 year_artists[artist] = year_artists.get(artist, 0) + value
                 if album is not None:
                     year_albums[album] = year_albums.get(album, 0) + value
@@ -186,7 +177,6 @@ class Tally:
         """Entries of an account-data history file (`StreamingHistory_music_*.json`): no albums."""
         self._start("account", name)
         tick, rows, years = self.tick, self.rows, self.years
-        minutes = years.minute_cache
         current, artist_days, in_years = None, None, None
         try:
             for record in records:
@@ -212,23 +202,14 @@ class Tally:
                     artist_days = self._buckets(day)[0]
                     current = day
                     in_years = years.day(day)
-                    if in_years is not None:
-                        y_plays, y_ms, y_base, y_artists, _, y_edge, y_slot = in_years
                 self.plays += 1
                 value = (1 << PLAY_SHIFT) + ms
                 artist = self._artist(artist_name)
                 artist_days[artist] = artist_days.get(artist, 0) + value
-                if in_years is None:
+                tallies = years.count(in_years, stamp, ms) if in_years is not None else None
+                if tallies is None:
                     continue
-                minute = minutes.get(stamp[11:16])
-                if minute is None:
-                    minute = years.minute(stamp)
-                if minute < 0:
-                    continue
-                slot = y_base + minute // SLOT_MINUTES
-                y_plays[slot] += 1
-                y_ms[slot] += ms
-                year_artists = (y_edge and years.window(y_edge, minute, y_slot) or (y_artists,))[0]
+                year_artists = tallies[0]
                 year_artists[artist] = year_artists.get(artist, 0) + value
         finally:
             self.rows = rows

@@ -81,7 +81,7 @@ class YearSlots:
         self.ms: dict[int, array] = {}         # UTC year -> ms per slot
         self.artists: dict[int, dict] = {}     # UTC year, or -(global slot) in the window -> {index: tally}
         self.albums: dict[int, dict] = {}
-        self.minute_cache: dict[str, int] = {}     # "HH:MM" -> minute of the day (-1: unreadable)
+        self._minute_cache: dict[str, int] = {}     # "HH:MM" -> minute of the day (-1: unreadable)
 
     def day(self, day: int) -> tuple | None:
         """(plays, ms, first slot, artists, albums, edge, global first slot) of one UTC day; None if out of the years.
@@ -105,16 +105,28 @@ class YearSlots:
     def minute(self, stamp: str) -> int:
         """Minute of the UTC day of a "YYYY-MM-DD?HH:MM..." stamp; -1 when it has no readable time."""
         key = stamp[11:16]
-        minute = self.minute_cache.get(key)
+        minute = self._minute_cache.get(key)
         if minute is None:
             try:
                 hour, mins = int(key[:2]), int(key[3:5])
                 minute = hour * 60 + mins if key[2] == ":" and 0 <= hour < 24 and 0 <= mins < 60 else -1
             except (ValueError, IndexError):
                 minute = -1
-            if len(self.minute_cache) < 4 * 24 * 60:
-                self.minute_cache[key] = minute
+            if len(self._minute_cache) < 4 * 24 * 60:
+                self._minute_cache[key] = minute
         return minute
+
+    def count(self, in_years: tuple, stamp: str, ms: int) -> tuple[dict, dict] | None:
+        """Count one play of the day `in_years` (from `day`) in its slot; the (artists, albums)
+        tallies its names go to, or None when the stamp has no readable time."""
+        minute = self.minute(stamp)
+        if minute < 0:
+            return None
+        plays, played_ms, base, artists, albums, edge, day_slot = in_years
+        slot = base + minute // SLOT_MINUTES
+        plays[slot] += 1
+        played_ms[slot] += ms
+        return (edge and self.window(edge, minute, day_slot)) or (artists, albums)
 
     def window(self, edge: int, minute: int, day_slot: int) -> tuple[dict, dict] | None:
         """The per-slot (artists, albums) of a play near New Year whose local year depends on the zone."""
