@@ -108,9 +108,20 @@ def _within(call, seconds: float):
     return box["value"]
 
 
-def _add_usage(total: dict, usage: dict | None) -> None:
+def add_usage(total: dict, usage: dict | None) -> None:
+    """Add a Converse answer's token counts to `total`."""
     for key in total:
         total[key] += int((usage or {}).get(key) or 0)
+
+
+def tool_answer(response: dict, tool_name: str) -> tuple[list, list, dict | None, list[str]]:
+    """(content, tool calls, the call of `tool_name` or None, why none was) of a Converse answer."""
+    content = response.get("output", {}).get("message", {}).get("content") or []
+    tool_uses = [b["toolUse"] for b in content if isinstance(b, dict) and "toolUse" in b]
+    chosen = next((t for t in tool_uses if t.get("name") == tool_name), None)
+    missing = [] if chosen is not None else [f"model called another tool instead of {tool_name}" if tool_uses
+                                             else TEXT_INSTEAD_OF_TOOL]
+    return content, tool_uses, chosen, missing
 
 
 class BedrockWriter:
@@ -192,14 +203,9 @@ class BedrockWriter:
                      else "The first answer failed our checks; asking the model once more…")
             response = self._converse(messages, attempt, deadline)
             progress("Checking the answer…")
-            _add_usage(usage, response.get("usage"))
-            content = response.get("output", {}).get("message", {}).get("content") or []
-            tool_uses = [b["toolUse"] for b in content if "toolUse" in b]
-            chosen = next((t for t in tool_uses if t.get("name") == TOOL_NAME), None)
-            if chosen is None:
-                reasons = [f"model called another tool instead of {TOOL_NAME}" if tool_uses
-                           else TEXT_INSTEAD_OF_TOOL]
-            else:
+            add_usage(usage, response.get("usage"))
+            content, tool_uses, chosen, reasons = tool_answer(response, TOOL_NAME)
+            if chosen is not None:
                 tool_input = chosen.get("input") if isinstance(chosen.get("input"), dict) else {}
                 bio = tool_input.get("bio")
                 lines, reasons = lines_from_tool(tool_input.get("albumLines"))

@@ -6,7 +6,7 @@ and any answer that fails `year_problems` raises CopyFailed, so the caller write
 """
 import time
 
-from .bedrock import TEXT_INSTEAD_OF_TOOL, BedrockWriter
+from .bedrock import BedrockWriter, add_usage, tool_answer
 from .copy import CopyFailed, zero_usage
 from .year_copy import year_problems
 from .year_prompt import YEAR_SYSTEM_PROMPT, YEAR_TOOL_NAME, build_year_message, year_tool_config
@@ -25,14 +25,10 @@ def model_year_copy(prompt_data, names, *, model_id, budget, client=None):
     finally:
         writer.close()
     usage = zero_usage()
-    for key in usage:
-        usage[key] = int((response.get("usage") or {}).get(key) or 0)
-    content = response.get("output", {}).get("message", {}).get("content") or []
-    tool_uses = [block["toolUse"] for block in content if isinstance(block, dict) and "toolUse" in block]
-    chosen = next((t for t in tool_uses if t.get("name") == YEAR_TOOL_NAME), None)
+    add_usage(usage, response.get("usage"))
+    _content, _calls, chosen, missing = tool_answer(response, YEAR_TOOL_NAME)
     if chosen is None:
-        raise CopyFailed([f"model called another tool instead of {YEAR_TOOL_NAME}" if tool_uses
-                          else TEXT_INSTEAD_OF_TOOL])
+        raise CopyFailed(missing)
     text = (chosen.get("input") if isinstance(chosen.get("input"), dict) else {}).get("text")
     reasons = year_problems(text, names)
     if reasons:
