@@ -60,3 +60,10 @@ def safe_url(value, hosts=(), *, allow_loopback=False) -> str | None:
 def now_iso() -> str:
     """The current UTC time as the `fetchedAt` stamp of normalised data."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def item_list(items: object, source: str, what: str, key: str = "items") -> list[dict]:
+    """`items` when it is a list of objects; BadResponse naming the source's answer otherwise."""
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise BadResponse(f"{source}'s answer for {what} has no list of {key}")
+    return items

@@ -11,8 +11,8 @@ import requests
 
 from anchor.limits import CallBudget
 
-from .base import (BadResponse, CredentialsRevoked, SourceError, SourceUnavailable, UnknownUser, now_iso,
-                   safe_url)
+from .base import (BadResponse, CredentialsRevoked, SourceError, SourceUnavailable, UnknownUser, item_list,
+                   now_iso, safe_url)
 from .http import Retry, Transport, TransportClient, name_id, seconds
 
 __all__ = ["LastfmClient", "auth_url", "client_from", "PERIODS", "PLACEHOLDER_HASH", "CALLS_PER_FETCH"]
@@ -48,9 +48,7 @@ def _items(container: Any, key: str, what: str) -> list[dict]:
     items = container.get(key, []) if isinstance(container, dict) else None
     if isinstance(items, dict):  # Last.fm's XML-to-JSON turns a list of one into an object
         items = [items]
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise BadResponse(f"{SOURCE}'s answer for {what} has no list of items")
-    return items
+    return item_list(items, SOURCE, what)
 
 
 class LastfmClient(TransportClient):

@@ -17,8 +17,8 @@ import requests
 from anchor.limits import CallBudget
 
 from . import listenbrainz_years
-from .base import (BadResponse, CredentialsRevoked, NotReady, SourceError, UnknownUser, now_iso,
-                   safe_url)
+from .base import (BadResponse, CredentialsRevoked, NotReady, SourceError, UnknownUser, item_list,
+                   now_iso, safe_url)
 from .http import Transport, TransportClient, name_id, seconds
 
 __all__ = ["ListenBrainzClient", "client_from", "userinfo", "RANGE_PARAMS", "CALLS_PER_FETCH"]
@@ -100,10 +100,7 @@ class ListenBrainzClient(TransportClient):
         payload = self.payload(user, entity, stats_range, what, count=count, offset=0)
         if payload is None:
             return None
-        items = payload.get(key)
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise BadResponse(f"{SOURCE}'s answer for {what} has no list of {key}")
-        return items
+        return item_list(payload.get(key), SOURCE, what, key)
 
     # -- normalisation -------------------------------------------------------------------------
     def _artists(self, items: list[dict], count: int | None = None) -> list[dict]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from anchor.logs import log_event
 
-from .base import BadResponse, BudgetExhausted, RateLimited, SourceError
+from .base import BudgetExhausted, RateLimited, SourceError, item_list
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,8 @@ def clock_of(payload: dict | None) -> list[list[int]] | None:
 
 
 def _items(payload: dict | None, key: str) -> list[dict]:
-    items = (payload or {}).get(key)
-    if payload is not None and (not isinstance(items, list) or not all(isinstance(i, dict) for i in items)):
-        raise BadResponse(f"ListenBrainz's answer for the year's top lists has no list of {key}")
-    return items or []
+    """A year's top list (none when the statistic is not computed)."""
+    return [] if payload is None else item_list(payload.get(key), "ListenBrainz", "the year's top lists", key)
 
 
 def year_entry(client: Any, top: tuple[dict | None, dict | None], daily: dict | None, activity: dict | None,
